@@ -1,0 +1,150 @@
+"""Command line: `python -m tracking ...`. Parses arguments and calls the library."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import os
+import sys
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from tracking import formatting as fmt
+from tracking.bootstrap import init_database
+from tracking.db import database_url, make_engine, transaction
+from tracking.errors import TrackingError
+from tracking.periods import all_periods, current_period, set_period_open
+from tracking.rollup import load_snapshot
+from tracking.strategy import load_strategy_file, preview_strategy_file
+from tracking.summary import summary_text
+
+
+def _actor(args: argparse.Namespace) -> str:
+    return args.user or os.environ.get("TRACKING_USER") or getpass.getuser()
+
+
+def _date(text: str) -> dt.date:
+    for pattern in ("%d.%m.%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            pass
+    raise argparse.ArgumentTypeError(f"Datum «{text}» ungültig: erwartet 31.12.2026 oder 2026-12-31.")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    engine = make_engine()
+    result = init_database(engine, actor=_actor(args), demo=args.demo, today=args.today)
+    for message in result.messages:
+        print(message)
+    print(f"Datenbank: {engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_load_strategy(args: argparse.Namespace) -> int:
+    engine = make_engine()
+    if args.dry_run:
+        result = preview_strategy_file(engine, args.file, actor=_actor(args), today=args.today)
+    else:
+        with transaction(engine) as session:
+            result = load_strategy_file(session, args.file, actor=_actor(args), today=args.today)
+    if not result.changes:
+        print("Keine Änderungen: die Datenbank entspricht der Datei bereits.")
+        return 0
+    for line in result.changes:
+        print(line)
+    verb = "würden geändert (Probelauf, nichts gespeichert)" if args.dry_run else "gespeichert"
+    print(f"{len(result.changes)} Änderungen {verb}.")
+    return 0
+
+
+def cmd_periods(args: argparse.Namespace) -> int:
+    engine = make_engine()
+    if args.action == "list":
+        with transaction(engine) as session:
+            periods = all_periods(session)
+            if not periods:
+                print("Noch keine Berichtsperioden. Zuerst: python -m tracking init")
+            for p in periods:
+                state = "offen" if p.is_open else "geschlossen"
+                print(f"{p.name}  {fmt.date(p.start_date)} – {fmt.date(p.end_date)}  {state}")
+        return 0
+    if not args.name:
+        raise TrackingError(f"Bitte die Periode angeben, z. B.: python -m tracking periods {args.action} 2026-H2")
+    is_open = args.action == "open"
+    with transaction(engine) as session:
+        changed = set_period_open(session, name=args.name, is_open=is_open, actor=_actor(args))
+    word = "geöffnet" if is_open else "geschlossen"
+    print(f"Periode {args.name} {word}." if changed else f"Periode {args.name} war bereits {word}.")
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    engine = make_engine()
+    with transaction(engine) as session:
+        snap = load_snapshot(session)
+        period = args.period
+        if period is None:
+            found = current_period(session)
+            if found is None:
+                raise TrackingError("Noch keine Berichtsperioden. Zuerst: python -m tracking init")
+            period = found.name
+    if period not in set(snap.periods["period"]):
+        known = ", ".join(snap.periods["period"]) or "keine"
+        raise TrackingError(f"Berichtsperiode «{period}» gibt es nicht (vorhanden: {known}).")
+    print(summary_text(snap, period, as_of=args.today))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tracking",
+        description="Monitoring der Strategie «Digitaler Wandel» des Kantons Luzern. "
+        "Datenbank über DATABASE_URL (Standard: SQLite-Datei data/tracking.sqlite).",
+    )
+    parser.add_argument("--user", help="handelnde Person für das Protokoll (Standard: TRACKING_USER oder Systembenutzer)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="BEFEHL")
+
+    p = sub.add_parser("init", help="Schema anlegen, Strategie laden, optional Demodaten", description=(
+        "Legt das Datenbankschema an (oder aktualisiert es), lädt die Luzerner Strategie und "
+        "mit --demo Demodaten. Eine bestehende Datenbank bleibt, wie sie ist."))
+    p.add_argument("--demo", action="store_true", help="Demodaten erzeugen (fester Seed)")
+    p.add_argument("--today", type=_date, help="Stichtag statt heute (für Demodaten und Perioden), z. B. 15.11.2026")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("load-strategy", help="Strategie-Definition (YAML) laden", description=(
+        "Lädt eine Strategie-Definition. Gleiche Datei nochmals: keine Änderung. Geänderte Datei: "
+        "benennt um und ergänzt; nicht mehr Aufgeführtes wird ausser Kraft gesetzt, nicht gelöscht."))
+    p.add_argument("file", metavar="DATEI", help="YAML-Datei, z. B. data/strategy_luzern.yaml")
+    p.add_argument("--dry-run", action="store_true", help="nur zeigen, was sich ändern würde")
+    p.add_argument("--today", type=_date, help="Stichtag für neue Perioden (Standard: heute)")
+    p.set_defaults(func=cmd_load_strategy)
+
+    p = sub.add_parser("periods", help="Berichtsperioden auflisten, öffnen, schliessen", description=(
+        "list: alle Perioden; open NAME / close NAME: Periode öffnen oder schliessen."))
+    p.add_argument("action", choices=["list", "open", "close"], nargs="?", default="list", help="list, open oder close")
+    p.add_argument("name", nargs="?", metavar="PERIODE", help="z. B. 2026-H2")
+    p.set_defaults(func=cmd_periods)
+
+    p = sub.add_parser("summary", help="Kennzahlen und Matrix einer Periode als Text", description=(
+        "Kopfzahlen und die Matrix Aktionsfelder × Kernziele einer Periode als Texttabelle."))
+    p.add_argument("--period", metavar="PERIODE", help="z. B. 2026-H2 (Standard: aktuelle Periode)")
+    p.add_argument("--today", type=_date, help="Stichtag für Plan/Ist und Überfälligkeit (Standard: Periodenende)")
+    p.set_defaults(func=cmd_summary)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except TrackingError as exc:
+        for message in exc.messages:
+            print(f"Fehler: {message}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        print(f"Fehler: Datenbank nicht erreichbar oder fehlerhaft ({database_url().split('@')[-1]}): "
+              f"{exc.__class__.__name__}", file=sys.stderr)
+        return 2

@@ -1,0 +1,324 @@
+"""Plausible demo measures and reports, reproducible from a seed and a reference date.
+
+Everything created here is marked is_demo, so the interface can show the
+«Demodaten» banner and an administrator can tell it from real content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from tracking.audit import WriteLog, snapshot
+from tracking.errors import TrackingError
+from tracking.models import (
+    ActionField,
+    Department,
+    Goal,
+    Indicator,
+    IndicatorValue,
+    Measure,
+    ReportingPeriod,
+)
+from tracking.periods import all_periods
+from tracking.reports import ReportValues, record_report
+
+DEMO_SEED = 2022
+DEMO_ACTOR = "Demodaten-Generator"
+
+# Which departments lead measures in which field (first one most often).
+FIELD_DEPARTMENTS = {
+    "AF1": ["BKD", "BUWD"],
+    "AF2": ["FD", "BUWD"],
+    "AF3": ["JSD", "FD"],
+    "AF4": ["BUWD"],
+    "AF5": ["STK", "FD", "JSD"],
+    "AF6": ["BUWD", "FD"],
+    "AF7": ["FD", "STK", "BKD"],
+    "AF8": ["GSD", "BKD"],
+    "AF9": ["STK", "FD"],
+}
+
+FIELD_TITLES = {
+    "AF1": [
+        "Lehrplan Medien und Informatik umsetzen", "Lernplattform für die Volksschule",
+        "Weiterbildung digitale Didaktik", "Geräteausstattung Sekundarschulen",
+        "Digitale Prüfungen an Berufsfachschulen", "Innovationsfonds Hochschulkooperation",
+        "Makerspaces an Gymnasien", "Kursangebot digitale Grundkompetenzen",
+        "Digitale Lehrmittel Berufsbildung", "Pilot adaptives Lernen",
+        "Datenschutz-Leitfaden für Schulen", "Innovationspark Luzern",
+    ],
+    "AF2": [
+        "Breitbandförderung ländliche Gemeinden", "Rechenzentrum modernisieren",
+        "Kantonales Netz erneuern", "Basisdienst elektronische Zahlungen",
+        "Gemeinsame Dokumentenablage", "Cloud-Strategie umsetzen",
+        "Mobilfunkabdeckung Verwaltungsstandorte", "Arbeitsplatz-Erneuerung 2025",
+        "Identitäts- und Zugriffsverwaltung",
+    ],
+    "AF3": [
+        "ISMS nach ISO 27001 einführen", "Security Operations Center",
+        "Datenschutz-Folgenabschätzungen standardisieren", "Sensibilisierungskampagne Cyberrisiken",
+        "Notfallplanung kritische Infrastrukturen", "Awareness-Schulung Mitarbeitende",
+        "Schwachstellenmanagement", "Beratungsstelle Cybersicherheit KMU",
+    ],
+    "AF4": [
+        "Geoportal Umweltdaten", "Energiemonitoring kantonale Gebäude",
+        "Green-IT-Richtlinie", "Sensornetz Luftqualität", "Digitale Gewässerdaten",
+        "Stromverbrauch Rechenzentrum senken",
+    ],
+    "AF5": [
+        "E-Government-Portal Kanton und Gemeinden", "Digitale Steuererklärung für alle",
+        "Nutzerzentrierte Formulare", "Digitales Baubewilligungsverfahren",
+        "E-Collecting Pilot", "Vernehmlassungen online", "Service-Design-Labor",
+        "Prozessautomatisierung Personalwesen", "Elektronische Geschäftsverwaltung",
+        "Mitwirkungsplattform", "Online-Schalter Strassenverkehrsamt",
+        "Digitale Beglaubigungen", "Elektronisches Handelsregister", "Chatbot Bürgeranfragen",
+        "Digitale Signatur Verwaltung",
+    ],
+    "AF6": [
+        "Digitale Unternehmensbewilligungen", "KMU-Digitalcheck", "Netzwerk Digitalwirtschaft",
+        "Standortmarketing Digital", "Fachkräfteinitiative ICT", "Onlineschalter Wirtschaft",
+        "Digitale Arbeitsmarktbewilligungen", "Startup-Förderprogramm",
+    ],
+    "AF7": [
+        "Open-Government-Data-Portal", "Datenkatalog Verwaltung", "Once-Only-Stammdaten",
+        "KI-Richtlinie Verwaltung", "Register für KI-Anwendungen", "Digitalisierung Staatsarchiv",
+        "Datenplattform Statistik", "Digitalisierung Bibliotheksbestände",
+        "Datenstrategie Kanton", "Transparenzregister Algorithmen", "Stammdatenmanagement",
+    ],
+    "AF8": [
+        "Digitale Sprechstunde für Seniorinnen und Senioren", "Elektronisches Patientendossier fördern",
+        "Barrierefreiheit Webauftritt", "Digitale Sozialhilfe-Anträge",
+        "Telemedizin Pilot", "Kulturportal digital", "Digitale Pflegeplanung",
+        "Unterstützung digitale Teilhabe",
+    ],
+    "AF9": [
+        "Mitwirkung Digitale Verwaltung Schweiz", "Interkantonale Lösungen einführen",
+        "Koordination Digitalisierung Gemeinden", "Gemeinsame Beschaffung Software",
+        "Austauschplattform Gemeinden", "Nationale Adressdienste anbinden",
+    ],
+}
+
+UNITS = {
+    "BKD": ["Dienststelle Volksschulbildung", "Dienststelle Berufs- und Weiterbildung", "Dienststelle Hochschulbildung und Kultur"],
+    "BUWD": ["Dienststelle Umwelt und Energie", "Dienststelle Raum und Wirtschaft", "Dienststelle Verkehr und Infrastruktur"],
+    "FD": ["Dienststelle Informatik", "Dienststelle Steuern", "Dienststelle Personal"],
+    "GSD": ["Dienststelle Gesundheit und Sport", "Dienststelle Soziales und Gesellschaft"],
+    "JSD": ["Luzerner Polizei", "Dienststelle Militär, Zivilschutz und Justizvollzug", "Strassenverkehrsamt"],
+    "STK": ["Staatskanzlei, Digitale Verwaltung", "Staatskanzlei, Kommunikation"],
+}
+FIRST_NAMES = ["Andrea", "Beat", "Claudia", "Daniel", "Esther", "Fabian", "Gabriela", "Hans", "Irene", "Jonas", "Karin", "Lukas", "Monika", "Nico", "Petra", "Reto", "Sandra", "Thomas"]
+LAST_NAMES = ["Amrein", "Bucher", "Felder", "Gisler", "Huber", "Koch", "Meier", "Portmann", "Schmid", "Stalder", "Wicki", "Zihlmann"]
+
+YELLOW_REASONS = [
+    "Verzögerung bei der Beschaffung; Zuschlag später als geplant.",
+    "Ressourcenengpass im Projektteam während der Ferienzeit.",
+    "Abhängigkeit von einem Bundesprojekt, dessen Zeitplan sich verschoben hat.",
+    "Anforderungen der Nutzenden mussten nachgeschärft werden.",
+    "Lieferant meldet Verzögerung bei einer Schnittstelle.",
+]
+RED_REASONS = [
+    "Budget reicht nicht; Nachtragskredit nötig.",
+    "Rechtsgrundlage fehlt noch; Gesetzesänderung im Kantonsrat hängig.",
+    "Schlüsselperson hat gekündigt; Nachfolge offen.",
+    "Einsprache gegen den Zuschlag blockiert das Vorhaben.",
+    "Technische Lösung erfüllt Datenschutzanforderungen nicht; Neubeurteilung nötig.",
+]
+NEXT_STEPS = [
+    "Pilot mit zwei Gemeinden starten.", "Ausschreibung publizieren.", "Konzept in der Geschäftsleitung verabschieden.",
+    "Schulung der Mitarbeitenden planen.", "Rollout in weiteren Dienststellen.", "Schlussbericht erstellen.",
+]
+
+INDICATOR_TEMPLATES = [
+    ("Anteil digital verfügbarer Leistungen", "%", 35.0, 80.0, "hoeher"),
+    ("Haushalte mit mindestens 100 Mbit/s", "%", 62.0, 95.0, "hoeher"),
+    ("Sicherheitsvorfälle mit Auswirkungen", "Anzahl", 14.0, 4.0, "tiefer"),
+    ("Veröffentlichte Datensätze", "Anzahl", 40.0, 300.0, "hoeher"),
+    ("Teilnehmende an Weiterbildungen", "Personen", 800.0, 3000.0, "hoeher"),
+    ("Durchlaufzeit Bewilligungen", "Tage", 45.0, 20.0, "tiefer"),
+    ("Zufriedenheit der Nutzenden", "Punkte (1–6)", 4.1, 5.0, "hoeher"),
+    ("Stromverbrauch Informatik", "MWh", 2400.0, 1800.0, "tiefer"),
+]
+
+
+@dataclass
+class DemoResult:
+    measures: int
+    reports: int
+    indicators: int
+    write_id: int | None
+
+
+def has_demo_data(session: Session) -> bool:
+    return bool(session.scalar(select(exists().where(Measure.is_demo.is_(True)))))
+
+
+def _expected(start: dt.date, end: dt.date, day: dt.date) -> float:
+    if day <= start:
+        return 0.0
+    if day >= end:
+        return 100.0
+    return 100.0 * (day - start).days / (end - start).days
+
+
+def generate_demo(
+    session: Session,
+    *,
+    reference_date: dt.date,
+    seed: int = DEMO_SEED,
+    actor: str = DEMO_ACTOR,
+) -> DemoResult:
+    """Create demo measures, reports and indicator values up to reference_date.
+
+    Needs the strategy and its periods loaded. Refuses to run twice, so that
+    `init --demo` on an existing database leaves it as it is.
+    """
+    if has_demo_data(session):
+        raise TrackingError("Demodaten sind bereits geladen.")
+    rng = random.Random(seed)
+    log = WriteLog(session, actor=actor, source=f"Demodaten (Seed {seed}, Stichtag {reference_date:%d.%m.%Y})", action="demo")
+    departments = {d.code: d for d in session.scalars(select(Department))}
+    fields = list(session.scalars(select(ActionField).where(ActionField.active.is_(True)).order_by(ActionField.position)))
+    periods = [p for p in all_periods(session) if p.start_date <= reference_date]
+    if not fields or not periods or not departments:
+        raise TrackingError("Zuerst die Strategie laden (python -m tracking init).")
+
+    measures: list[Measure] = []
+    for field_row in fields:
+        titles = list(FIELD_TITLES.get(field_row.code, ["Vorhaben"]))
+        rng.shuffle(titles)
+        dept_codes = [c for c in FIELD_DEPARTMENTS.get(field_row.code, list(departments)) if c in departments]
+        dept_codes = dept_codes or list(departments)
+        for goal in [g for g in field_row.goals if g.active]:
+            for n in range(1, rng.choice([2, 3, 3, 4]) + 1):
+                title = titles.pop() if titles else f"Vorhaben {goal.code}.{n:02d}"
+                lead = dept_codes[0] if rng.random() < 0.6 else rng.choice(dept_codes)
+                start = dt.date(rng.choice([2023, 2023, 2024, 2024, 2025, 2026]), rng.choice([1, 3, 4, 7, 9]), 1)
+                months = rng.choice([12, 18, 24, 30, 36, 48])
+                end_year = start.year + (start.month - 1 + months) // 12
+                end_month = (start.month - 1 + months) % 12 + 1
+                planned_end = dt.date(end_year, end_month, 28 if end_month == 2 else 30)
+                unit = rng.choice(UNITS.get(lead, ["Fachstelle"]))
+                contact = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+                measure = Measure(
+                    code=f"M-{goal.code}.{n:02d}",
+                    goal_id=goal.id,
+                    title=title,
+                    description=f"{title}: Beitrag an Ziel {goal.code}. (Demodaten)",
+                    lead_department_id=departments[lead].id,
+                    responsible_unit=unit,
+                    contact=contact,
+                    start_date=start,
+                    planned_end=planned_end,
+                    budget_chf=Decimal(rng.randrange(5, 250) * 10_000),
+                    weight=rng.choice([1.0, 1.0, 1.0, 2.0, 0.5]),
+                    active=True,
+                    is_demo=True,
+                )
+                partners = [d for d in departments.values() if d.code != lead and rng.random() < 0.12]
+                measure.partners = partners
+                session.add(measure)
+                measures.append(measure)
+    session.flush()
+    for m in measures:
+        log.change("measure", m.code, "insert", after=snapshot(m, ["title", "start_date", "planned_end", "budget_chf"]))
+
+    reports = 0
+    current = periods[-1]
+    for measure in measures:
+        assert measure.start_date and measure.planned_end
+        draw = rng.random()  # most measures keep pace, some lag, a few lag badly
+        pace = rng.uniform(0.92, 1.2) if draw < 0.7 else rng.uniform(0.7, 0.92) if draw < 0.9 else rng.uniform(0.45, 0.7)
+        fate = rng.random()  # a few measures are paused or stopped along the way
+        stop_at = rng.randrange(len(periods)) if fate < 0.1 else None
+        progress = 0
+        for index, period in enumerate(periods):
+            if measure.start_date > period.end_date:
+                continue
+            is_current = period is current
+            # The open period is only partly reported; earlier ones miss a few.
+            if (is_current and rng.random() < 0.4) or (not is_current and rng.random() < 0.06):
+                continue
+            expected = _expected(measure.start_date, measure.planned_end, min(period.end_date, reference_date))
+            target = min(100.0, expected * pace + rng.uniform(-5, 5))
+            progress = int(max(progress, min(100, round(max(0.0, target)))))
+            if progress >= 95 and expected >= 100:
+                progress = 100
+            if stop_at is not None and index >= stop_at:
+                status = "sistiert" if fate < 0.07 else "abgebrochen"
+            elif progress >= 100:
+                status = "abgeschlossen"
+            elif progress == 0:
+                status = "geplant"
+            else:
+                status = "in_umsetzung"
+            gap = expected - progress
+            if status == "abgeschlossen":
+                light = "gruen"
+            elif gap > 30 or (status == "sistiert" and rng.random() < 0.5):
+                light = "rot"
+            elif gap > 12 or rng.random() < 0.08:
+                light = "gelb"
+            else:
+                light = "gruen"
+            comment = None
+            if light == "gelb":
+                comment = rng.choice(YELLOW_REASONS)
+            elif light == "rot":
+                comment = rng.choice(RED_REASONS)
+            elif rng.random() < 0.3:
+                comment = "Arbeiten planmässig."
+            late = rng.random() < 0.15
+            reported_at = dt.datetime.combine(
+                min(period.end_date + dt.timedelta(days=rng.randrange(25, 60) if late else rng.randrange(-20, 14)), reference_date),
+                dt.time(10, 0),
+            )
+            values = ReportValues(
+                status=status,
+                light=light,
+                progress=progress,
+                comment=comment,
+                next_steps=rng.choice(NEXT_STEPS) if status in ("in_umsetzung", "geplant") else None,
+                risks=comment if light == "rot" else None,
+            )
+            if record_report(session, log, measure=measure, period=period, values=values, reported_at=reported_at, is_demo=True):
+                reports += 1
+            if status in ("abgeschlossen", "abgebrochen"):
+                break
+    session.flush()
+
+    indicators = _demo_indicators(session, log, rng, periods, reference_date)
+    session.flush()
+    return DemoResult(len(measures), reports, indicators, log.record.id if log.record else None)
+
+
+def _demo_indicators(session: Session, log: WriteLog, rng: random.Random, periods: list[ReportingPeriod], reference_date: dt.date) -> int:
+    goals = list(session.scalars(select(Goal).where(Goal.active.is_(True)).order_by(Goal.code)))
+    count = 0
+    for i, goal in enumerate(goals):
+        if i % 2:
+            continue  # about half the goals have a key figure
+        name, unit, baseline, target, direction = INDICATOR_TEMPLATES[(i // 2) % len(INDICATOR_TEMPLATES)]
+        indicator = Indicator(
+            goal_id=goal.id, name=name, unit=unit, baseline=baseline, baseline_year=2022,
+            target=target, target_year=2030, direction=direction, is_demo=True,
+        )
+        session.add(indicator)
+        session.flush()
+        log.change("indicator", f"{goal.code}/{name}", "insert", after={"unit": unit, "baseline": baseline, "target": target})
+        count += 1
+        for period in periods[:-1] if rng.random() < 0.5 else periods:
+            share = (period.end_date.year + period.end_date.month / 12 - 2022) / 8
+            value = baseline + (target - baseline) * share * rng.uniform(0.6, 1.1)
+            session.add(IndicatorValue(
+                indicator_id=indicator.id, period_id=period.id, value=round(value, 1),
+                reported_by=log.actor, reported_at=dt.datetime.combine(min(period.end_date, reference_date), dt.time(9, 0)),
+                write_id=log.ensure_record().id,
+            ))
+    return count
+

@@ -1,0 +1,45 @@
+"""Swiss formats: 1'234.5, CHF 1'234, 31.12.2026, 45 %."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+
+from tracking.vocab import NO_DATA
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def number(value: float | int | Decimal | None, decimals: int = 0) -> str:
+    """1234.5 -> 1'234.5 (Swiss thousands separator, decimal point)."""
+    if _missing(value):
+        return "–"
+    text = f"{float(value):,.{decimals}f}"
+    return text.replace(",", "'")
+
+
+def chf(value: float | int | Decimal | None) -> str:
+    return "–" if _missing(value) else f"CHF {number(value)}"
+
+
+def percent(value: float | None, decimals: int = 0, missing: str = NO_DATA) -> str:
+    """Progress in percent (0..100) -> '45 %'; missing -> «keine Daten»."""
+    return missing if _missing(value) else f"{number(value, decimals)} %"
+
+
+def share(value: float | None, decimals: int = 0) -> str:
+    """A share 0..1 -> '67 %'."""
+    return "–" if _missing(value) else f"{number(value * 100, decimals)} %"
+
+
+def date(value: dt.date | dt.datetime | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return value.strftime("%d.%m.%Y")
+
+
+def datetime(value: dt.datetime | None) -> str:
+    return "–" if value is None else value.strftime("%d.%m.%Y %H:%M")

@@ -1,0 +1,316 @@
+"""The store: typed SQLAlchemy 2.0 models.
+
+Rules that must never be broken live in the database as constraints, so that
+no code path (a script, a later page, a hand-written SQL fix) can store a
+progress of 120 % or a second current report for the same measure and period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from tracking.vocab import DIRECTIONS, LIGHTS, STATUSES
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _in_list(column: str, values: dict[str, str]) -> str:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({quoted})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Strategy(Base):
+    __tablename__ = "strategy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(400))
+    source: Mapped[Optional[str]] = mapped_column(String(400))
+    description: Mapped[Optional[str]] = mapped_column(Text)
+    goals_are_examples: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CoreGoal(Base):
+    __tablename__ = "core_goal"
+    __table_args__ = (UniqueConstraint("strategy_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    strategy_id: Mapped[int] = mapped_column(ForeignKey("strategy.id"))
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(400))
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Principle(Base):
+    __tablename__ = "principle"
+    __table_args__ = (UniqueConstraint("strategy_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    strategy_id: Mapped[int] = mapped_column(ForeignKey("strategy.id"))
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ActionField(Base):
+    __tablename__ = "action_field"
+    __table_args__ = (UniqueConstraint("strategy_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    strategy_id: Mapped[int] = mapped_column(ForeignKey("strategy.id"))
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(400))
+    introduction: Mapped[Optional[str]] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    goals: Mapped[list[Goal]] = relationship(back_populates="field", order_by="Goal.position")
+
+
+class Goal(Base):
+    __tablename__ = "goal"
+    __table_args__ = (CheckConstraint("weight > 0", name="weight_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    field_id: Mapped[int] = mapped_column(ForeignKey("action_field.id"), index=True)
+    # e.g. "5.2": field 5, goal 2; measures are coded M-5.2.nn.
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(600))
+    is_example: Mapped[bool] = mapped_column(Boolean, default=False)
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    field: Mapped[ActionField] = relationship(back_populates="goals")
+    contributions: Mapped[list[GoalContribution]] = relationship(
+        back_populates="goal", cascade="all, delete-orphan"
+    )
+
+
+class GoalContribution(Base):
+    """How strongly a goal serves a core goal (0 none, 1 weak, 2 medium, 3 strong)."""
+
+    __tablename__ = "goal_contribution"
+    __table_args__ = (CheckConstraint("weight >= 0", name="weight_not_negative"),)
+
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id"), primary_key=True)
+    core_goal_id: Mapped[int] = mapped_column(ForeignKey("core_goal.id"), primary_key=True)
+    weight: Mapped[float] = mapped_column(Float)
+
+    goal: Mapped[Goal] = relationship(back_populates="contributions")
+
+
+class Department(Base):
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+measure_partner = Table(
+    "measure_partner",
+    Base.metadata,
+    Column("measure_id", ForeignKey("measure.id"), primary_key=True),
+    Column("department_id", ForeignKey("department.id"), primary_key=True),
+)
+
+
+class Measure(Base):
+    __tablename__ = "measure"
+    __table_args__ = (
+        CheckConstraint("weight > 0", name="weight_positive"),
+        CheckConstraint("budget_chf IS NULL OR budget_chf >= 0", name="budget_not_negative"),
+        CheckConstraint(
+            "planned_end IS NULL OR start_date IS NULL OR planned_end >= start_date",
+            name="end_after_start",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id"), index=True)
+    title: Mapped[str] = mapped_column(String(400))
+    description: Mapped[Optional[str]] = mapped_column(Text)
+    lead_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    responsible_unit: Mapped[Optional[str]] = mapped_column(String(200))
+    contact: Mapped[Optional[str]] = mapped_column(String(200))
+    start_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    planned_end: Mapped[Optional[dt.date]] = mapped_column(Date)
+    budget_chf: Mapped[Optional[Decimal]] = mapped_column(Numeric(14, 2))
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    goal: Mapped[Goal] = relationship()
+    lead_department: Mapped[Department] = relationship()
+    partners: Mapped[list[Department]] = relationship(secondary=measure_partner)
+
+
+class ReportingPeriod(Base):
+    __tablename__ = "reporting_period"
+    __table_args__ = (CheckConstraint("end_date >= start_date", name="end_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20), unique=True)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class StatusReport(Base):
+    """One report for a measure in a period; later uploads supersede, never delete."""
+
+    __tablename__ = "status_report"
+    __table_args__ = (
+        CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
+        CheckConstraint(_in_list("status", STATUSES), name="status_vocabulary"),
+        CheckConstraint(_in_list("light", LIGHTS), name="light_vocabulary"),
+        # A yellow or red light needs a written reason (DOMAIN).
+        CheckConstraint(
+            "light = 'gruen' OR length(trim(coalesce(comment, ''))) > 0",
+            name="light_reason",
+        ),
+        Index(
+            "uq_status_report_current",
+            "measure_id",
+            "period_id",
+            unique=True,
+            sqlite_where=text("is_current"),
+            postgresql_where=text("is_current"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measure.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_period.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    light: Mapped[str] = mapped_column(String(10))
+    progress: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[Optional[str]] = mapped_column(Text)
+    next_steps: Mapped[Optional[str]] = mapped_column(Text)
+    risks: Mapped[Optional[str]] = mapped_column(Text)
+    reported_by: Mapped[str] = mapped_column(String(200))
+    reported_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    write_id: Mapped[Optional[int]] = mapped_column(ForeignKey("write_record.id"), index=True)
+
+
+class Indicator(Base):
+    __tablename__ = "indicator"
+    __table_args__ = (
+        CheckConstraint(_in_list("direction", DIRECTIONS), name="direction_vocabulary"),
+        UniqueConstraint("goal_id", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    unit: Mapped[str] = mapped_column(String(50))
+    baseline: Mapped[Optional[float]] = mapped_column(Float)
+    baseline_year: Mapped[Optional[int]]
+    target: Mapped[Optional[float]] = mapped_column(Float)
+    target_year: Mapped[Optional[int]]
+    direction: Mapped[str] = mapped_column(String(10), default="hoeher")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class IndicatorValue(Base):
+    __tablename__ = "indicator_value"
+    __table_args__ = (
+        Index(
+            "uq_indicator_value_current",
+            "indicator_id",
+            "period_id",
+            unique=True,
+            sqlite_where=text("is_current"),
+            postgresql_where=text("is_current"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_period.id"))
+    value: Mapped[float] = mapped_column(Float)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    reported_by: Mapped[str] = mapped_column(String(200))
+    reported_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    write_id: Mapped[Optional[int]] = mapped_column(ForeignKey("write_record.id"), index=True)
+
+
+class WriteRecord(Base):
+    """The audit trail: one row per write (who, when, from which source)."""
+
+    __tablename__ = "write_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    source: Mapped[str] = mapped_column(String(400))
+    action: Mapped[str] = mapped_column(String(60))
+    summary: Mapped[Optional[str]] = mapped_column(Text)
+
+    changes: Mapped[list[RowChange]] = relationship(
+        back_populates="write", order_by="RowChange.id", cascade="all, delete-orphan"
+    )
+
+
+class RowChange(Base):
+    """Which row a write touched, with its values before and after."""
+
+    __tablename__ = "row_change"
+    __table_args__ = (
+        CheckConstraint("kind IN ('insert', 'update', 'retire')", name="kind_vocabulary"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    write_id: Mapped[int] = mapped_column(ForeignKey("write_record.id"), index=True)
+    table_name: Mapped[str] = mapped_column(String(60))
+    row_key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    before: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    after: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+
+    write: Mapped[WriteRecord] = relationship(back_populates="changes")

@@ -1,0 +1,112 @@
+"""Reporting periods: half-years named like 2026-H2."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracking.audit import WriteLog, snapshot
+from tracking.errors import TrackingError
+from tracking.models import ReportingPeriod
+
+PERIOD_NAME = re.compile(r"^(\d{4})-H([12])$")
+PERIOD_FIELDS = ["name", "start_date", "end_date", "is_open"]
+
+
+def half_year_bounds(name: str) -> tuple[dt.date, dt.date]:
+    match = PERIOD_NAME.match(name.strip())
+    if not match:
+        raise TrackingError(
+            f"Berichtsperiode «{name}» ist ungültig: erwartet Jahr-H1 oder Jahr-H2, z. B. 2026-H2."
+        )
+    year, half = int(match.group(1)), int(match.group(2))
+    if half == 1:
+        return dt.date(year, 1, 1), dt.date(year, 6, 30)
+    return dt.date(year, 7, 1), dt.date(year, 12, 31)
+
+
+def half_year_of(day: dt.date) -> str:
+    return f"{day.year}-H{1 if day.month <= 6 else 2}"
+
+
+def half_years_between(first: str, last: str) -> list[str]:
+    """Names from first to last inclusive, e.g. 2023-H1 .. 2023-H2."""
+    start, _ = half_year_bounds(first)
+    end, _ = half_year_bounds(last)
+    names = []
+    year, half = start.year, 1 if start.month == 1 else 2
+    while (year, half) <= (end.year, 1 if end.month == 1 else 2):
+        names.append(f"{year}-H{half}")
+        year, half = (year, 2) if half == 1 else (year + 1, 1)
+    return names
+
+
+def all_periods(session: Session) -> list[ReportingPeriod]:
+    return list(session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.start_date)))
+
+
+def get_period(session: Session, name: str) -> ReportingPeriod:
+    period = session.scalar(select(ReportingPeriod).where(ReportingPeriod.name == name.strip()))
+    if period is None:
+        known = ", ".join(p.name for p in all_periods(session)) or "keine"
+        raise TrackingError(f"Berichtsperiode «{name}» gibt es nicht (vorhanden: {known}).")
+    return period
+
+
+def current_period(session: Session, today: dt.date | None = None) -> ReportingPeriod | None:
+    """The period that contains today, else the latest one that has started."""
+    today = today or dt.date.today()
+    periods = [p for p in all_periods(session) if p.start_date <= today]
+    for period in periods:
+        if period.end_date >= today:
+            return period
+    return periods[-1] if periods else None
+
+
+def previous_period(session: Session, period: ReportingPeriod) -> ReportingPeriod | None:
+    return session.scalar(
+        select(ReportingPeriod)
+        .where(ReportingPeriod.end_date < period.start_date)
+        .order_by(ReportingPeriod.end_date.desc())
+        .limit(1)
+    )
+
+
+def ensure_half_years(
+    session: Session, log: WriteLog, *, first: str, today: dt.date
+) -> list[ReportingPeriod]:
+    """Create missing half-years from `first` to the one containing today.
+
+    New periods before the current one start closed, the current one open;
+    periods that exist already are left exactly as they are.
+    """
+    current = half_year_of(today)
+    existing = {p.name for p in all_periods(session)}
+    created = []
+    for name in half_years_between(first, current):
+        if name in existing:
+            continue
+        start, end = half_year_bounds(name)
+        period = ReportingPeriod(name=name, start_date=start, end_date=end, is_open=name == current)
+        session.add(period)
+        session.flush()
+        log.change("reporting_period", name, "insert", after=snapshot(period, PERIOD_FIELDS))
+        created.append(period)
+    return created
+
+
+def set_period_open(
+    session: Session, *, name: str, is_open: bool, actor: str, source: str = "cli"
+) -> bool:
+    """Open or close a period; returns False when it already was in that state."""
+    period = get_period(session, name)
+    if period.is_open == is_open:
+        return False
+    log = WriteLog(session, actor=actor, source=source, action="open-period" if is_open else "close-period")
+    before = snapshot(period, PERIOD_FIELDS)
+    period.is_open = is_open
+    log.change("reporting_period", period.name, "update", before=before, after=snapshot(period, PERIOD_FIELDS))
+    return True

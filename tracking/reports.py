@@ -1,0 +1,80 @@
+"""Status reports: one current report per measure and period, earlier ones kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracking.audit import WriteLog, snapshot
+from tracking.models import Measure, ReportingPeriod, StatusReport, utcnow
+
+REPORT_FIELDS = ["status", "light", "progress", "comment", "next_steps", "risks"]
+
+
+@dataclass(frozen=True)
+class ReportValues:
+    status: str
+    light: str
+    progress: int
+    comment: str | None = None
+    next_steps: str | None = None
+    risks: str | None = None
+
+
+def current_report(session: Session, measure_id: int, period_id: int) -> StatusReport | None:
+    return session.scalar(
+        select(StatusReport).where(
+            StatusReport.measure_id == measure_id,
+            StatusReport.period_id == period_id,
+            StatusReport.is_current.is_(True),
+        )
+    )
+
+
+def record_report(
+    session: Session,
+    log: WriteLog,
+    *,
+    measure: Measure,
+    period: ReportingPeriod,
+    values: ReportValues,
+    reported_at: dt.datetime | None = None,
+    is_demo: bool = False,
+) -> StatusReport | None:
+    """Store a report; the earlier current one is superseded, not deleted.
+
+    Returns None when the values equal the current report, so that the same
+    upload twice changes nothing.
+    """
+    previous = current_report(session, measure.id, period.id)
+    new_values = {f: getattr(values, f) for f in REPORT_FIELDS}
+    if previous is not None and snapshot(previous, REPORT_FIELDS) == new_values:
+        return None
+    record = log.ensure_record()
+    key = f"{measure.code}/{period.name}"
+    if previous is not None:
+        previous.is_current = False
+        # The partial unique index allows one current row: retire the old first.
+        session.flush()
+    report = StatusReport(
+        measure_id=measure.id,
+        period_id=period.id,
+        reported_by=log.actor,
+        reported_at=reported_at or utcnow(),
+        is_current=True,
+        is_demo=is_demo,
+        write_id=record.id,
+        **new_values,
+    )
+    session.add(report)
+    log.change(
+        "status_report",
+        key,
+        "update" if previous is not None else "insert",
+        before=snapshot(previous, REPORT_FIELDS) if previous is not None else None,
+        after=new_values,
+    )
+    return report

@@ -1,0 +1,463 @@
+"""Roll-ups: measure -> goal -> field -> core goal, lights, plan vs actual, completeness.
+
+Every rule of DOMAIN.md «Roll-up rules» is one function here. They work on a
+Snapshot (plain DataFrames loaded once from the store), so the dashboard can
+cache one snapshot and compute any period from it, and tests can build small
+snapshots by hand.
+
+Missing data stays missing: a measure without a report has progress NaN and
+the state «keine Meldung»; a goal without data has NaN and «keine Daten».
+Nothing is ever filled with 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracking.models import (
+    ActionField,
+    CoreGoal,
+    Department,
+    Goal,
+    GoalContribution,
+    Measure,
+    ReportingPeriod,
+    StatusReport,
+)
+from tracking.vocab import (
+    ENDED_STATUSES,
+    LIGHT_SEVERITY,
+    LIGHTS,
+    NO_DATA,
+    NO_REPORT,
+    PAUSED_STATUSES,
+)
+
+# A measure is behind plan when its progress falls short of the expected
+# progress by more than this many percentage points.
+BEHIND_PLAN_MARGIN = 15.0
+
+
+@dataclass
+class Snapshot:
+    """Everything the roll-ups need, as DataFrames (picklable, cacheable)."""
+
+    fields: pd.DataFrame  # field_id, field_code, field_name, field_position
+    goals: pd.DataFrame  # goal_id, goal_code, goal_name, field_id, goal_weight, is_example
+    core_goals: pd.DataFrame  # core_goal_id, core_code, core_name
+    contributions: pd.DataFrame  # goal_id, core_goal_id, weight
+    departments: pd.DataFrame  # department_id, department_code, department_name
+    measures: pd.DataFrame  # measure_id, code, title, goal_id, department_id, start_date, planned_end, weight, ...
+    periods: pd.DataFrame  # period_id, period, start_date, end_date, is_open (sorted by start)
+    reports: pd.DataFrame  # current reports: measure_id, period_id, status, light, progress, comment, ...
+
+    def period_row(self, period: str) -> pd.Series:
+        rows = self.periods[self.periods["period"] == period]
+        if rows.empty:
+            raise KeyError(period)
+        return rows.iloc[0]
+
+    def previous_period(self, period: str) -> str | None:
+        names = list(self.periods["period"])
+        index = names.index(period)
+        return names[index - 1] if index > 0 else None
+
+
+def _frame(session: Session, query, columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(session.execute(query).all(), columns=columns)
+
+
+def load_snapshot(session: Session) -> Snapshot:
+    """Read the active strategy structure, all measures and all current reports."""
+    fields = _frame(
+        session,
+        select(ActionField.id, ActionField.code, ActionField.name, ActionField.position)
+        .where(ActionField.active.is_(True))
+        .order_by(ActionField.position),
+        ["field_id", "field_code", "field_name", "field_position"],
+    )
+    goals = _frame(
+        session,
+        select(Goal.id, Goal.code, Goal.name, Goal.field_id, Goal.weight, Goal.is_example, Goal.position)
+        .where(Goal.active.is_(True))
+        .order_by(Goal.field_id, Goal.position),
+        ["goal_id", "goal_code", "goal_name", "field_id", "goal_weight", "is_example", "goal_position"],
+    )
+    goals = goals[goals["field_id"].isin(fields["field_id"])].reset_index(drop=True)
+    core_goals = _frame(
+        session,
+        select(CoreGoal.id, CoreGoal.code, CoreGoal.name).where(CoreGoal.active.is_(True)).order_by(CoreGoal.position),
+        ["core_goal_id", "core_code", "core_name"],
+    )
+    contributions = _frame(
+        session,
+        select(GoalContribution.goal_id, GoalContribution.core_goal_id, GoalContribution.weight),
+        ["goal_id", "core_goal_id", "weight"],
+    )
+    departments = _frame(
+        session,
+        select(Department.id, Department.code, Department.name).order_by(Department.code),
+        ["department_id", "department_code", "department_name"],
+    )
+    measures = _frame(
+        session,
+        select(
+            Measure.id, Measure.code, Measure.title, Measure.goal_id, Measure.lead_department_id,
+            Measure.start_date, Measure.planned_end, Measure.weight, Measure.active, Measure.budget_chf,
+            Measure.responsible_unit,
+        ).order_by(Measure.code),
+        ["measure_id", "code", "title", "goal_id", "department_id", "start_date", "planned_end",
+         "weight", "active", "budget_chf", "responsible_unit"],
+    )
+    periods = _frame(
+        session,
+        select(ReportingPeriod.id, ReportingPeriod.name, ReportingPeriod.start_date,
+               ReportingPeriod.end_date, ReportingPeriod.is_open).order_by(ReportingPeriod.start_date),
+        ["period_id", "period", "start_date", "end_date", "is_open"],
+    )
+    reports = _frame(
+        session,
+        select(
+            StatusReport.measure_id, StatusReport.period_id, StatusReport.status, StatusReport.light,
+            StatusReport.progress, StatusReport.comment, StatusReport.next_steps, StatusReport.risks,
+            StatusReport.reported_by, StatusReport.reported_at,
+        ).where(StatusReport.is_current.is_(True)),
+        ["measure_id", "period_id", "status", "light", "progress", "comment", "next_steps", "risks",
+         "reported_by", "reported_at"],
+    )
+    return Snapshot(fields, goals, core_goals, contributions, departments, measures, periods, reports)
+
+
+# --- helpers ----------------------------------------------------------------
+
+
+def weighted_mean(values: pd.Series, weights: pd.Series) -> float:
+    """Mean of the values that are present, weighted; NaN when none is."""
+    mask = values.notna() & weights.notna() & (weights > 0)
+    if not mask.any():
+        return float("nan")
+    return float(np.average(values[mask].astype(float), weights=weights[mask].astype(float)))
+
+
+def expected_progress(start: dt.date | None, planned_end: dt.date | None, day: dt.date) -> float:
+    """Plan: grows linearly from 0 % at the start to 100 % at the planned end."""
+    if start is None or planned_end is None or pd.isna(start) or pd.isna(planned_end):
+        return float("nan")
+    if day <= start:
+        return 0.0
+    if day >= planned_end or planned_end <= start:
+        return 100.0
+    return 100.0 * (day - start).days / (planned_end - start).days
+
+
+# --- measure level ----------------------------------------------------------
+
+
+def measure_status(
+    snap: Snapshot,
+    period: str,
+    *,
+    as_of: dt.date | None = None,
+    margin: float = BEHIND_PLAN_MARGIN,
+) -> pd.DataFrame:
+    """One row per measure that counts in the period, with its report and plan state.
+
+    Counts in the period: active, started by the period's end. A measure that
+    ended (abgeschlossen or abgebrochen) in an earlier period keeps its final
+    report (carried = True): it still counts for progress but owes no report.
+    as_of (default: the period's end) is the day for plan and overdue checks.
+    """
+    prow = snap.period_row(period)
+    day = min(prow["end_date"], as_of) if as_of else prow["end_date"]
+    order = snap.periods[["period_id", "start_date"]].rename(columns={"start_date": "period_start"})
+
+    m = snap.measures[snap.measures["active"].astype(bool)].copy()
+    m = m[m["start_date"].isna() | (m["start_date"] <= prow["end_date"])]
+
+    reports = snap.reports.merge(order, on="period_id")
+    this = reports[reports["period_id"] == prow["period_id"]]
+    earlier = reports[reports["period_start"] < prow["start_date"]].sort_values("period_start")
+    last_earlier = earlier.groupby("measure_id").tail(1).set_index("measure_id")
+
+    m = m.merge(
+        this[["measure_id", "status", "light", "progress", "comment", "next_steps", "risks", "reported_by", "reported_at"]],
+        on="measure_id",
+        how="left",
+    )
+    m["has_report"] = m["status"].notna()
+    # Measures that ended before this period keep their final report.
+    prev = last_earlier.reindex(m["measure_id"]).reset_index(drop=True)
+    prev.index = m.index
+    m["carried"] = ~m["has_report"] & prev["status"].isin(ENDED_STATUSES)
+    for col in ["status", "light", "progress", "comment"]:
+        m[col] = m[col].where(~m["carried"], prev[col])
+    m["last_status"] = m["status"].where(m["status"].notna(), prev["status"])
+    m["progress"] = pd.to_numeric(m["progress"], errors="coerce").astype(float)
+    m["state"] = np.where(m["has_report"] | m["carried"], m["status"].fillna(""), NO_REPORT)
+    m["owes_report"] = ~m["carried"]
+
+    m["expected"] = [expected_progress(s, e, day) for s, e in zip(m["start_date"], m["planned_end"])]
+    running = m["status"].isin(["geplant", "in_umsetzung"])
+    m["behind_plan"] = running & m["has_report"] & (m["progress"] < m["expected"] - margin)
+    ended_or_stopped = m["last_status"].isin(["abgeschlossen", "abgebrochen"])
+    m["overdue"] = m["planned_end"].notna() & (m["planned_end"] < day) & ~ended_or_stopped
+    m["overdue"] = m["overdue"].astype(bool)
+
+    m = m.merge(snap.goals[["goal_id", "goal_code", "goal_name", "field_id"]], on="goal_id")
+    m = m.merge(snap.fields[["field_id", "field_code", "field_name"]], on="field_id")
+    m = m.merge(snap.departments[["department_id", "department_code"]], on="department_id", how="left")
+    m["period"] = period
+    return m.sort_values("code").reset_index(drop=True)
+
+
+# --- goal, field, core goal -------------------------------------------------
+
+
+def _grouped_weighted_mean(df: pd.DataFrame, by: list[str] | str, value: str, weight: str) -> pd.Series:
+    """Per group: the weighted mean of the values present; NaN when none is."""
+    use = df[value].notna() & df[weight].notna() & (df[weight] > 0)
+    parts = pd.DataFrame(
+        {
+            "wv": (df[value] * df[weight]).where(use, 0.0),
+            "w": df[weight].where(use, 0.0),
+        }
+    )
+    keys = [df[c] for c in ([by] if isinstance(by, str) else by)]
+    sums = parts.groupby(keys).sum()
+    return (sums["wv"] / sums["w"]).where(sums["w"] > 0)
+
+
+def goal_progress(snap: Snapshot, measures: pd.DataFrame) -> pd.DataFrame:
+    """Weighted mean of the goal's measures' progress (measure weight).
+
+    sistiert and abgebrochen measures are counted (n_paused) but left out of
+    the mean, so they do not pull progress down. No data -> NaN, «keine Daten».
+    """
+    m = measures.copy()
+    paused = m["status"].isin(PAUSED_STATUSES)
+    m["counted_progress"] = m["progress"].where(~paused)
+    m["counted"] = m["counted_progress"].notna()
+    m["paused"] = paused
+    m["no_report"] = m["state"] == NO_REPORT
+    counts = m.groupby("goal_id").agg(
+        n_measures=("measure_id", "count"),
+        n_counted=("counted", "sum"),
+        n_paused=("paused", "sum"),
+        n_no_report=("no_report", "sum"),
+        n_behind_plan=("behind_plan", "sum"),
+        n_overdue=("overdue", "sum"),
+    )
+    progress = _grouped_weighted_mean(m, "goal_id", "counted_progress", "weight").rename("progress")
+    out = snap.goals.drop(columns=["goal_position"], errors="ignore").merge(
+        counts, left_on="goal_id", right_index=True, how="left"
+    )
+    out = out.merge(progress, left_on="goal_id", right_index=True, how="left")
+    for col in counts.columns:
+        out[col] = out[col].fillna(0).astype(int)
+    out["progress"] = out["progress"].astype(float)
+    out["state"] = np.where(out["progress"].isna(), NO_DATA, "")
+    return out
+
+
+def field_progress(snap: Snapshot, goals: pd.DataFrame) -> pd.DataFrame:
+    """Weighted mean of the field's goals' progress; goals without data are left out."""
+    progress = _grouped_weighted_mean(goals, "field_id", "progress", "goal_weight").rename("progress")
+    counts = goals.assign(with_data=goals["progress"].notna()).groupby("field_id").agg(
+        n_goals=("goal_id", "count"), n_goals_with_data=("with_data", "sum"), n_measures=("n_measures", "sum")
+    )
+    out = snap.fields[["field_id", "field_code", "field_name"]].merge(
+        progress, left_on="field_id", right_index=True, how="left"
+    )
+    out = out.merge(counts, left_on="field_id", right_index=True, how="left")
+    for col in counts.columns:
+        out[col] = out[col].fillna(0).astype(int)
+    out["progress"] = out["progress"].astype(float)
+    out["state"] = np.where(out["progress"].isna(), NO_DATA, "")
+    return out
+
+
+def _serving_goals(snap: Snapshot, goals: pd.DataFrame) -> pd.DataFrame:
+    """Goal x core goal pairs with a contribution above 0."""
+    joined = goals.merge(snap.contributions, on="goal_id")
+    return joined[joined["weight"] > 0]
+
+
+def core_goal_progress(snap: Snapshot, goals: pd.DataFrame) -> pd.DataFrame:
+    """Mean of goal progress weighted by each goal's contribution to the core goal."""
+    serving = _serving_goals(snap, goals)
+    progress = _grouped_weighted_mean(serving, "core_goal_id", "progress", "weight").rename("progress")
+    n_goals = serving.groupby("core_goal_id")["goal_id"].count().rename("n_goals")
+    out = snap.core_goals.merge(progress, left_on="core_goal_id", right_index=True, how="left")
+    out = out.merge(n_goals, left_on="core_goal_id", right_index=True, how="left")
+    out["n_goals"] = out["n_goals"].fillna(0).astype(int)
+    out["progress"] = out["progress"].astype(float)
+    out["state"] = np.where(out["progress"].isna(), NO_DATA, "")
+    return out
+
+
+def field_core_matrix(snap: Snapshot, goals: pd.DataFrame) -> pd.DataFrame:
+    """For each field x core goal: contribution strength and weighted progress.
+
+    strength: the strongest contribution of any of the field's goals (0 when
+    none serves the core goal). progress: mean of the serving goals' progress,
+    weighted by their contribution; NaN when none serves or none has data.
+    """
+    serving = _serving_goals(snap, goals)
+    keys = ["field_id", "core_goal_id"]
+    progress = _grouped_weighted_mean(serving, keys, "progress", "weight").rename("progress")
+    stats = serving.groupby(keys).agg(strength=("weight", "max"), n_goals=("goal_id", "count"))
+    pairs = snap.fields[["field_id", "field_code", "field_name", "field_position"]].merge(
+        snap.core_goals[["core_goal_id", "core_code", "core_name"]], how="cross"
+    )
+    out = pairs.merge(stats, left_on=keys, right_index=True, how="left")
+    out = out.merge(progress, left_on=keys, right_index=True, how="left")
+    out["strength"] = out["strength"].fillna(0.0).astype(float)
+    out["n_goals"] = out["n_goals"].fillna(0).astype(int)
+    out["progress"] = out["progress"].astype(float)
+    out["state"] = np.where(
+        out["progress"].notna(), "", np.where(out["n_goals"] > 0, NO_DATA, "kein Beitrag")
+    )
+    return out[["field_code", "field_name", "core_code", "core_name", "strength", "n_goals", "progress", "state"]]
+
+
+# --- traffic lights ---------------------------------------------------------
+
+
+def summary_light(lights: pd.Series, weights: pd.Series | None = None) -> str | None:
+    """Weighted majority of the lights; a tie goes to the worse colour."""
+    lights = lights.dropna()
+    if lights.empty:
+        return None
+    weights = pd.Series(1.0, index=lights.index) if weights is None else weights.loc[lights.index].astype(float)
+    totals = weights.groupby(lights).sum()
+    best = totals.max()
+    tied = [light for light, total in totals.items() if np.isclose(total, best)]
+    return max(tied, key=lambda light: LIGHT_SEVERITY[light])
+
+
+def light_distribution(measures: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Counts of grün, gelb, rot and «keine Meldung» per group, with the summary light.
+
+    Only measures that owe a report in the period are counted: a measure that
+    ended earlier is neither a fresh green nor a missing report.
+    """
+    owing = measures[measures["owes_report"]]
+    rows = []
+    for key, group in owing.groupby(by, sort=True):
+        reported = group[group["has_report"]]
+        row = {by: key}
+        for light in LIGHTS:
+            row[light] = int((reported["light"] == light).sum())
+        row[NO_REPORT] = int((~group["has_report"]).sum())
+        row["total"] = len(group)
+        row["summary_light"] = summary_light(reported["light"], reported["weight"])
+        rows.append(row)
+    columns = [by, *LIGHTS, NO_REPORT, "total", "summary_light"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+# --- completeness and changes ----------------------------------------------
+
+
+def completeness(measures: pd.DataFrame, by: str = "department_code") -> pd.DataFrame:
+    """Share of measures owing a report that have one in the period (Rücklauf)."""
+    owing = measures[measures["owes_report"]]
+    grouped = owing.groupby(by).agg(active=("measure_id", "count"), reported=("has_report", "sum")).reset_index()
+    grouped["reported"] = grouped["reported"].astype(int)
+    grouped["missing"] = grouped["active"] - grouped["reported"]
+    grouped["share"] = grouped["reported"] / grouped["active"]
+    return grouped
+
+
+def changes_since(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
+    """Status, light and progress against the previous period, per measure."""
+    cols = ["measure_id", "status", "light", "progress", "has_report", "carried"]
+    out = current.copy()
+    if previous is None:
+        prev = pd.DataFrame(columns=cols)
+    else:
+        prev = previous[cols]
+    prev = prev.rename(columns={c: f"prev_{c}" for c in cols if c != "measure_id"})
+    out = out.merge(prev, on="measure_id", how="left")
+    out["prev_progress"] = pd.to_numeric(out["prev_progress"], errors="coerce").astype(float)
+    both = out["has_report"] & out["prev_has_report"].fillna(False).astype(bool)
+    out["progress_delta"] = np.where(both, out["progress"] - out["prev_progress"], np.nan)
+    out["advanced"] = both & (out["progress_delta"] > 0)
+    out["turned_red"] = out["has_report"] & (out["light"] == "rot") & (out["prev_light"] != "rot")
+    out["completed"] = (
+        out["has_report"] & (out["status"] == "abgeschlossen") & (out["prev_status"] != "abgeschlossen")
+    )
+    out["light_changed"] = both & (out["light"] != out["prev_light"])
+    out["status_changed"] = both & (out["status"] != out["prev_status"])
+    return out
+
+
+# --- the period as a whole --------------------------------------------------
+
+
+@dataclass
+class PeriodRollup:
+    period: str
+    measures: pd.DataFrame
+    goals: pd.DataFrame
+    fields: pd.DataFrame
+    core_goals: pd.DataFrame
+    matrix: pd.DataFrame
+
+
+def rollup(snap: Snapshot, period: str, *, as_of: dt.date | None = None) -> PeriodRollup:
+    measures = measure_status(snap, period, as_of=as_of)
+    goals = goal_progress(snap, measures)
+    return PeriodRollup(
+        period=period,
+        measures=measures,
+        goals=goals,
+        fields=field_progress(snap, goals),
+        core_goals=core_goal_progress(snap, goals),
+        matrix=field_core_matrix(snap, goals),
+    )
+
+
+def headline(r: PeriodRollup) -> dict[str, float | int]:
+    """The figures on top of the overview.
+
+    overall progress: mean of the fields' progress (each field counts the same,
+    as the strategy gives the nine fields equal standing); fields without data
+    are left out.
+    """
+    m = r.measures
+    owing = m[m["owes_report"]]
+    reported = owing[owing["has_report"]]
+    return {
+        "measures": len(m),
+        "active": len(owing),
+        "reported": len(reported),
+        "completeness": len(reported) / len(owing) if len(owing) else float("nan"),
+        "on_track_share": float((reported["light"] == "gruen").mean()) if len(reported) else float("nan"),
+        "green": int((reported["light"] == "gruen").sum()),
+        "yellow": int((reported["light"] == "gelb").sum()),
+        "red": int((reported["light"] == "rot").sum()),
+        "behind_plan": int(m["behind_plan"].sum()),
+        "overdue": int(m["overdue"].sum()),
+        "completed": int((m["status"] == "abgeschlossen").sum()),
+        "overall_progress": weighted_mean(r.fields["progress"], pd.Series(1.0, index=r.fields.index)),
+    }
+
+
+def progress_trend(snap: Snapshot, up_to: str | None = None) -> pd.DataFrame:
+    """Overall and per-field progress for every period (up to and including up_to)."""
+    rows = []
+    for name in snap.periods["period"]:
+        r = rollup(snap, name)
+        rows.append({"period": name, "field_code": "Gesamt", "progress": headline(r)["overall_progress"]})
+        for f in r.fields.itertuples():
+            rows.append({"period": name, "field_code": f.field_code, "progress": f.progress})
+        if name == up_to:
+            break
+    return pd.DataFrame(rows)

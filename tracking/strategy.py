@@ -1,0 +1,439 @@
+"""Load a strategy definition (YAML) into the store.
+
+Loading is idempotent: the same file twice changes nothing. An edited file
+renames and adds; what it no longer lists is retired (active = False), never
+deleted, so reports and history stay. A malformed file is refused whole, with
+a German message naming the entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracking.audit import WriteLog, snapshot
+from tracking.db import PROJECT_DIR
+from tracking.errors import TrackingError
+from tracking.models import (
+    ActionField,
+    CoreGoal,
+    Department,
+    Goal,
+    GoalContribution,
+    Principle,
+    Strategy,
+)
+from tracking.periods import PERIOD_NAME, ensure_half_years
+from tracking.vocab import STRENGTHS
+
+LUZERN_DEFINITION = PROJECT_DIR / "data" / "strategy_luzern.yaml"
+CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass
+class GoalDef:
+    code: str
+    name: str
+    example: bool
+    weight: float
+    contributes: dict[str, float]
+
+
+@dataclass
+class FieldDef:
+    code: str
+    name: str
+    introduction: str | None
+    goals: list[GoalDef]
+
+
+@dataclass
+class Definition:
+    code: str
+    name: str
+    source: str | None
+    description: str | None
+    goals_are_examples: bool
+    core_goals: list[tuple[str, str]]
+    principles: list[tuple[str, str]]
+    departments: list[tuple[str, str]]
+    fields: list[FieldDef]
+    first_period: str | None
+
+
+@dataclass
+class LoadResult:
+    """What a load changed, one German line per change."""
+
+    changes: list[str] = field(default_factory=list)
+    write_id: int | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+
+# --- parsing and validation -------------------------------------------------
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def text(self, value: Any, where: str, what: str, required: bool = True) -> str | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.errors.append(f"{where}: {what} fehlt.")
+            return None
+        if not isinstance(value, str | int | float):
+            self.errors.append(f"{where}: {what} muss ein Text sein.")
+            return None
+        return str(value).strip()
+
+    def code(self, value: Any, where: str) -> str | None:
+        code = self.text(value, where, "Code")
+        if code is not None and not CODE.match(code):
+            self.errors.append(
+                f"{where}: Code «{code}» ist ungültig (nur Buchstaben, Ziffern, Punkt, Binde- und Unterstrich)."
+            )
+            return None
+        return code
+
+    def mapping_list(self, data: dict, key: str, label: str, required: bool = True) -> list[dict]:
+        items = data.get(key)
+        if items is None:
+            if required:
+                self.errors.append(f"Abschnitt «{key}» ({label}) fehlt.")
+            return []
+        if not isinstance(items, list):
+            self.errors.append(f"Abschnitt «{key}» ({label}) muss eine Liste sein.")
+            return []
+        good = []
+        for i, item in enumerate(items, start=1):
+            if not isinstance(item, dict):
+                self.errors.append(f"{label} Nr. {i}: erwartet Einträge wie «code: …» und «name: …».")
+            else:
+                good.append(item)
+        return good
+
+    def unique(self, codes: list[str], label: str) -> None:
+        seen: set[str] = set()
+        for code in codes:
+            if code in seen:
+                self.errors.append(f"{label} «{code}» ist mehrfach aufgeführt.")
+            seen.add(code)
+
+
+def _strength(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) if value >= 0 else None
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in STRENGTHS:
+            return STRENGTHS[word]
+        try:
+            number = float(word.replace(",", "."))
+        except ValueError:
+            return None
+        return number if number >= 0 else None
+    return None
+
+
+def _code_name_list(check: _Checker, data: dict, key: str, label: str) -> list[tuple[str, str]]:
+    result = []
+    for i, item in enumerate(check.mapping_list(data, key, label), start=1):
+        code = check.code(item.get("code"), f"{label} Nr. {i}")
+        where = f"{label} {code}" if code else f"{label} Nr. {i}"
+        name = check.text(item.get("name"), where, "Name")
+        if code and name:
+            result.append((code, name))
+    check.unique([c for c, _ in result], label)
+    return result
+
+
+def parse_definition(text: str, source: str = "Datei") -> Definition:
+    """Validate a YAML definition; raise TrackingError listing every problem."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (Zeile {mark.line + 1}, Spalte {mark.column + 1})" if mark else ""
+        raise TrackingError(f"{source}: kein gültiges YAML{where}.") from exc
+    if not isinstance(data, dict):
+        raise TrackingError(f"{source}: erwartet die Abschnitte strategy, core_goals, fields usw.")
+
+    check = _Checker()
+    head = data.get("strategy")
+    if not isinstance(head, dict):
+        check.errors.append("Abschnitt «strategy» (Name und Code der Strategie) fehlt.")
+        head = {}
+    code = check.code(head.get("code"), "Strategie") if head else None
+    name = check.text(head.get("name"), "Strategie", "Name") if head else None
+
+    core_goals = _code_name_list(check, data, "core_goals", "Kernziel")
+    principles = _code_name_list(check, data, "principles", "Grundsatz")
+    departments = _code_name_list(check, data, "departments", "Departement")
+    core_codes = [c for c, _ in core_goals]
+
+    fields: list[FieldDef] = []
+    all_goal_codes: list[str] = []
+    for i, item in enumerate(check.mapping_list(data, "fields", "Aktionsfeld"), start=1):
+        fcode = check.code(item.get("code"), f"Aktionsfeld Nr. {i}")
+        fwhere = f"Aktionsfeld {fcode}" if fcode else f"Aktionsfeld Nr. {i}"
+        fname = check.text(item.get("name"), fwhere, "Name")
+        intro = check.text(item.get("introduction"), fwhere, "Einleitung", required=False)
+        goals: list[GoalDef] = []
+        for j, g in enumerate(check.mapping_list(item, "goals", f"{fwhere}, Ziel"), start=1):
+            gcode = check.code(g.get("code"), f"{fwhere}, Ziel Nr. {j}")
+            gwhere = f"{fwhere}, Ziel {gcode}" if gcode else f"{fwhere}, Ziel Nr. {j}"
+            gname = check.text(g.get("name"), gwhere, "Wortlaut (name)")
+            weight = _strength(g.get("weight", 1))
+            if weight is None or weight <= 0:
+                check.errors.append(f"{gwhere}: Gewicht «{g.get('weight')}» muss eine Zahl grösser als 0 sein.")
+            contributes = g.get("contributes") or {}
+            contrib: dict[str, float] = {}
+            if not isinstance(contributes, dict):
+                check.errors.append(
+                    f"{gwhere}: «contributes» muss Kernziele mit Stärke auflisten, z. B. {{K1: stark}}."
+                )
+                contributes = {}
+            for core, strength in contributes.items():
+                core = str(core).strip()
+                if core not in core_codes:
+                    allowed = ", ".join(core_codes) or "keine definiert"
+                    check.errors.append(f"{gwhere}: Kernziel «{core}» ist unbekannt (erlaubt: {allowed}).")
+                    continue
+                value = _strength(strength)
+                if value is None:
+                    check.errors.append(
+                        f"{gwhere}: Beitrag an {core} «{strength}» ist ungültig "
+                        "(erlaubt: keine, schwach, mittel, stark oder eine Zahl ab 0)."
+                    )
+                    continue
+                contrib[core] = value
+            if gcode and gname and weight:
+                goals.append(GoalDef(gcode, gname, bool(g.get("example", False)), weight, contrib))
+        if fcode and not goals:
+            check.errors.append(f"{fwhere}: braucht mindestens ein Ziel.")
+        if fcode and fname:
+            fields.append(FieldDef(fcode, fname, intro, goals))
+        all_goal_codes += [g.code for g in goals]
+    check.unique([f.code for f in fields], "Aktionsfeld")
+    check.unique(all_goal_codes, "Ziel")
+
+    first_period = None
+    periods = data.get("periods")
+    if periods is not None:
+        if not isinstance(periods, dict) or not isinstance(periods.get("first"), str):
+            check.errors.append("Abschnitt «periods»: erwartet «first: 2023-H1».")
+        elif not PERIOD_NAME.match(periods["first"].strip()):
+            check.errors.append(
+                f"Abschnitt «periods»: erste Periode «{periods['first']}» ist ungültig (z. B. 2023-H1)."
+            )
+        else:
+            first_period = periods["first"].strip()
+
+    if check.errors:
+        raise TrackingError([f"{source}: {e}" for e in check.errors])
+    assert code and name
+    return Definition(
+        code=code,
+        name=name,
+        source=check.text(head.get("source"), "Strategie", "Quelle", required=False),
+        description=check.text(head.get("description"), "Strategie", "Beschreibung", required=False),
+        goals_are_examples=bool(head.get("goals_are_examples", False)),
+        core_goals=core_goals,
+        principles=principles,
+        departments=departments,
+        fields=fields,
+        first_period=first_period,
+    )
+
+
+def read_definition(path: str | Path) -> Definition:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise TrackingError(f"Datei «{path}» nicht gefunden.") from exc
+    except UnicodeDecodeError as exc:
+        raise TrackingError(f"{path.name}: keine Textdatei in UTF-8.") from exc
+    return parse_definition(text, source=path.name)
+
+
+# --- applying ---------------------------------------------------------------
+
+
+class _Applier:
+    def __init__(self, session: Session, log: WriteLog):
+        self.session = session
+        self.log = log
+        self.result = LoadResult()
+
+    def upsert(self, model, label: str, key: str, existing, values: dict[str, Any], **identity):
+        """Insert or update one row; record what changed."""
+        fields = list(values)
+        if existing is None:
+            row = model(**identity, **values)
+            self.session.add(row)
+            self.session.flush()
+            self.log.change(model.__tablename__, key, "insert", after=snapshot(row, fields))
+            self.result.changes.append(f"neu: {label} {key}")
+            return row
+        before = snapshot(existing, fields)
+        diffs = [f for f, v in values.items() if getattr(existing, f) != v]
+        if diffs:
+            for f in diffs:
+                setattr(existing, f, values[f])
+            self.session.flush()
+            self.log.change(model.__tablename__, key, "update", before=before, after=snapshot(existing, fields))
+            what = "umbenannt" if "name" in diffs else "geändert"
+            self.result.changes.append(f"{what}: {label} {key} ({', '.join(diffs)})")
+        return existing
+
+    def retire(self, model, label: str, rows: dict[str, Any], keep: set[str]) -> None:
+        for key, row in rows.items():
+            if key not in keep and row.active:
+                row.active = False
+                self.log.change(model.__tablename__, key, "retire", before={"active": True}, after={"active": False})
+                self.result.changes.append(f"ausser Kraft: {label} {key}")
+
+
+def apply_definition(
+    session: Session,
+    definition: Definition,
+    *,
+    actor: str,
+    source: str,
+    today: dt.date | None = None,
+) -> LoadResult:
+    """Bring the store in line with the definition, in the caller's transaction."""
+    log = WriteLog(session, actor=actor, source=source, action="load-strategy")
+    ap = _Applier(session, log)
+
+    strategy = session.scalar(select(Strategy).where(Strategy.code == definition.code))
+    strategy = ap.upsert(
+        Strategy,
+        "Strategie",
+        definition.code,
+        strategy,
+        {
+            "name": definition.name,
+            "source": definition.source,
+            "description": definition.description,
+            "goals_are_examples": definition.goals_are_examples,
+        },
+        code=definition.code,
+    )
+
+    def sync_simple(model, label, items, scoped=True):
+        query = select(model)
+        if scoped:
+            query = query.where(model.strategy_id == strategy.id)
+        rows = {r.code: r for r in session.scalars(query)}
+        for pos, (code, name) in enumerate(items):
+            values = {"name": name, "active": True}
+            if hasattr(model, "position"):
+                values["position"] = pos
+            identity = {"code": code, **({"strategy_id": strategy.id} if scoped else {})}
+            rows[code] = ap.upsert(model, label, code, rows.get(code), values, **identity)
+        ap.retire(model, label, rows, {c for c, _ in items})
+        return rows
+
+    cores = sync_simple(CoreGoal, "Kernziel", definition.core_goals)
+    sync_simple(Principle, "Grundsatz", definition.principles)
+    sync_simple(Department, "Departement", definition.departments, scoped=False)
+
+    fields = {f.code: f for f in session.scalars(select(ActionField).where(ActionField.strategy_id == strategy.id))}
+    goals = {g.code: g for g in session.scalars(select(Goal))}
+    listed_goals: set[str] = set()
+    for fpos, fdef in enumerate(definition.fields):
+        frow = ap.upsert(
+            ActionField,
+            "Aktionsfeld",
+            fdef.code,
+            fields.get(fdef.code),
+            {"name": fdef.name, "introduction": fdef.introduction, "position": fpos, "active": True},
+            code=fdef.code,
+            strategy_id=strategy.id,
+        )
+        fields[fdef.code] = frow
+        for gpos, gdef in enumerate(fdef.goals):
+            grow = ap.upsert(
+                Goal,
+                "Ziel",
+                gdef.code,
+                goals.get(gdef.code),
+                {
+                    "field_id": frow.id,
+                    "name": gdef.name,
+                    "is_example": gdef.example,
+                    "weight": gdef.weight,
+                    "position": gpos,
+                    "active": True,
+                },
+                code=gdef.code,
+            )
+            goals[gdef.code] = grow
+            listed_goals.add(gdef.code)
+            _sync_contributions(ap, grow, gdef, cores)
+    ap.retire(ActionField, "Aktionsfeld", fields, {f.code for f in definition.fields})
+    ap.retire(Goal, "Ziel", goals, listed_goals)
+
+    if definition.first_period:
+        for period in ensure_half_years(
+            session, log, first=definition.first_period, today=today or dt.date.today()
+        ):
+            ap.result.changes.append(f"neu: Berichtsperiode {period.name}")
+
+    session.flush()
+    ap.result.write_id = log.record.id if log.record else None
+    return ap.result
+
+
+def _sync_contributions(ap: _Applier, goal: Goal, gdef: GoalDef, cores: dict[str, CoreGoal]) -> None:
+    current = {c.core_goal_id: c for c in goal.contributions}
+    wanted = {cores[code].id: weight for code, weight in gdef.contributes.items()}
+    code_of = {c.id: c.code for c in cores.values()}
+    for core_id in sorted(set(current) | set(wanted)):
+        old = current[core_id].weight if core_id in current else 0.0
+        new = wanted.get(core_id, 0.0)
+        if old == new:
+            continue
+        key = f"{goal.code}/{code_of.get(core_id, core_id)}"
+        if core_id in current:
+            current[core_id].weight = new
+            ap.log.change("goal_contribution", key, "update", before={"weight": old}, after={"weight": new})
+        else:
+            goal.contributions.append(GoalContribution(core_goal_id=core_id, weight=new))
+            ap.log.change("goal_contribution", key, "insert", after={"weight": new})
+        ap.result.changes.append(f"Beitrag geändert: Ziel {key} {old:g} → {new:g}")
+    ap.session.flush()
+
+
+def load_strategy_file(
+    session: Session, path: str | Path, *, actor: str, today: dt.date | None = None
+) -> LoadResult:
+    path = Path(path)
+    definition = read_definition(path)
+    return apply_definition(session, definition, actor=actor, source=f"Datei {path.name}", today=today)
+
+
+def preview_strategy_file(engine, path: str | Path, *, actor: str, today: dt.date | None = None) -> LoadResult:
+    """What loading the file would change, without changing anything."""
+    definition = read_definition(path)
+    with Session(engine) as session:
+        session.begin()
+        try:
+            return apply_definition(session, definition, actor=actor, source=f"Vorschau {Path(path).name}", today=today)
+        finally:
+            session.rollback()

@@ -1,0 +1,61 @@
+"""Fixed vocabularies: status, traffic light, direction, contribution strength.
+
+Codes are stored in the database (ASCII, stable); labels are what people read.
+Lights are never shown by colour alone: every light has an icon and a word too.
+The colours follow the Okabe-Ito palette, which stays distinct for the common
+forms of colour blindness.
+"""
+
+from __future__ import annotations
+
+STATUSES: dict[str, str] = {
+    "geplant": "geplant",
+    "in_umsetzung": "in Umsetzung",
+    "abgeschlossen": "abgeschlossen",
+    "sistiert": "sistiert",
+    "abgebrochen": "abgebrochen",
+}
+# Counted and shown, but they do not pull progress down (DOMAIN roll-up rules).
+PAUSED_STATUSES = frozenset({"sistiert", "abgebrochen"})
+# A measure in one of these states has ended; it is not overdue and not due a report.
+ENDED_STATUSES = frozenset({"abgeschlossen", "abgebrochen"})
+
+LIGHTS: dict[str, str] = {"gruen": "grün", "gelb": "gelb", "rot": "rot"}
+LIGHT_MEANING: dict[str, str] = {
+    "gruen": "auf Kurs",
+    "gelb": "Risiken oder leichte Verzögerung",
+    "rot": "gefährdet",
+}
+LIGHT_ICONS: dict[str, str] = {"gruen": "●", "gelb": "▲", "rot": "■", "keine": "○"}
+LIGHT_COLOURS: dict[str, str] = {
+    "gruen": "#009E73",  # bluish green
+    "gelb": "#E69F00",  # orange
+    "rot": "#D55E00",  # vermillion
+    "keine": "#999999",
+}
+# Worse colours sort higher: used for "ties toward the worse colour".
+LIGHT_SEVERITY: dict[str, int] = {"gruen": 0, "gelb": 1, "rot": 2}
+NEEDS_REASON = frozenset({"gelb", "rot"})
+
+NO_REPORT = "keine Meldung"
+NO_DATA = "keine Daten"
+
+DIRECTIONS: dict[str, str] = {"hoeher": "höher ist besser", "tiefer": "tiefer ist besser"}
+
+# Contribution of a goal to a core goal; a plain number is accepted as well.
+STRENGTHS: dict[str, float] = {"keine": 0.0, "schwach": 1.0, "mittel": 2.0, "stark": 3.0}
+
+
+def strength_label(weight: float) -> str:
+    """The word for a contribution weight (nearest named strength)."""
+    if weight <= 0:
+        return "keine"
+    best = min(STRENGTHS.items(), key=lambda kv: (abs(kv[1] - weight), -kv[1]))
+    return best[0] if best[1] > 0 else "schwach"
+
+
+def light_text(light: str | None) -> str:
+    """Icon and word for a light, e.g. '■ rot'; «keine Meldung» when missing."""
+    if not light:
+        return f"{LIGHT_ICONS['keine']} {NO_REPORT}"
+    return f"{LIGHT_ICONS[light]} {LIGHTS[light]}"
