@@ -42,9 +42,7 @@ class WriteLog:
 
     def ensure_record(self) -> WriteRecord:
         if self.record is None:
-            self.record = WriteRecord(
-                actor=self.actor, source=self.source, action=self.action, at=utcnow()
-            )
+            self.record = WriteRecord(actor=self.actor, source=self.source, action=self.action, at=utcnow())
             self.session.add(self.record)
             self.session.flush()
         return self.record
@@ -58,9 +56,7 @@ class WriteLog:
         after: dict[str, Any] | None = None,
     ) -> None:
         record = self.ensure_record()
-        record.changes.append(
-            RowChange(table_name=table, row_key=key, kind=kind, before=before, after=after)
-        )
+        record.changes.append(RowChange(table_name=table, row_key=key, kind=kind, before=before, after=after))
 
     @property
     def count(self) -> int:

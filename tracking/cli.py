@@ -103,32 +103,50 @@ def build_parser() -> argparse.ArgumentParser:
         description="Monitoring der Strategie «Digitaler Wandel» des Kantons Luzern. "
         "Datenbank über DATABASE_URL (Standard: SQLite-Datei data/tracking.sqlite).",
     )
-    parser.add_argument("--user", help="handelnde Person für das Protokoll (Standard: TRACKING_USER oder Systembenutzer)")
+    parser.add_argument(
+        "--user", help="handelnde Person für das Protokoll (Standard: TRACKING_USER oder Systembenutzer)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="BEFEHL")
 
-    p = sub.add_parser("init", help="Schema anlegen, Strategie laden, optional Demodaten", description=(
-        "Legt das Datenbankschema an (oder aktualisiert es), lädt die Luzerner Strategie und "
-        "mit --demo Demodaten. Eine bestehende Datenbank bleibt, wie sie ist."))
+    p = sub.add_parser(
+        "init",
+        help="Schema anlegen, Strategie laden, optional Demodaten",
+        description=(
+            "Legt das Datenbankschema an (oder aktualisiert es), lädt die Luzerner Strategie und "
+            "mit --demo Demodaten. Eine bestehende Datenbank bleibt, wie sie ist."
+        ),
+    )
     p.add_argument("--demo", action="store_true", help="Demodaten erzeugen (fester Seed)")
     p.add_argument("--today", type=_date, help="Stichtag statt heute (für Demodaten und Perioden), z. B. 15.11.2026")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("load-strategy", help="Strategie-Definition (YAML) laden", description=(
-        "Lädt eine Strategie-Definition. Gleiche Datei nochmals: keine Änderung. Geänderte Datei: "
-        "benennt um und ergänzt; nicht mehr Aufgeführtes wird ausser Kraft gesetzt, nicht gelöscht."))
+    p = sub.add_parser(
+        "load-strategy",
+        help="Strategie-Definition (YAML) laden",
+        description=(
+            "Lädt eine Strategie-Definition. Gleiche Datei nochmals: keine Änderung. Geänderte Datei: "
+            "benennt um und ergänzt; nicht mehr Aufgeführtes wird ausser Kraft gesetzt, nicht gelöscht."
+        ),
+    )
     p.add_argument("file", metavar="DATEI", help="YAML-Datei, z. B. data/strategy_luzern.yaml")
     p.add_argument("--dry-run", action="store_true", help="nur zeigen, was sich ändern würde")
     p.add_argument("--today", type=_date, help="Stichtag für neue Perioden (Standard: heute)")
     p.set_defaults(func=cmd_load_strategy)
 
-    p = sub.add_parser("periods", help="Berichtsperioden auflisten, öffnen, schliessen", description=(
-        "list: alle Perioden; open NAME / close NAME: Periode öffnen oder schliessen."))
+    p = sub.add_parser(
+        "periods",
+        help="Berichtsperioden auflisten, öffnen, schliessen",
+        description=("list: alle Perioden; open NAME / close NAME: Periode öffnen oder schliessen."),
+    )
     p.add_argument("action", choices=["list", "open", "close"], nargs="?", default="list", help="list, open oder close")
     p.add_argument("name", nargs="?", metavar="PERIODE", help="z. B. 2026-H2")
     p.set_defaults(func=cmd_periods)
 
-    p = sub.add_parser("summary", help="Kennzahlen und Matrix einer Periode als Text", description=(
-        "Kopfzahlen und die Matrix Aktionsfelder × Kernziele einer Periode als Texttabelle."))
+    p = sub.add_parser(
+        "summary",
+        help="Kennzahlen und Matrix einer Periode als Text",
+        description=("Kopfzahlen und die Matrix Aktionsfelder × Kernziele einer Periode als Texttabelle."),
+    )
     p.add_argument("--period", metavar="PERIODE", help="z. B. 2026-H2 (Standard: aktuelle Periode)")
     p.add_argument("--today", type=_date, help="Stichtag für Plan/Ist und Überfälligkeit (Standard: Periodenende)")
     p.set_defaults(func=cmd_summary)
@@ -145,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Fehler: {message}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:
-        print(f"Fehler: Datenbank nicht erreichbar oder fehlerhaft ({database_url().split('@')[-1]}): "
-              f"{exc.__class__.__name__}", file=sys.stderr)
+        print(
+            f"Fehler: Datenbank nicht erreichbar oder fehlerhaft ({database_url().split('@')[-1]}): "
+            f"{exc.__class__.__name__}",
+            file=sys.stderr,
+        )
         return 2

@@ -46,74 +46,158 @@ FIELD_DEPARTMENTS = {
 
 FIELD_TITLES = {
     "AF1": [
-        "Lehrplan Medien und Informatik umsetzen", "Lernplattform für die Volksschule",
-        "Weiterbildung digitale Didaktik", "Geräteausstattung Sekundarschulen",
-        "Digitale Prüfungen an Berufsfachschulen", "Innovationsfonds Hochschulkooperation",
-        "Makerspaces an Gymnasien", "Kursangebot digitale Grundkompetenzen",
-        "Digitale Lehrmittel Berufsbildung", "Pilot adaptives Lernen",
-        "Datenschutz-Leitfaden für Schulen", "Innovationspark Luzern",
+        "Lehrplan Medien und Informatik umsetzen",
+        "Lernplattform für die Volksschule",
+        "Weiterbildung digitale Didaktik",
+        "Geräteausstattung Sekundarschulen",
+        "Digitale Prüfungen an Berufsfachschulen",
+        "Innovationsfonds Hochschulkooperation",
+        "Makerspaces an Gymnasien",
+        "Kursangebot digitale Grundkompetenzen",
+        "Digitale Lehrmittel Berufsbildung",
+        "Pilot adaptives Lernen",
+        "Datenschutz-Leitfaden für Schulen",
+        "Innovationspark Luzern",
     ],
     "AF2": [
-        "Breitbandförderung ländliche Gemeinden", "Rechenzentrum modernisieren",
-        "Kantonales Netz erneuern", "Basisdienst elektronische Zahlungen",
-        "Gemeinsame Dokumentenablage", "Cloud-Strategie umsetzen",
-        "Mobilfunkabdeckung Verwaltungsstandorte", "Arbeitsplatz-Erneuerung 2025",
+        "Breitbandförderung ländliche Gemeinden",
+        "Rechenzentrum modernisieren",
+        "Kantonales Netz erneuern",
+        "Basisdienst elektronische Zahlungen",
+        "Gemeinsame Dokumentenablage",
+        "Cloud-Strategie umsetzen",
+        "Mobilfunkabdeckung Verwaltungsstandorte",
+        "Arbeitsplatz-Erneuerung 2025",
         "Identitäts- und Zugriffsverwaltung",
     ],
     "AF3": [
-        "ISMS nach ISO 27001 einführen", "Security Operations Center",
-        "Datenschutz-Folgenabschätzungen standardisieren", "Sensibilisierungskampagne Cyberrisiken",
-        "Notfallplanung kritische Infrastrukturen", "Awareness-Schulung Mitarbeitende",
-        "Schwachstellenmanagement", "Beratungsstelle Cybersicherheit KMU",
+        "ISMS nach ISO 27001 einführen",
+        "Security Operations Center",
+        "Datenschutz-Folgenabschätzungen standardisieren",
+        "Sensibilisierungskampagne Cyberrisiken",
+        "Notfallplanung kritische Infrastrukturen",
+        "Awareness-Schulung Mitarbeitende",
+        "Schwachstellenmanagement",
+        "Beratungsstelle Cybersicherheit KMU",
     ],
     "AF4": [
-        "Geoportal Umweltdaten", "Energiemonitoring kantonale Gebäude",
-        "Green-IT-Richtlinie", "Sensornetz Luftqualität", "Digitale Gewässerdaten",
+        "Geoportal Umweltdaten",
+        "Energiemonitoring kantonale Gebäude",
+        "Green-IT-Richtlinie",
+        "Sensornetz Luftqualität",
+        "Digitale Gewässerdaten",
         "Stromverbrauch Rechenzentrum senken",
     ],
     "AF5": [
-        "E-Government-Portal Kanton und Gemeinden", "Digitale Steuererklärung für alle",
-        "Nutzerzentrierte Formulare", "Digitales Baubewilligungsverfahren",
-        "E-Collecting Pilot", "Vernehmlassungen online", "Service-Design-Labor",
-        "Prozessautomatisierung Personalwesen", "Elektronische Geschäftsverwaltung",
-        "Mitwirkungsplattform", "Online-Schalter Strassenverkehrsamt",
-        "Digitale Beglaubigungen", "Elektronisches Handelsregister", "Chatbot Bürgeranfragen",
+        "E-Government-Portal Kanton und Gemeinden",
+        "Digitale Steuererklärung für alle",
+        "Nutzerzentrierte Formulare",
+        "Digitales Baubewilligungsverfahren",
+        "E-Collecting Pilot",
+        "Vernehmlassungen online",
+        "Service-Design-Labor",
+        "Prozessautomatisierung Personalwesen",
+        "Elektronische Geschäftsverwaltung",
+        "Mitwirkungsplattform",
+        "Online-Schalter Strassenverkehrsamt",
+        "Digitale Beglaubigungen",
+        "Elektronisches Handelsregister",
+        "Chatbot Bürgeranfragen",
         "Digitale Signatur Verwaltung",
     ],
     "AF6": [
-        "Digitale Unternehmensbewilligungen", "KMU-Digitalcheck", "Netzwerk Digitalwirtschaft",
-        "Standortmarketing Digital", "Fachkräfteinitiative ICT", "Onlineschalter Wirtschaft",
-        "Digitale Arbeitsmarktbewilligungen", "Startup-Förderprogramm",
+        "Digitale Unternehmensbewilligungen",
+        "KMU-Digitalcheck",
+        "Netzwerk Digitalwirtschaft",
+        "Standortmarketing Digital",
+        "Fachkräfteinitiative ICT",
+        "Onlineschalter Wirtschaft",
+        "Digitale Arbeitsmarktbewilligungen",
+        "Startup-Förderprogramm",
     ],
     "AF7": [
-        "Open-Government-Data-Portal", "Datenkatalog Verwaltung", "Once-Only-Stammdaten",
-        "KI-Richtlinie Verwaltung", "Register für KI-Anwendungen", "Digitalisierung Staatsarchiv",
-        "Datenplattform Statistik", "Digitalisierung Bibliotheksbestände",
-        "Datenstrategie Kanton", "Transparenzregister Algorithmen", "Stammdatenmanagement",
+        "Open-Government-Data-Portal",
+        "Datenkatalog Verwaltung",
+        "Once-Only-Stammdaten",
+        "KI-Richtlinie Verwaltung",
+        "Register für KI-Anwendungen",
+        "Digitalisierung Staatsarchiv",
+        "Datenplattform Statistik",
+        "Digitalisierung Bibliotheksbestände",
+        "Datenstrategie Kanton",
+        "Transparenzregister Algorithmen",
+        "Stammdatenmanagement",
     ],
     "AF8": [
-        "Digitale Sprechstunde für Seniorinnen und Senioren", "Elektronisches Patientendossier fördern",
-        "Barrierefreiheit Webauftritt", "Digitale Sozialhilfe-Anträge",
-        "Telemedizin Pilot", "Kulturportal digital", "Digitale Pflegeplanung",
+        "Digitale Sprechstunde für Seniorinnen und Senioren",
+        "Elektronisches Patientendossier fördern",
+        "Barrierefreiheit Webauftritt",
+        "Digitale Sozialhilfe-Anträge",
+        "Telemedizin Pilot",
+        "Kulturportal digital",
+        "Digitale Pflegeplanung",
         "Unterstützung digitale Teilhabe",
     ],
     "AF9": [
-        "Mitwirkung Digitale Verwaltung Schweiz", "Interkantonale Lösungen einführen",
-        "Koordination Digitalisierung Gemeinden", "Gemeinsame Beschaffung Software",
-        "Austauschplattform Gemeinden", "Nationale Adressdienste anbinden",
+        "Mitwirkung Digitale Verwaltung Schweiz",
+        "Interkantonale Lösungen einführen",
+        "Koordination Digitalisierung Gemeinden",
+        "Gemeinsame Beschaffung Software",
+        "Austauschplattform Gemeinden",
+        "Nationale Adressdienste anbinden",
     ],
 }
 
 UNITS = {
-    "BKD": ["Dienststelle Volksschulbildung", "Dienststelle Berufs- und Weiterbildung", "Dienststelle Hochschulbildung und Kultur"],
-    "BUWD": ["Dienststelle Umwelt und Energie", "Dienststelle Raum und Wirtschaft", "Dienststelle Verkehr und Infrastruktur"],
+    "BKD": [
+        "Dienststelle Volksschulbildung",
+        "Dienststelle Berufs- und Weiterbildung",
+        "Dienststelle Hochschulbildung und Kultur",
+    ],
+    "BUWD": [
+        "Dienststelle Umwelt und Energie",
+        "Dienststelle Raum und Wirtschaft",
+        "Dienststelle Verkehr und Infrastruktur",
+    ],
     "FD": ["Dienststelle Informatik", "Dienststelle Steuern", "Dienststelle Personal"],
     "GSD": ["Dienststelle Gesundheit und Sport", "Dienststelle Soziales und Gesellschaft"],
     "JSD": ["Luzerner Polizei", "Dienststelle Militär, Zivilschutz und Justizvollzug", "Strassenverkehrsamt"],
     "STK": ["Staatskanzlei, Digitale Verwaltung", "Staatskanzlei, Kommunikation"],
 }
-FIRST_NAMES = ["Andrea", "Beat", "Claudia", "Daniel", "Esther", "Fabian", "Gabriela", "Hans", "Irene", "Jonas", "Karin", "Lukas", "Monika", "Nico", "Petra", "Reto", "Sandra", "Thomas"]
-LAST_NAMES = ["Amrein", "Bucher", "Felder", "Gisler", "Huber", "Koch", "Meier", "Portmann", "Schmid", "Stalder", "Wicki", "Zihlmann"]
+FIRST_NAMES = [
+    "Andrea",
+    "Beat",
+    "Claudia",
+    "Daniel",
+    "Esther",
+    "Fabian",
+    "Gabriela",
+    "Hans",
+    "Irene",
+    "Jonas",
+    "Karin",
+    "Lukas",
+    "Monika",
+    "Nico",
+    "Petra",
+    "Reto",
+    "Sandra",
+    "Thomas",
+]
+LAST_NAMES = [
+    "Amrein",
+    "Bucher",
+    "Felder",
+    "Gisler",
+    "Huber",
+    "Koch",
+    "Meier",
+    "Portmann",
+    "Schmid",
+    "Stalder",
+    "Wicki",
+    "Zihlmann",
+]
 
 YELLOW_REASONS = [
     "Verzögerung bei der Beschaffung; Zuschlag später als geplant.",
@@ -130,8 +214,12 @@ RED_REASONS = [
     "Technische Lösung erfüllt Datenschutzanforderungen nicht; Neubeurteilung nötig.",
 ]
 NEXT_STEPS = [
-    "Pilot mit zwei Gemeinden starten.", "Ausschreibung publizieren.", "Konzept in der Geschäftsleitung verabschieden.",
-    "Schulung der Mitarbeitenden planen.", "Rollout in weiteren Dienststellen.", "Schlussbericht erstellen.",
+    "Pilot mit zwei Gemeinden starten.",
+    "Ausschreibung publizieren.",
+    "Konzept in der Geschäftsleitung verabschieden.",
+    "Schulung der Mitarbeitenden planen.",
+    "Rollout in weiteren Dienststellen.",
+    "Schlussbericht erstellen.",
 ]
 
 INDICATOR_TEMPLATES = [
@@ -181,9 +269,13 @@ def generate_demo(
     if has_demo_data(session):
         raise TrackingError("Demodaten sind bereits geladen.")
     rng = random.Random(seed)
-    log = WriteLog(session, actor=actor, source=f"Demodaten (Seed {seed}, Stichtag {reference_date:%d.%m.%Y})", action="demo")
+    log = WriteLog(
+        session, actor=actor, source=f"Demodaten (Seed {seed}, Stichtag {reference_date:%d.%m.%Y})", action="demo"
+    )
     departments = {d.code: d for d in session.scalars(select(Department))}
-    fields = list(session.scalars(select(ActionField).where(ActionField.active.is_(True)).order_by(ActionField.position)))
+    fields = list(
+        session.scalars(select(ActionField).where(ActionField.active.is_(True)).order_by(ActionField.position))
+    )
     periods = [p for p in all_periods(session) if p.start_date <= reference_date]
     if not fields or not periods or not departments:
         raise TrackingError("Zuerst die Strategie laden (python -m tracking init).")
@@ -233,7 +325,9 @@ def generate_demo(
     for measure in measures:
         assert measure.start_date and measure.planned_end
         draw = rng.random()  # most measures keep pace, some lag, a few lag badly
-        pace = rng.uniform(0.92, 1.2) if draw < 0.7 else rng.uniform(0.7, 0.92) if draw < 0.9 else rng.uniform(0.45, 0.7)
+        pace = (
+            rng.uniform(0.92, 1.2) if draw < 0.7 else rng.uniform(0.7, 0.92) if draw < 0.9 else rng.uniform(0.45, 0.7)
+        )
         fate = rng.random()  # a few measures are paused or stopped along the way
         stop_at = rng.randrange(len(periods)) if fate < 0.1 else None
         progress = 0
@@ -275,7 +369,10 @@ def generate_demo(
                 comment = "Arbeiten planmässig."
             late = rng.random() < 0.15
             reported_at = dt.datetime.combine(
-                min(period.end_date + dt.timedelta(days=rng.randrange(25, 60) if late else rng.randrange(-20, 14)), reference_date),
+                min(
+                    period.end_date + dt.timedelta(days=rng.randrange(25, 60) if late else rng.randrange(-20, 14)),
+                    reference_date,
+                ),
                 dt.time(10, 0),
             )
             values = ReportValues(
@@ -286,7 +383,9 @@ def generate_demo(
                 next_steps=rng.choice(NEXT_STEPS) if status in ("in_umsetzung", "geplant") else None,
                 risks=comment if light == "rot" else None,
             )
-            if record_report(session, log, measure=measure, period=period, values=values, reported_at=reported_at, is_demo=True):
+            if record_report(
+                session, log, measure=measure, period=period, values=values, reported_at=reported_at, is_demo=True
+            ):
                 reports += 1
             if status in ("abgeschlossen", "abgebrochen"):
                 break
@@ -297,7 +396,9 @@ def generate_demo(
     return DemoResult(len(measures), reports, indicators, log.record.id if log.record else None)
 
 
-def _demo_indicators(session: Session, log: WriteLog, rng: random.Random, periods: list[ReportingPeriod], reference_date: dt.date) -> int:
+def _demo_indicators(
+    session: Session, log: WriteLog, rng: random.Random, periods: list[ReportingPeriod], reference_date: dt.date
+) -> int:
     goals = list(session.scalars(select(Goal).where(Goal.active.is_(True)).order_by(Goal.code)))
     count = 0
     for i, goal in enumerate(goals):
@@ -305,20 +406,33 @@ def _demo_indicators(session: Session, log: WriteLog, rng: random.Random, period
             continue  # about half the goals have a key figure
         name, unit, baseline, target, direction = INDICATOR_TEMPLATES[(i // 2) % len(INDICATOR_TEMPLATES)]
         indicator = Indicator(
-            goal_id=goal.id, name=name, unit=unit, baseline=baseline, baseline_year=2022,
-            target=target, target_year=2030, direction=direction, is_demo=True,
+            goal_id=goal.id,
+            name=name,
+            unit=unit,
+            baseline=baseline,
+            baseline_year=2022,
+            target=target,
+            target_year=2030,
+            direction=direction,
+            is_demo=True,
         )
         session.add(indicator)
         session.flush()
-        log.change("indicator", f"{goal.code}/{name}", "insert", after={"unit": unit, "baseline": baseline, "target": target})
+        log.change(
+            "indicator", f"{goal.code}/{name}", "insert", after={"unit": unit, "baseline": baseline, "target": target}
+        )
         count += 1
         for period in periods[:-1] if rng.random() < 0.5 else periods:
             share = (period.end_date.year + period.end_date.month / 12 - 2022) / 8
             value = baseline + (target - baseline) * share * rng.uniform(0.6, 1.1)
-            session.add(IndicatorValue(
-                indicator_id=indicator.id, period_id=period.id, value=round(value, 1),
-                reported_by=log.actor, reported_at=dt.datetime.combine(min(period.end_date, reference_date), dt.time(9, 0)),
-                write_id=log.ensure_record().id,
-            ))
+            session.add(
+                IndicatorValue(
+                    indicator_id=indicator.id,
+                    period_id=period.id,
+                    value=round(value, 1),
+                    reported_by=log.actor,
+                    reported_at=dt.datetime.combine(min(period.end_date, reference_date), dt.time(9, 0)),
+                    write_id=log.ensure_record().id,
+                )
+            )
     return count
-

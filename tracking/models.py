@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -53,7 +53,7 @@ class Base(DeclarativeBase):
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class Strategy(Base):
@@ -62,8 +62,8 @@ class Strategy(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(400))
-    source: Mapped[Optional[str]] = mapped_column(String(400))
-    description: Mapped[Optional[str]] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(400))
+    description: Mapped[str | None] = mapped_column(Text)
     goals_are_examples: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -99,7 +99,7 @@ class ActionField(Base):
     strategy_id: Mapped[int] = mapped_column(ForeignKey("strategy.id"))
     code: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(400))
-    introduction: Mapped[Optional[str]] = mapped_column(Text)
+    introduction: Mapped[str | None] = mapped_column(Text)
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -121,9 +121,7 @@ class Goal(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     field: Mapped[ActionField] = relationship(back_populates="goals")
-    contributions: Mapped[list[GoalContribution]] = relationship(
-        back_populates="goal", cascade="all, delete-orphan"
-    )
+    contributions: Mapped[list[GoalContribution]] = relationship(back_populates="goal", cascade="all, delete-orphan")
 
 
 class GoalContribution(Base):
@@ -171,13 +169,13 @@ class Measure(Base):
     code: Mapped[str] = mapped_column(String(30), unique=True)
     goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id"), index=True)
     title: Mapped[str] = mapped_column(String(400))
-    description: Mapped[Optional[str]] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
     lead_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
-    responsible_unit: Mapped[Optional[str]] = mapped_column(String(200))
-    contact: Mapped[Optional[str]] = mapped_column(String(200))
-    start_date: Mapped[Optional[dt.date]] = mapped_column(Date)
-    planned_end: Mapped[Optional[dt.date]] = mapped_column(Date)
-    budget_chf: Mapped[Optional[Decimal]] = mapped_column(Numeric(14, 2))
+    responsible_unit: Mapped[str | None] = mapped_column(String(200))
+    contact: Mapped[str | None] = mapped_column(String(200))
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    planned_end: Mapped[dt.date | None] = mapped_column(Date)
+    budget_chf: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -227,14 +225,14 @@ class StatusReport(Base):
     status: Mapped[str] = mapped_column(String(20))
     light: Mapped[str] = mapped_column(String(10))
     progress: Mapped[int] = mapped_column(Integer)
-    comment: Mapped[Optional[str]] = mapped_column(Text)
-    next_steps: Mapped[Optional[str]] = mapped_column(Text)
-    risks: Mapped[Optional[str]] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)
+    next_steps: Mapped[str | None] = mapped_column(Text)
+    risks: Mapped[str | None] = mapped_column(Text)
     reported_by: Mapped[str] = mapped_column(String(200))
     reported_at: Mapped[dt.datetime] = mapped_column(DateTime)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
-    write_id: Mapped[Optional[int]] = mapped_column(ForeignKey("write_record.id"), index=True)
+    write_id: Mapped[int | None] = mapped_column(ForeignKey("write_record.id"), index=True)
 
 
 class Indicator(Base):
@@ -248,10 +246,10 @@ class Indicator(Base):
     goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id"), index=True)
     name: Mapped[str] = mapped_column(String(300))
     unit: Mapped[str] = mapped_column(String(50))
-    baseline: Mapped[Optional[float]] = mapped_column(Float)
-    baseline_year: Mapped[Optional[int]]
-    target: Mapped[Optional[float]] = mapped_column(Float)
-    target_year: Mapped[Optional[int]]
+    baseline: Mapped[float | None] = mapped_column(Float)
+    baseline_year: Mapped[int | None]
+    target: Mapped[float | None] = mapped_column(Float)
+    target_year: Mapped[int | None]
     direction: Mapped[str] = mapped_column(String(10), default="hoeher")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -277,7 +275,7 @@ class IndicatorValue(Base):
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     reported_by: Mapped[str] = mapped_column(String(200))
     reported_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    write_id: Mapped[Optional[int]] = mapped_column(ForeignKey("write_record.id"), index=True)
+    write_id: Mapped[int | None] = mapped_column(ForeignKey("write_record.id"), index=True)
 
 
 class WriteRecord(Base):
@@ -290,7 +288,7 @@ class WriteRecord(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     source: Mapped[str] = mapped_column(String(400))
     action: Mapped[str] = mapped_column(String(60))
-    summary: Mapped[Optional[str]] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
 
     changes: Mapped[list[RowChange]] = relationship(
         back_populates="write", order_by="RowChange.id", cascade="all, delete-orphan"
@@ -301,16 +299,14 @@ class RowChange(Base):
     """Which row a write touched, with its values before and after."""
 
     __tablename__ = "row_change"
-    __table_args__ = (
-        CheckConstraint("kind IN ('insert', 'update', 'retire')", name="kind_vocabulary"),
-    )
+    __table_args__ = (CheckConstraint("kind IN ('insert', 'update', 'retire')", name="kind_vocabulary"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     write_id: Mapped[int] = mapped_column(ForeignKey("write_record.id"), index=True)
     table_name: Mapped[str] = mapped_column(String(60))
     row_key: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
-    before: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
-    after: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     write: Mapped[WriteRecord] = relationship(back_populates="changes")

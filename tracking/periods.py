@@ -19,9 +19,7 @@ PERIOD_FIELDS = ["name", "start_date", "end_date", "is_open"]
 def half_year_bounds(name: str) -> tuple[dt.date, dt.date]:
     match = PERIOD_NAME.match(name.strip())
     if not match:
-        raise TrackingError(
-            f"Berichtsperiode «{name}» ist ungültig: erwartet Jahr-H1 oder Jahr-H2, z. B. 2026-H2."
-        )
+        raise TrackingError(f"Berichtsperiode «{name}» ist ungültig: erwartet Jahr-H1 oder Jahr-H2, z. B. 2026-H2.")
     year, half = int(match.group(1)), int(match.group(2))
     if half == 1:
         return dt.date(year, 1, 1), dt.date(year, 6, 30)
@@ -75,9 +73,7 @@ def previous_period(session: Session, period: ReportingPeriod) -> ReportingPerio
     )
 
 
-def ensure_half_years(
-    session: Session, log: WriteLog, *, first: str, today: dt.date
-) -> list[ReportingPeriod]:
+def ensure_half_years(session: Session, log: WriteLog, *, first: str, today: dt.date) -> list[ReportingPeriod]:
     """Create missing half-years from `first` to the one containing today.
 
     New periods before the current one start closed, the current one open;
@@ -98,9 +94,7 @@ def ensure_half_years(
     return created
 
 
-def set_period_open(
-    session: Session, *, name: str, is_open: bool, actor: str, source: str = "cli"
-) -> bool:
+def set_period_open(session: Session, *, name: str, is_open: bool, actor: str, source: str = "cli") -> bool:
     """Open or close a period; returns False when it already was in that state."""
     period = get_period(session, name)
     if period.is_open == is_open:

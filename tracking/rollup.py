@@ -108,28 +108,69 @@ def load_snapshot(session: Session) -> Snapshot:
     measures = _frame(
         session,
         select(
-            Measure.id, Measure.code, Measure.title, Measure.goal_id, Measure.lead_department_id,
-            Measure.start_date, Measure.planned_end, Measure.weight, Measure.active, Measure.budget_chf,
+            Measure.id,
+            Measure.code,
+            Measure.title,
+            Measure.goal_id,
+            Measure.lead_department_id,
+            Measure.start_date,
+            Measure.planned_end,
+            Measure.weight,
+            Measure.active,
+            Measure.budget_chf,
             Measure.responsible_unit,
         ).order_by(Measure.code),
-        ["measure_id", "code", "title", "goal_id", "department_id", "start_date", "planned_end",
-         "weight", "active", "budget_chf", "responsible_unit"],
+        [
+            "measure_id",
+            "code",
+            "title",
+            "goal_id",
+            "department_id",
+            "start_date",
+            "planned_end",
+            "weight",
+            "active",
+            "budget_chf",
+            "responsible_unit",
+        ],
     )
     periods = _frame(
         session,
-        select(ReportingPeriod.id, ReportingPeriod.name, ReportingPeriod.start_date,
-               ReportingPeriod.end_date, ReportingPeriod.is_open).order_by(ReportingPeriod.start_date),
+        select(
+            ReportingPeriod.id,
+            ReportingPeriod.name,
+            ReportingPeriod.start_date,
+            ReportingPeriod.end_date,
+            ReportingPeriod.is_open,
+        ).order_by(ReportingPeriod.start_date),
         ["period_id", "period", "start_date", "end_date", "is_open"],
     )
     reports = _frame(
         session,
         select(
-            StatusReport.measure_id, StatusReport.period_id, StatusReport.status, StatusReport.light,
-            StatusReport.progress, StatusReport.comment, StatusReport.next_steps, StatusReport.risks,
-            StatusReport.reported_by, StatusReport.reported_at,
+            StatusReport.measure_id,
+            StatusReport.period_id,
+            StatusReport.status,
+            StatusReport.light,
+            StatusReport.progress,
+            StatusReport.comment,
+            StatusReport.next_steps,
+            StatusReport.risks,
+            StatusReport.reported_by,
+            StatusReport.reported_at,
         ).where(StatusReport.is_current.is_(True)),
-        ["measure_id", "period_id", "status", "light", "progress", "comment", "next_steps", "risks",
-         "reported_by", "reported_at"],
+        [
+            "measure_id",
+            "period_id",
+            "status",
+            "light",
+            "progress",
+            "comment",
+            "next_steps",
+            "risks",
+            "reported_by",
+            "reported_at",
+        ],
     )
     return Snapshot(fields, goals, core_goals, contributions, departments, measures, periods, reports)
 
@@ -186,7 +227,19 @@ def measure_status(
     last_earlier = earlier.groupby("measure_id").tail(1).set_index("measure_id")
 
     m = m.merge(
-        this[["measure_id", "status", "light", "progress", "comment", "next_steps", "risks", "reported_by", "reported_at"]],
+        this[
+            [
+                "measure_id",
+                "status",
+                "light",
+                "progress",
+                "comment",
+                "next_steps",
+                "risks",
+                "reported_by",
+                "reported_at",
+            ]
+        ],
         on="measure_id",
         how="left",
     )
@@ -268,8 +321,10 @@ def goal_progress(snap: Snapshot, measures: pd.DataFrame) -> pd.DataFrame:
 def field_progress(snap: Snapshot, goals: pd.DataFrame) -> pd.DataFrame:
     """Weighted mean of the field's goals' progress; goals without data are left out."""
     progress = _grouped_weighted_mean(goals, "field_id", "progress", "goal_weight").rename("progress")
-    counts = goals.assign(with_data=goals["progress"].notna()).groupby("field_id").agg(
-        n_goals=("goal_id", "count"), n_goals_with_data=("with_data", "sum"), n_measures=("n_measures", "sum")
+    counts = (
+        goals.assign(with_data=goals["progress"].notna())
+        .groupby("field_id")
+        .agg(n_goals=("goal_id", "count"), n_goals_with_data=("with_data", "sum"), n_measures=("n_measures", "sum"))
     )
     out = snap.fields[["field_id", "field_code", "field_name"]].merge(
         progress, left_on="field_id", right_index=True, how="left"
@@ -320,9 +375,7 @@ def field_core_matrix(snap: Snapshot, goals: pd.DataFrame) -> pd.DataFrame:
     out["strength"] = out["strength"].fillna(0.0).astype(float)
     out["n_goals"] = out["n_goals"].fillna(0).astype(int)
     out["progress"] = out["progress"].astype(float)
-    out["state"] = np.where(
-        out["progress"].notna(), "", np.where(out["n_goals"] > 0, NO_DATA, "kein Beitrag")
-    )
+    out["state"] = np.where(out["progress"].notna(), "", np.where(out["n_goals"] > 0, NO_DATA, "kein Beitrag"))
     return out[["field_code", "field_name", "core_code", "core_name", "strength", "n_goals", "progress", "state"]]
 
 
@@ -379,10 +432,7 @@ def changes_since(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.Da
     """Status, light and progress against the previous period, per measure."""
     cols = ["measure_id", "status", "light", "progress", "has_report", "carried"]
     out = current.copy()
-    if previous is None:
-        prev = pd.DataFrame(columns=cols)
-    else:
-        prev = previous[cols]
+    prev = pd.DataFrame(columns=cols) if previous is None else previous[cols]
     prev = prev.rename(columns={c: f"prev_{c}" for c in cols if c != "measure_id"})
     out = out.merge(prev, on="measure_id", how="left")
     out["prev_progress"] = pd.to_numeric(out["prev_progress"], errors="coerce").astype(float)
@@ -390,9 +440,7 @@ def changes_since(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.Da
     out["progress_delta"] = np.where(both, out["progress"] - out["prev_progress"], np.nan)
     out["advanced"] = both & (out["progress_delta"] > 0)
     out["turned_red"] = out["has_report"] & (out["light"] == "rot") & (out["prev_light"] != "rot")
-    out["completed"] = (
-        out["has_report"] & (out["status"] == "abgeschlossen") & (out["prev_status"] != "abgeschlossen")
-    )
+    out["completed"] = out["has_report"] & (out["status"] == "abgeschlossen") & (out["prev_status"] != "abgeschlossen")
     out["light_changed"] = both & (out["light"] != out["prev_light"])
     out["status_changed"] = both & (out["status"] != out["prev_status"])
     return out

@@ -390,9 +390,7 @@ def apply_definition(
     ap.retire(Goal, "Ziel", goals, listed_goals)
 
     if definition.first_period:
-        for period in ensure_half_years(
-            session, log, first=definition.first_period, today=today or dt.date.today()
-        ):
+        for period in ensure_half_years(session, log, first=definition.first_period, today=today or dt.date.today()):
             ap.result.changes.append(f"neu: Berichtsperiode {period.name}")
 
     session.flush()
@@ -420,9 +418,7 @@ def _sync_contributions(ap: _Applier, goal: Goal, gdef: GoalDef, cores: dict[str
     ap.session.flush()
 
 
-def load_strategy_file(
-    session: Session, path: str | Path, *, actor: str, today: dt.date | None = None
-) -> LoadResult:
+def load_strategy_file(session: Session, path: str | Path, *, actor: str, today: dt.date | None = None) -> LoadResult:
     path = Path(path)
     definition = read_definition(path)
     return apply_definition(session, definition, actor=actor, source=f"Datei {path.name}", today=today)

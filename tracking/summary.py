@@ -11,7 +11,7 @@ from tracking.vocab import strength_label
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
@@ -39,7 +39,9 @@ def summary_text(snap: Snapshot, period: str, *, as_of: dt.date | None = None) -
         row = [f.field_code, fmt.percent(f.progress)]
         for core in cores:
             cell = cells.loc[core]
-            row.append("–" if cell["n_goals"] == 0 else f"{strength_label(cell['strength'])} {fmt.percent(cell['progress'])}")
+            row.append(
+                "–" if cell["n_goals"] == 0 else f"{strength_label(cell['strength'])} {fmt.percent(cell['progress'])}"
+            )
         rows.append(row)
     core_row = ["Kernziel", ""] + [fmt.percent(p) for p in r.core_goals["progress"]]
     lines.append(_table(["Feld", "Fortschritt", *cores], [*rows, core_row]))

@@ -1,0 +1,109 @@
+"""Übersicht: where the strategy stands in the chosen period."""
+
+import streamlit as st
+
+from pages import shared
+from tracking import charts
+from tracking import formatting as fmt
+from tracking import rollup as ru
+
+
+def overview() -> None:
+    st.title("Übersicht")
+    period = shared.selected_period()
+    if period is None:
+        st.info(
+            "Noch keine Berichtsperioden erfasst. Eine Strategie-Definition mit Perioden laden: "
+            "`python -m tracking load-strategy DATEI.yaml`."
+        )
+        return
+    snap = shared.snapshot()
+    current = shared.period_rollup(period, shared.as_of_for(period))
+    previous_name = snap.previous_period(period)
+    h = ru.headline(current)
+    prev = ru.headline(shared.period_rollup(previous_name, None)) if previous_name else None
+
+    st.caption(f"Berichtsperiode **{period}**" + (f" · Vergleich mit {previous_name}" if previous_name else ""))
+
+    def delta(key: str, scale: float = 1.0, unit: str = "") -> str | None:
+        if prev is None or prev[key] != prev[key] or h[key] != h[key]:  # NaN check
+            return None
+        diff = (h[key] - prev[key]) * scale
+        return f"{diff:+.0f}{unit}"
+
+    cols = st.columns(6)
+    cols[0].metric(
+        "Massnahmen", fmt.number(h["measures"]), help="Aktive Massnahmen, die bis Periodenende begonnen haben."
+    )
+    cols[1].metric(
+        "Gesamtfortschritt",
+        fmt.percent(h["overall_progress"]),
+        delta("overall_progress", unit=" Pp."),
+        help="Mittel der Aktionsfelder; Felder ohne Daten zählen nicht.",
+    )
+    cols[2].metric(
+        "Auf Kurs (● grün)",
+        fmt.share(h["on_track_share"]),
+        delta("on_track_share", 100, " Pp."),
+        help="Anteil grüner Ampeln unter den eingegangenen Meldungen.",
+    )
+    cols[3].metric(
+        "■ Rot",
+        fmt.number(h["red"]),
+        delta("red"),
+        delta_color="inverse",
+        help="Massnahmen mit roter Ampel (gefährdet).",
+    )
+    cols[4].metric(
+        "Überfällig",
+        fmt.number(h["overdue"]),
+        delta("overdue"),
+        delta_color="inverse",
+        help="Geplantes Ende vorbei und nicht abgeschlossen.",
+    )
+    cols[5].metric(
+        "Rücklauf", fmt.share(h["completeness"]), help=f"{h['reported']} von {h['active']} Meldungen eingegangen."
+    )
+
+    if h["reported"] == 0:
+        st.info(
+            f"Für {period} sind noch keine Statusberichte eingegangen. Die Koordinatorinnen und Koordinatoren "
+            "erfassen sie pro Periode; bis dahin zeigen die Grafiken die abgeschlossenen Massnahmen "
+            "und «keine Meldung»."
+        )
+
+    st.subheader("Aktionsfelder × Kernziele")
+    st.caption(
+        "Farbe: Fortschritt der Ziele des Felds, die dem Kernziel dienen (gewichtet nach Beitrag). "
+        "Text: stärkster Beitrag und Fortschritt. «–»: kein Beitrag."
+    )
+    core_names = dict(zip(snap.core_goals["core_code"], snap.core_goals["core_name"]))
+    st.plotly_chart(charts.field_core_heatmap(current.matrix), width="stretch", key="heatmap")
+    with st.expander("Kernziele im Wortlaut"):
+        for code, name in core_names.items():
+            st.markdown(f"**{code}** – {name}")
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Fortschritt pro Aktionsfeld")
+        st.plotly_chart(charts.field_progress_bars(current.fields), width="stretch", key="fieldbars")
+    with right:
+        st.subheader("Ampeln pro Aktionsfeld")
+        dist = ru.light_distribution(current.measures, "field_code")
+        st.plotly_chart(charts.light_distribution_bars(dist, "field_code"), width="stretch", key="lights")
+
+    st.subheader("Verlauf über die Perioden")
+    st.plotly_chart(charts.progress_trend_lines(shared.trend(period)), width="stretch", key="trend")
+
+    with st.expander("Kernziele: Fortschritt"):
+        table = current.core_goals.assign(Fortschritt=current.core_goals["progress"].map(fmt.percent))
+        st.dataframe(
+            table[["core_code", "core_name", "Fortschritt", "n_goals"]].rename(
+                columns={"core_code": "Kernziel", "core_name": "Wortlaut", "n_goals": "Ziele mit Beitrag"}
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+
+overview()
