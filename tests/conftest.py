@@ -1,0 +1,86 @@
+"""Fixtures: a fresh database per test, on SQLite and (when configured) PostgreSQL.
+
+TEST_DATABASE_URL points at an empty PostgreSQL database that the tests may
+wipe. Without it the PostgreSQL variants are skipped, unless REQUIRE_POSTGRES=1
+(CI), where a missing database fails the run instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+from sqlalchemy import Engine, text
+
+from tracking import schema
+from tracking.db import make_engine, transaction
+from tracking.models import Base
+from tracking.strategy import LUZERN_DEFINITION, load_strategy_file
+
+REFERENCE_DATE = dt.date(2026, 11, 15)
+
+
+def pytest_collection_modifyitems(config, items):
+    # In CI a skipped required test is a failure, not a quiet pass.
+    required = {m for m in ("postgres", "browser") if os.environ.get(f"REQUIRE_{m.upper()}") == "1"}
+    if not required:
+        return
+    for item in items:
+        for mark in required & {m.name for m in item.iter_markers()}:
+            item.user_properties.append(("required", mark))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and any(k == "required" for k, _ in item.user_properties):
+        report.outcome = "failed"
+        report.longrepr = f"Pflichttest übersprungen (in CI nicht erlaubt): {report.longrepr}"
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL", "").strip()
+    return url or None
+
+
+def _wipe_postgres(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request, tmp_path) -> Engine:
+    """An empty database with the current schema (through the migrations)."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'test.sqlite'}")
+    else:
+        url = _postgres_url()
+        if url is None:
+            pytest.skip("TEST_DATABASE_URL nicht gesetzt: PostgreSQL-Variante übersprungen")
+        eng = make_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        _wipe_postgres(eng)
+    schema.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path) -> Engine:
+    eng = make_engine(f"sqlite:///{tmp_path / 'test.sqlite'}")
+    schema.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def luzern(engine) -> Engine:
+    """A database with the Lucerne strategy loaded (periods up to REFERENCE_DATE)."""
+    with transaction(engine) as session:
+        load_strategy_file(session, LUZERN_DEFINITION, actor="test", today=REFERENCE_DATE)
+    return engine
+
+
+__all__ = ["REFERENCE_DATE", "Base"]
