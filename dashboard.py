@@ -2,15 +2,16 @@
 
 import streamlit as st
 
-from pages import shared
+from pages import PAGES, shared
 
 st.set_page_config(page_title="Monitoring Digitaler Wandel", page_icon="📊", layout="wide")
 
-PAGES = [
-    st.Page("pages/overview.py", title="Übersicht", icon="🏠", default=True, url_path="uebersicht"),
-]
-
-navigation = st.navigation(PAGES)
+navigation = st.navigation(
+    [
+        st.Page(path, title=title, icon=icon, url_path=url, default=i == 0)
+        for i, (path, title, icon, url) in enumerate(PAGES)
+    ]
+)
 st.sidebar.markdown("**Strategie «Digitaler Wandel»**  \nKanton Luzern")
 facts = shared.store_facts()
 if facts["strategy"] is None:

@@ -1,0 +1,8 @@
+"""The dashboard's pages, listed explicitly (st.navigation does not discover them).
+
+(file, German title, icon, URL path); the first one is the start page.
+"""
+
+PAGES: list[tuple[str, str, str, str]] = [
+    ("pages/overview.py", "Übersicht", ":material/dashboard:", "uebersicht"),
+]

@@ -28,8 +28,8 @@ def overview() -> None:
     def delta(key: str, scale: float = 1.0, unit: str = "") -> str | None:
         if prev is None or prev[key] != prev[key] or h[key] != h[key]:  # NaN check
             return None
-        diff = (h[key] - prev[key]) * scale
-        return f"{diff:+.0f}{unit}"
+        diff = round((h[key] - prev[key]) * scale)
+        return f"{diff:+d}{unit}" if diff else None
 
     cols = st.columns(6)
     cols[0].metric(

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, exists, select
 
 from tracking import rollup as ru
 from tracking import schema
-from tracking.db import make_engine, transaction
+from tracking.db import database_url, make_engine, transaction
 from tracking.models import Measure, Strategy
 from tracking.periods import half_year_of
 
@@ -21,23 +21,31 @@ PERIOD_KEY = "periode"
 
 
 @st.cache_resource
-def engine() -> Engine:
-    """One engine per process; the schema is brought up to date once."""
-    eng = make_engine()
+def _engine(url: str) -> Engine:
+    eng = make_engine(url)
     schema.upgrade(eng)
     return eng
 
 
+def engine() -> Engine:
+    """One engine per process and database; the schema is brought up to date once."""
+    return _engine(database_url())
+
+
+# The loaders take the URL as an argument so that the cache is per database.
 @st.cache_data(ttl=300, show_spinner="Daten werden geladen …")
-def snapshot() -> ru.Snapshot:
-    with transaction(engine()) as session:
+def _snapshot(url: str) -> ru.Snapshot:
+    with transaction(_engine(url)) as session:
         return ru.load_snapshot(session)
 
 
+def snapshot() -> ru.Snapshot:
+    return _snapshot(database_url())
+
+
 @st.cache_data(ttl=300)
-def store_facts() -> dict[str, object]:
-    """Strategy name, whether goals are examples, whether demo data is loaded."""
-    with transaction(engine()) as session:
+def _store_facts(url: str) -> dict[str, object]:
+    with transaction(_engine(url)) as session:
         strategy = session.scalar(select(Strategy).limit(1))
         return {
             "strategy": strategy.name if strategy else None,
@@ -46,14 +54,27 @@ def store_facts() -> dict[str, object]:
         }
 
 
+def store_facts() -> dict[str, object]:
+    """Strategy name, whether goals are examples, whether demo data is loaded."""
+    return _store_facts(database_url())
+
+
 @st.cache_data(ttl=300, show_spinner="Kennzahlen werden berechnet …")
+def _period_rollup(url: str, period: str, as_of: dt.date | None) -> ru.PeriodRollup:
+    return ru.rollup(_snapshot(url), period, as_of=as_of)
+
+
 def period_rollup(period: str, as_of: dt.date | None) -> ru.PeriodRollup:
-    return ru.rollup(snapshot(), period, as_of=as_of)
+    return _period_rollup(database_url(), period, as_of)
 
 
 @st.cache_data(ttl=300, show_spinner="Verlauf wird berechnet …")
+def _trend(url: str, up_to: str) -> pd.DataFrame:
+    return ru.progress_trend(_snapshot(url), up_to=up_to)
+
+
 def trend(up_to: str) -> pd.DataFrame:
-    return ru.progress_trend(snapshot(), up_to=up_to)
+    return _trend(database_url(), up_to)
 
 
 def refresh() -> None:
@@ -84,6 +105,7 @@ def period_picker() -> None:
         names[::-1],
         index=names[::-1].index(default),
         key=PERIOD_KEY,
+        placeholder="Periode wählen",
         bind="query-params",
         help="Gilt für alle Seiten. Der Link in der Adresszeile öffnet dieselbe Ansicht.",
     )

@@ -49,8 +49,9 @@ def definition_dict(
 
 
 def load_definition(session: Session, data: dict, *, today: dt.date = TODAY, actor: str = "test"):
-    return apply_definition(session, parse_definition(yaml.safe_dump(data, allow_unicode=True)), actor=actor,
-                            source="test", today=today)
+    return apply_definition(
+        session, parse_definition(yaml.safe_dump(data, allow_unicode=True)), actor=actor, source="test", today=today
+    )
 
 
 def add_measure(
@@ -67,8 +68,14 @@ def add_measure(
     goal_row = session.scalar(select(Goal).where(Goal.code == goal))
     dept = session.scalar(select(Department).where(Department.code == department))
     measure = Measure(
-        code=code, goal_id=goal_row.id, title=f"Massnahme {code}", lead_department_id=dept.id,
-        start_date=start, planned_end=end, weight=weight, active=active,
+        code=code,
+        goal_id=goal_row.id,
+        title=f"Massnahme {code}",
+        lead_department_id=dept.id,
+        start_date=start,
+        planned_end=end,
+        weight=weight,
+        active=active,
     )
     session.add(measure)
     session.flush()
@@ -90,6 +97,9 @@ def add_report(
         comment = "Begründung"
     log = WriteLog(session, actor=actor, source="test", action="report")
     return record_report(
-        session, log, measure=measure, period=get_period(session, period),
+        session,
+        log,
+        measure=measure,
+        period=get_period(session, period),
         values=ReportValues(status=status, light=light, progress=progress, comment=comment),
     )

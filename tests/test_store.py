@@ -26,9 +26,16 @@ def store(engine):
 
 def insert_report(engine, ids, **overrides):
     values = {
-        "measure_id": ids["measure"], "period_id": ids["period"], "status": "in_umsetzung", "light": "gruen",
-        "progress": 50, "comment": None, "reported_by": "sql", "reported_at": dt.datetime(2024, 12, 1),
-        "is_current": True, "is_demo": False,
+        "measure_id": ids["measure"],
+        "period_id": ids["period"],
+        "status": "in_umsetzung",
+        "light": "gruen",
+        "progress": 50,
+        "comment": None,
+        "reported_by": "sql",
+        "reported_at": dt.datetime(2024, 12, 1),
+        "is_current": True,
+        "is_demo": False,
     }
     values.update(overrides)
     with engine.begin() as conn:
@@ -55,8 +62,17 @@ def insert_report(engine, ids, **overrides):
         {"measure_id": 999_999},
         {"period_id": 999_999},
     ],
-    ids=["progress-101", "progress-negative", "unknown-status", "status-label-not-code", "unknown-light",
-         "yellow-without-reason", "red-blank-reason", "unknown-measure", "unknown-period"],
+    ids=[
+        "progress-101",
+        "progress-negative",
+        "unknown-status",
+        "status-label-not-code",
+        "unknown-light",
+        "yellow-without-reason",
+        "red-blank-reason",
+        "unknown-measure",
+        "unknown-period",
+    ],
 )
 def test_database_refuses_bad_report(store, overrides):
     engine, ids = store
