@@ -130,7 +130,7 @@ def test_malformed_strategy_file_names_the_entry(db, capsys, tmp_path):
     data = yaml.safe_load(LUZERN_DEFINITION.read_text(encoding="utf-8"))
     data["fields"][4]["goals"][0]["contributes"] = {"K5": "stark"}
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    code, out, err = run(capsys, "load-strategy", str(path))
+    code, _, err = run(capsys, "load-strategy", str(path))
     assert code == 1
     assert err == (
         "Fehler: kaputt.yaml: Aktionsfeld AF5, Ziel 5.1: Kernziel «K5» ist unbekannt (erlaubt: K1, K2, K3, K4).\n"

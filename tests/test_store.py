@@ -110,7 +110,8 @@ def test_only_one_current_report_per_measure_and_period(store):
         "UPDATE measure SET lead_department_id = 999999",
         "UPDATE goal_contribution SET weight = -1",
         "UPDATE reporting_period SET end_date = '2000-01-01'",
-        "INSERT INTO indicator (goal_id, name, unit, direction, active, is_demo) VALUES (1, 'x', '%', 'egal', true, false)",
+        "INSERT INTO indicator (goal_id, name, unit, direction, active, is_demo)"
+        " VALUES (1, 'x', '%', 'egal', true, false)",
     ],
 )
 def test_database_refuses_bad_structure(store, sql):
