@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tracking.bootstrap import init_database  # noqa: E402
-from tracking.db import make_engine, transaction  # noqa: E402
-from tracking.rollup import load_snapshot, progress_trend, rollup  # noqa: E402
+from tracking.bootstrap import init_database
+from tracking.db import make_engine, transaction
+from tracking.rollup import load_snapshot, progress_trend, rollup
 
 
 def best_of(fn, runs: int = 5) -> float:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tracking.models import RowChange, WriteRecord, utcnow
+from tracking.models import RowChange, WriteRecord, local_now
 
 
 def _jsonable(value: Any) -> Any:
@@ -42,7 +42,7 @@ class WriteLog:
 
     def ensure_record(self) -> WriteRecord:
         if self.record is None:
-            self.record = WriteRecord(actor=self.actor, source=self.source, action=self.action, at=utcnow())
+            self.record = WriteRecord(actor=self.actor, source=self.source, action=self.action, at=local_now())
             self.session.add(self.record)
             self.session.flush()
         return self.record

@@ -7,6 +7,7 @@ import datetime as dt
 import getpass
 import os
 import sys
+from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -14,8 +15,11 @@ from tracking import formatting as fmt
 from tracking.bootstrap import init_database
 from tracking.db import database_url, make_engine, transaction
 from tracking.errors import TrackingError
+from tracking.excel_import import apply_import, import_history, plan_import, undo_import
+from tracking.excel_template import build_template
 from tracking.periods import all_periods, current_period, set_period_open
 from tracking.rollup import load_snapshot
+from tracking.scope import Scope
 from tracking.strategy import load_strategy_file, preview_strategy_file
 from tracking.summary import summary_text
 
@@ -97,6 +101,88 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    engine = make_engine()
+    scope = Scope.of(field=args.field, department=args.department)
+    with transaction(engine) as session:
+        data = build_template(session, period=args.period, scope=scope, generated_by=_actor(args))
+    Path(args.output).write_bytes(data)
+    print(f"Vorlage für {args.period} ({scope.label}) gespeichert: {args.output}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    engine = make_engine()
+    path = Path(args.file)
+    if not path.is_file():
+        raise TrackingError(f"Datei «{path}» nicht gefunden.")
+    data = path.read_bytes()
+    with transaction(engine) as session:
+        plan = plan_import(session, data, path.name, expected_period=args.period)
+        for line in plan.summary_lines():
+            print(line)
+        if args.dry_run:
+            print("Probelauf: nichts gespeichert.")
+            return 0
+        if not plan.has_changes:
+            print("Keine Änderungen: nichts gespeichert.")
+            return 0
+        result = apply_import(session, plan, actor=_actor(args))
+    print(
+        f"Gespeichert als Import {result.write_id}: {result.reports_written} Meldungen, "
+        f"{result.values_written} Kennzahlwerte. Rückgängig: python -m tracking undo {result.write_id}"
+    )
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    engine = make_engine()
+    with transaction(engine) as session:
+        count = undo_import(session, args.import_id, actor=_actor(args))
+    print(f"Import {args.import_id} rückgängig gemacht: {count} Zeilen auf den früheren Stand gesetzt.")
+    return 0
+
+
+def cmd_imports(args: argparse.Namespace) -> int:
+    engine = make_engine()
+    with transaction(engine) as session:
+        history = import_history(session)
+    if not history:
+        print("Noch keine Importe.")
+    for item in history:
+        undone = f"  [rückgängig gemacht durch {item['undone_by']}]" if item["undone_by"] else ""
+        print(
+            f"{item['id']:>5}  {fmt.datetime(item['at'])}  {item['actor']}  {item['source']}  {item['summary']}{undone}"
+        )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from tracking.backup import export_workbook
+
+    engine = make_engine()
+    with transaction(engine) as session:
+        data = export_workbook(session)
+    Path(args.output).write_bytes(data)
+    print(f"Alle Daten exportiert: {args.output}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from tracking import schema
+    from tracking.backup import restore_workbook
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise TrackingError(f"Datei «{path}» nicht gefunden.")
+    engine = make_engine()
+    schema.upgrade(engine)
+    with transaction(engine) as session:
+        counts = restore_workbook(session, path.read_bytes(), actor=_actor(args))
+    print(f"Wiederhergestellt: {sum(counts.values())} Zeilen in {len(counts)} Tabellen.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tracking",
@@ -150,6 +236,64 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", metavar="PERIODE", help="z. B. 2026-H2 (Standard: aktuelle Periode)")
     p.add_argument("--today", type=_date, help="Stichtag für Plan/Ist und Überfälligkeit (Standard: Periodenende)")
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser(
+        "template",
+        help="Excel-Vorlage für einen Statusbericht erzeugen",
+        description=(
+            "Schreibt die Statusbericht-Vorlage einer offenen Periode für ein Aktionsfeld, ein Departement "
+            "oder alle Massnahmen."
+        ),
+    )
+    p.add_argument("--period", required=True, metavar="PERIODE", help="z. B. 2026-H2")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--field", metavar="FELD", help="Aktionsfeld, z. B. AF5")
+    group.add_argument("--department", metavar="DEP", help="Departement, z. B. GSD")
+    p.add_argument("-o", "--output", required=True, metavar="DATEI.xlsx", help="Zieldatei")
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser(
+        "import",
+        help="ausgefüllten Statusbericht (xlsx) importieren",
+        description=(
+            "Prüft die Datei vollständig, zeigt, was sich ändert, und speichert alles in einem Schritt "
+            "(oder nichts). Mit --dry-run wird nur geprüft."
+        ),
+    )
+    p.add_argument("file", metavar="DATEI.xlsx")
+    p.add_argument("--dry-run", action="store_true", help="nur prüfen und Änderungen zeigen, nichts speichern")
+    p.add_argument("--period", metavar="PERIODE", help="nur annehmen, wenn die Vorlage für diese Periode ist")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser(
+        "undo",
+        help="einen Import rückgängig machen",
+        description=("Setzt alle Meldungen eines Imports auf den Stand davor zurück (die Geschichte bleibt erhalten)."),
+    )
+    p.add_argument("import_id", type=int, metavar="IMPORT_ID", help="Nummer aus «python -m tracking imports»")
+    p.set_defaults(func=cmd_undo)
+
+    p = sub.add_parser("imports", help="Liste der Importe", description="Alle Importe, neueste zuerst.")
+    p.set_defaults(func=cmd_imports)
+
+    p = sub.add_parser(
+        "export",
+        help="alle Daten als Excel-Datei sichern",
+        description=(
+            "Schreibt alle Daten (Strategie, Massnahmen, alle Berichte mit Geschichte, Kennzahlen, Importe, "
+            "Protokoll) in eine Excel-Datei, ein Blatt pro Tabelle."
+        ),
+    )
+    p.add_argument("-o", "--output", required=True, metavar="DATEI.xlsx")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "restore",
+        help="Export in eine leere Datenbank laden",
+        description=("Lädt eine mit «export» erstellte Datei in eine leere Datenbank."),
+    )
+    p.add_argument("file", metavar="DATEI.xlsx")
+    p.set_defaults(func=cmd_restore)
     return parser
 
 

@@ -25,11 +25,18 @@ def database_url() -> str:
     return f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
-def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:
+def _on_sqlite_connect(dbapi_connection, _record) -> None:
     # SQLite ignores foreign keys unless every connection asks for them.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # Let SQLAlchemy issue BEGIN itself: Python's sqlite3 module would not wrap
+    # DDL in the transaction, so a failed migration could leave half a schema.
+    dbapi_connection.isolation_level = None
+
+
+def _on_sqlite_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -39,7 +46,8 @@ def make_engine(url: str | None = None) -> Engine:
         if path and path != ":memory:" and not path.startswith("file:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
-        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+        event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "begin", _on_sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 

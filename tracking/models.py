@@ -52,8 +52,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+def local_now() -> dt.datetime:
+    """The server's local time, without zone: what people in Lucerne read."""
+    return dt.datetime.now().replace(microsecond=0)
 
 
 class Strategy(Base):
@@ -285,10 +286,12 @@ class WriteRecord(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor: Mapped[str] = mapped_column(String(200))
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
     source: Mapped[str] = mapped_column(String(400))
     action: Mapped[str] = mapped_column(String(60))
     summary: Mapped[str | None] = mapped_column(Text)
+    # Set on an import that was undone: the write that undid it.
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("write_record.id"))
 
     changes: Mapped[list[RowChange]] = relationship(
         back_populates="write", order_by="RowChange.id", cascade="all, delete-orphan"

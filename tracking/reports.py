@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracking.audit import WriteLog, snapshot
-from tracking.models import Measure, ReportingPeriod, StatusReport, utcnow
+from tracking.models import Measure, ReportingPeriod, StatusReport, local_now
 
 REPORT_FIELDS = ["status", "light", "progress", "comment", "next_steps", "risks"]
 
@@ -63,18 +63,20 @@ def record_report(
         measure_id=measure.id,
         period_id=period.id,
         reported_by=log.actor,
-        reported_at=reported_at or utcnow(),
+        reported_at=reported_at or local_now(),
         is_current=True,
         is_demo=is_demo,
         write_id=record.id,
         **new_values,
     )
     session.add(report)
+    session.flush()
+    # The row ids let an undo put the earlier version back.
     log.change(
         "status_report",
         key,
         "update" if previous is not None else "insert",
-        before=snapshot(previous, REPORT_FIELDS) if previous is not None else None,
-        after=new_values,
+        before={**snapshot(previous, REPORT_FIELDS), "id": previous.id} if previous is not None else None,
+        after={**new_values, "id": report.id},
     )
     return report

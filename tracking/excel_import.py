@@ -1,0 +1,857 @@
+"""Import a filled-in status report: check the file, validate every cell, preview, save, undo.
+
+The file is checked for what it is before it is parsed (size, zip structure,
+zip bombs, encryption, other formats). Then every problem is collected at
+once, each with sheet, row and column as Excel shows them. Nothing is written
+until the caller confirms; saving is one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import os
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from xml.etree import ElementTree
+
+from python_calamine import CalamineWorkbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracking.audit import WriteLog
+from tracking.errors import TrackingError
+from tracking.excel_template import template_rows
+from tracking.indicators import current_value, record_value
+from tracking.models import (
+    Indicator,
+    IndicatorValue,
+    Measure,
+    ReportingPeriod,
+    StatusReport,
+    WriteRecord,
+    local_now,
+)
+from tracking.periods import get_period
+from tracking.report_sheet import (
+    HEADER_ROW,
+    INDICATOR_COLUMNS,
+    INDICATOR_SHEET,
+    LIGHT_WORDS,
+    META_SHEET,
+    REPORT_COLUMNS,
+    REPORT_SHEET,
+    STATUS_WORDS,
+    TEMPLATE_VERSION,
+    Column,
+    letter_of,
+)
+from tracking.reports import REPORT_FIELDS, ReportValues, record_report
+from tracking.scope import Scope
+from tracking.vocab import LIGHTS, NEEDS_REASON, STATUSES
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+# A real template expands to a few MB; far more means a zip bomb.
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 150
+MAX_ZIP_MEMBERS = 5_000
+IMPORT_ACTION = "import"
+
+ProgressCallback = Callable[[float, str], None]
+
+
+def max_upload_bytes() -> int:
+    """TRACKING_MAX_UPLOAD_MB overrides the 10 MB default."""
+    raw = os.environ.get("TRACKING_MAX_UPLOAD_MB", "").strip()
+    try:
+        return int(float(raw) * 1024 * 1024) if raw else DEFAULT_MAX_BYTES
+    except ValueError:
+        return DEFAULT_MAX_BYTES
+
+
+# --- problems ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None  # Excel letter
+    header: str | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.sheet:
+            where.append(f"Blatt «{self.sheet}»")
+        if self.row:
+            where.append(f"Zeile {self.row}")
+        if self.column:
+            where.append(f"Spalte {self.column}" + (f" ({self.header})" if self.header else ""))
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class ImportRefused(TrackingError):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__([str(p) for p in problems])
+
+
+def _refuse(message: str) -> ImportRefused:
+    return ImportRefused([Problem(message)])
+
+
+# --- what the file is -------------------------------------------------------
+
+
+def check_file(data: bytes, filename: str = "Datei", *, max_bytes: int | None = None) -> None:
+    """Refuse anything that is not a plausible, unencrypted xlsx, before parsing it."""
+    limit = max_bytes if max_bytes is not None else max_upload_bytes()
+    name = filename or "Datei"
+    if not data:
+        raise _refuse(f"«{name}» ist leer (0 Bytes). Bitte die ausgefüllte Vorlage als .xlsx hochladen.")
+    if len(data) > limit:
+        raise _refuse(
+            f"«{name}» ist {len(data) / 1024 / 1024:.1f} MB gross; erlaubt sind höchstens {limit / 1024 / 1024:.0f} MB."
+        )
+    head = data[:8]
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        # OLE2: either an old .xls or an xlsx encrypted with a password.
+        if "EncryptionInfo".encode("utf-16-le") in data or b"EncryptedPackage" in data:
+            raise _refuse(
+                f"«{name}» ist mit einem Passwort geschützt. Bitte den Passwortschutz entfernen "
+                "(Datei > Informationen > Arbeitsmappe schützen) und erneut hochladen."
+            )
+        raise _refuse(
+            f"«{name}» ist im alten Excel-Format (.xls). Bitte in Excel oder LibreOffice als "
+            "«Excel-Arbeitsmappe (.xlsx)» speichern und erneut hochladen."
+        )
+    if not head.startswith(b"PK\x03\x04"):
+        if _looks_like_text(data):
+            raise _refuse(
+                f"«{name}» ist eine Textdatei (z. B. CSV), keine Excel-Arbeitsmappe. "
+                "Bitte die Vorlage aus dem Tool verwenden und als .xlsx speichern."
+            )
+        raise _refuse(f"«{name}» ist keine Excel-Arbeitsmappe (.xlsx). Bitte die Vorlage aus dem Tool verwenden.")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            names = {m.filename for m in members}
+            if "mimetype" in names and b"opendocument" in archive.read("mimetype"):
+                raise _refuse(
+                    f"«{name}» ist eine OpenDocument-Tabelle (.ods). Bitte in LibreOffice mit "
+                    "«Speichern unter» als «Excel 2007-365 (.xlsx)» speichern."
+                )
+            if "xl/workbook.xml" not in names:
+                raise _refuse(f"«{name}» ist keine Excel-Arbeitsmappe (.xlsx), sondern ein anderes ZIP-Archiv.")
+            if len(members) > MAX_ZIP_MEMBERS:
+                raise _refuse(f"«{name}» enthält ungewöhnlich viele Teile ({len(members)}) und wird abgelehnt.")
+            total = sum(m.file_size for m in members)
+            ratio = max((m.file_size / max(m.compress_size, 1) for m in members), default=0)
+            if total > MAX_UNCOMPRESSED_BYTES or ratio > MAX_COMPRESSION_RATIO:
+                raise _refuse(
+                    f"«{name}» würde entpackt {total / 1024 / 1024:.0f} MB ergeben (Verhältnis {ratio:.0f}:1) "
+                    "und wird zum Schutz des Servers abgelehnt."
+                )
+            bad = archive.testzip()
+            if bad is not None:
+                raise _refuse(f"«{name}» ist beschädigt (Teil «{bad}» defekt). Bitte neu speichern.")
+    except zipfile.BadZipFile as exc:
+        raise _refuse(f"«{name}» ist beschädigt (kein lesbares ZIP-Archiv). Bitte neu speichern.") from exc
+    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
+        raise _refuse(f"«{name}» ist beschädigt oder verschlüsselt und kann nicht gelesen werden.") from exc
+
+
+def _looks_like_text(data: bytes) -> bool:
+    sample = data[:4096]
+    if b"\x00" in sample:
+        return False
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            sample.decode("cp1252")
+        except UnicodeDecodeError:
+            return False
+    printable = sum(32 <= b < 127 or b in (9, 10, 13) or b >= 128 for b in sample)
+    return printable / len(sample) > 0.95
+
+
+# --- reading cells ----------------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _norm_word(value: Any) -> str:
+    text = re.sub(r"\s+", " ", str(value)).strip().casefold()
+    return re.sub(r"^[^\w]+", "", text)  # «● grün» -> «grün»
+
+
+def _header_norm(value: Any) -> str:
+    return re.sub(r"\s+", " ", str(value or "")).strip().casefold()
+
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """Excel date cells, serial numbers and text 31.12.2026 or 2026-12-31; ValueError if none."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 20_000 <= value <= 80_000:
+            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        raise ValueError
+    text = str(value).strip().split(" ")[0]
+    for pattern in ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            pass
+    raise ValueError
+
+
+def parse_progress(value: Any, percent_formatted: bool) -> int:
+    """50, «50 %», «50%», 0.5 from a percent cell -> 50; ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, int | float):
+        number = float(value) * (100 if percent_formatted else 1)
+    else:
+        text = str(value).strip().replace("\u00a0", " ")
+        had_percent = text.endswith("%")
+        text = text.rstrip("%").strip().replace("'", "").replace(",", ".")
+        number = float(text)
+        if not had_percent and 0 < number < 1 and percent_formatted:
+            number *= 100
+    if math.isnan(number) or abs(number - round(number)) > 1e-6:
+        raise ValueError("not whole")
+    return round(number)
+
+
+def parse_number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, int | float):
+        if math.isnan(float(value)):
+            raise ValueError
+        return float(value)
+    text = str(value).strip().replace("'", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    return float(text)
+
+
+NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+PERCENT_BUILTIN_FORMATS = {9, 10}
+
+
+def percent_cells(data: bytes, sheet_name: str, column: str) -> set[int]:
+    """Rows whose cell in `column` has a percent number format.
+
+    calamine gives values without formats; a 100 % cell arrives as 1.0, so the
+    progress column's formats are read from the sheet XML, and only when needed.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        rel_id = next(
+            (s.get(REL_NS) for s in workbook.iter(f"{{{NS['m']}}}sheet") if s.get("name") == sheet_name), None
+        )
+        target = next((r.get("Target") for r in rels if r.get("Id") == rel_id), None)
+        if target is None:
+            return set()
+        target = target.lstrip("/")
+        path = target if target.startswith("xl/") else f"xl/{target}"
+        percent_styles = _percent_style_indexes(archive)
+        rows = set()
+        with archive.open(path) as sheet:
+            for _, element in ElementTree.iterparse(sheet):
+                if element.tag == f"{{{NS['m']}}}c":
+                    ref = element.get("r", "")
+                    letters = ref.rstrip("0123456789")
+                    if letters == column and int(element.get("s", "0")) in percent_styles:
+                        rows.add(int(ref[len(letters) :]))
+                    element.clear()
+        return rows
+
+
+def _percent_style_indexes(archive: zipfile.ZipFile) -> set[int]:
+    try:
+        styles = ElementTree.fromstring(archive.read("xl/styles.xml"))
+    except KeyError:
+        return set()
+    custom = {int(f.get("numFmtId")) for f in styles.iter(f"{{{NS['m']}}}numFmt") if "%" in (f.get("formatCode") or "")}
+    percent_ids = PERCENT_BUILTIN_FORMATS | custom
+    cell_xfs = styles.find("m:cellXfs", NS)
+    if cell_xfs is None:
+        return set()
+    return {i for i, xf in enumerate(cell_xfs.findall("m:xf", NS)) if int(xf.get("numFmtId", "0")) in percent_ids}
+
+
+# --- the plan: validated rows and what they change --------------------------
+
+
+@dataclass
+class ReportRow:
+    row: int
+    code: str
+    measure_id: int
+    values: ReportValues
+    as_of: dt.date | None
+
+
+@dataclass
+class IndicatorRow:
+    row: int
+    indicator_id: int
+    label: str
+    value: float
+
+
+@dataclass
+class Change:
+    kind: str  # "neu", "geändert", "unverändert"
+    what: str  # "Statusbericht" or "Kennzahl"
+    key: str
+    row: int
+    fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class ImportPlan:
+    filename: str
+    period: str
+    scope: Scope
+    reports: list[ReportRow]
+    indicators: list[IndicatorRow]
+    changes: list[Change]
+    empty_rows: int
+    data_size: int = 0
+
+    def count(self, kind: str) -> int:
+        return sum(1 for c in self.changes if c.kind == kind)
+
+    @property
+    def has_changes(self) -> bool:
+        return any(c.kind != "unverändert" for c in self.changes)
+
+    def summary_lines(self) -> list[str]:
+        lines = [
+            f"Datei «{self.filename}»: Berichtsperiode {self.period}, {self.scope.label}.",
+            f"{self.count('neu')} neu, {self.count('geändert')} geändert, {self.count('unverändert')} unverändert"
+            + (f", {self.empty_rows} Zeilen ohne Angaben (keine Meldung)." if self.empty_rows else "."),
+        ]
+        for change in self.changes:
+            if change.kind == "unverändert":
+                continue
+            detail = ""
+            if change.kind == "geändert":
+                detail = ": " + "; ".join(
+                    f"{name} {_show(old)} → {_show(new)}" for name, (old, new) in change.fields.items()
+                )
+            lines.append(f"  {change.kind}: {change.what} {change.key}{detail}")
+        return lines
+
+
+FIELD_LABELS = {
+    "status": "Status",
+    "light": "Ampel",
+    "progress": "Fortschritt",
+    "comment": "Kommentar",
+    "next_steps": "Nächste Schritte",
+    "risks": "Risiken",
+    "value": "Wert",
+}
+
+
+def _show(value: Any) -> str:
+    if value is None or value == "":
+        return "–"
+    if value in STATUSES:
+        return STATUSES[value]
+    if value in LIGHTS:
+        return LIGHTS[value]
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def _read_sheet(workbook: CalamineWorkbook, name: str) -> list[list[Any]]:
+    return workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+
+
+def _read_meta(workbook: CalamineWorkbook) -> dict[str, str]:
+    if META_SHEET not in workbook.sheet_names:
+        raise _refuse(
+            "Die Datei ist keine Vorlage dieses Tools (das verborgene Blatt «_meta» fehlt). "
+            "Bitte die Vorlage unter «Statusbericht» herunterladen und diese ausfüllen."
+        )
+    meta = {}
+    for row in _read_sheet(workbook, META_SHEET):
+        if len(row) >= 2 and _text(row[0]):
+            meta[_text(row[0])] = _text(row[1]) or ""
+    return meta
+
+
+def _check_header(rows: list[list[Any]], sheet: str, columns: list[Column]) -> list[Problem]:
+    header = rows[HEADER_ROW - 1] if len(rows) >= HEADER_ROW else []
+    problems = []
+    for index, column in enumerate(columns):
+        letter = letter_of(columns, column.key)
+        found = header[index] if index < len(header) else None
+        if _header_norm(found) == _header_norm(column.header):
+            continue
+        if not _text(found):
+            message = f"Spalte «{column.header}» fehlt."
+        else:
+            message = (
+                f"erwartet die Spalte «{column.header}», gefunden «{_text(found)}». "
+                "Spalten nicht umbenennen oder verschieben."
+            )
+        problems.append(Problem(message, sheet, HEADER_ROW, letter))
+    return problems
+
+
+def plan_import(
+    session: Session,
+    data: bytes,
+    filename: str = "Datei",
+    *,
+    expected_period: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> ImportPlan:
+    """Validate the whole file and compare it with the current values; write nothing."""
+    report = progress or (lambda _f, _t: None)
+    report(0.0, "Datei wird geprüft …")
+    check_file(data, filename)
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # calamine raises its own error types for broken parts
+        raise _refuse(f"«{filename}» kann nicht gelesen werden: die Arbeitsmappe ist beschädigt.") from exc
+    if REPORT_SHEET not in workbook.sheet_names:
+        found = ", ".join(f"«{n}»" for n in workbook.sheet_names if n != META_SHEET) or "keine"
+        raise _refuse(f"Das Blatt «{REPORT_SHEET}» fehlt (gefunden: {found}). Bitte die Vorlage des Tools verwenden.")
+    meta = _read_meta(workbook)
+
+    version = meta.get("template_version")
+    if version != TEMPLATE_VERSION:
+        raise _refuse(
+            f"Die Vorlage hat die Version «{version or '–'}», erwartet wird «{TEMPLATE_VERSION}». "
+            "Bitte eine neue Vorlage herunterladen und die Angaben übertragen."
+        )
+    period_name = meta.get("period", "")
+    if expected_period and period_name != expected_period:
+        raise _refuse(
+            f"Die Datei ist eine Vorlage für die Berichtsperiode {period_name or '–'}, gewählt ist {expected_period}. "
+            f"Bitte die Vorlage für {expected_period} verwenden oder die Periode wechseln."
+        )
+    try:
+        period = get_period(session, period_name)
+    except TrackingError as exc:
+        raise _refuse(f"Die Vorlage nennt die Berichtsperiode «{period_name}», die es nicht gibt.") from exc
+    if not period.is_open:
+        raise _refuse(
+            f"Die Berichtsperiode {period.name} ist geschlossen: Meldungen sind nicht mehr möglich. "
+            "Bitte die Fachstelle kontaktieren, falls eine Korrektur nötig ist."
+        )
+    try:
+        scope = Scope.parse(meta.get("scope", ""))
+    except TrackingError as exc:
+        raise _refuse(f"Der Geltungsbereich der Vorlage «{meta.get('scope')}» ist unbekannt.") from exc
+
+    report(0.1, "Blatt «Statusbericht» wird gelesen …")
+    rows = _read_sheet(workbook, REPORT_SHEET)
+    problems = _check_header(rows, REPORT_SHEET, REPORT_COLUMNS)
+    indicator_rows: list[list[Any]] = []
+    if INDICATOR_SHEET in workbook.sheet_names:
+        indicator_rows = _read_sheet(workbook, INDICATOR_SHEET)
+        if any(_text(c) for r in indicator_rows[HEADER_ROW:] for c in r):
+            problems += _check_header(indicator_rows, INDICATOR_SHEET, INDICATOR_COLUMNS)
+    if problems:
+        raise ImportRefused(problems)
+
+    in_scope = template_rows(session, period.name, scope)
+    allowed = dict(zip(in_scope["code"], in_scope["measure_id"]))
+    known = {
+        code: (mid, active) for code, mid, active in session.execute(select(Measure.code, Measure.id, Measure.active))
+    }
+
+    progress_index = [c.key for c in REPORT_COLUMNS].index("progress")
+    needs_formats = any(
+        len(r) > progress_index and isinstance(r[progress_index], float) and 0 < r[progress_index] <= 1
+        for r in rows[HEADER_ROW:]
+    )
+    progress_letter = letter_of(REPORT_COLUMNS, "progress")
+    percent_rows = percent_cells(data, REPORT_SHEET, progress_letter) if needs_formats else set()
+
+    reports: list[ReportRow] = []
+    seen: dict[str, int] = {}
+    empty_rows = 0
+    total = max(len(rows) - HEADER_ROW, 1)
+    for offset, raw in enumerate(rows[HEADER_ROW:]):
+        excel_row = HEADER_ROW + 1 + offset
+        if offset % 500 == 0:
+            report(0.1 + 0.6 * offset / total, f"Zeile {excel_row} von {len(rows)} wird geprüft …")
+        cells = {c.key: (raw[i] if i < len(raw) else None) for i, c in enumerate(REPORT_COLUMNS)}
+        row_problems, parsed = _validate_report_row(
+            cells, excel_row, excel_row in percent_rows, allowed, known, seen, scope
+        )
+        problems += row_problems
+        if parsed == "empty":
+            empty_rows += 1
+        elif parsed is not None:
+            reports.append(parsed)
+
+    report(0.75, "Kennzahlen werden geprüft …")
+    indicators, indicator_problems = _validate_indicators(session, indicator_rows, in_scope)
+    problems += indicator_problems
+    if problems:
+        raise ImportRefused(problems)
+
+    report(0.85, "Vergleich mit den gespeicherten Werten …")
+    changes = _compare(session, period, reports, indicators)
+    report(1.0, "Prüfung abgeschlossen.")
+    return ImportPlan(filename, period.name, scope, reports, indicators, changes, empty_rows, len(data))
+
+
+def _col(key: str) -> Column:
+    return next(c for c in REPORT_COLUMNS if c.key == key)
+
+
+def _validate_report_row(cells, excel_row, percent_formatted, allowed, known, seen, scope):
+    """Problems of one row, and its parsed values (or "empty" for a row without a report)."""
+    problems: list[Problem] = []
+
+    def problem(key: str, message: str) -> None:
+        column = _col(key)
+        problems.append(Problem(message, REPORT_SHEET, excel_row, letter_of(REPORT_COLUMNS, key), column.header))
+
+    code = _text(cells["code"])
+    inputs = [cells[k] for k in ("status", "light", "progress", "comment", "next_steps", "risks", "as_of")]
+    has_input = any(_text(v) for v in inputs)
+    if not code:
+        if has_input:
+            problem("code", "Code fehlt: ohne Massnahmencode kann die Zeile nicht zugeordnet werden.")
+        return problems, None
+    code = code.upper()
+    if code in seen:
+        problem(
+            "code",
+            f"Massnahme {code} kommt doppelt vor (schon in Zeile {seen[code]}). Bitte nur eine Zeile pro Massnahme.",
+        )
+        return problems, None
+    seen[code] = excel_row
+    if code not in known:
+        problem("code", f"Unbekannter Massnahmencode «{code}». Bitte die Codes der Vorlage nicht ändern.")
+        return problems, None
+    if not known[code][1]:
+        problem("code", f"Massnahme {code} ist ausser Kraft und kann nicht mehr gemeldet werden.")
+        return problems, None
+    if code not in allowed:
+        problem(
+            "code",
+            f"Massnahme {code} gehört nicht zum Geltungsbereich dieser Vorlage ({scope.label}) "
+            "oder ist in dieser Periode nicht meldepflichtig.",
+        )
+        return problems, None
+    if not any(_text(cells[k]) for k in ("status", "light", "progress")):
+        return problems, "empty"
+
+    status_text = _text(cells["status"])
+    status = STATUS_WORDS.get(_norm_word(status_text)) if status_text else None
+    allowed_status = ", ".join(STATUSES.values())
+    if not status_text:
+        problem("status", f"Status fehlt. Erlaubt: {allowed_status}.")
+    elif status is None:
+        problem("status", f"«{status_text}» ist kein gültiger Status. Erlaubt: {allowed_status}.")
+
+    light_text = _text(cells["light"])
+    light = LIGHT_WORDS.get(_norm_word(light_text)) if light_text else None
+    if not light_text:
+        problem("light", "Ampel fehlt. Erlaubt: grün, gelb, rot.")
+    elif light is None:
+        problem("light", f"«{light_text}» ist keine gültige Ampel. Erlaubt: grün, gelb, rot.")
+
+    value: int | None = None
+    raw_progress = cells["progress"]
+    if not _text(raw_progress):
+        problem("progress", "Fortschritt fehlt. Erlaubt: ganze Zahl von 0 bis 100, z. B. 50 oder 50 %.")
+    else:
+        try:
+            value = parse_progress(raw_progress, percent_formatted)
+        except ValueError:
+            problem(
+                "progress",
+                f"«{_text(raw_progress)}» ist keine ganze Zahl. Erlaubt: ganze Zahl von 0 bis 100, z. B. 50 oder 50 %.",
+            )
+        else:
+            if not 0 <= value <= 100:
+                problem("progress", f"{value} liegt ausserhalb von 0 bis 100. Erlaubt: ganze Zahl von 0 bis 100.")
+                value = None
+
+    comment = _text(cells["comment"])
+    if light in NEEDS_REASON and not comment:
+        problem(
+            "comment",
+            f"Ampel {LIGHTS[light]} braucht eine Begründung. Bitte in «Kommentar / Begründung» erklären, warum.",
+        )
+    if status == "abgeschlossen" and value is not None and value < 100:
+        problem("progress", f"Status «abgeschlossen» verlangt 100 % Fortschritt, gemeldet sind {value} %.")
+
+    as_of = None
+    if _text(cells["as_of"]):
+        try:
+            as_of = parse_date(cells["as_of"])
+        except ValueError:
+            problem("as_of", f"«{_text(cells['as_of'])}» ist kein gültiges Datum. Erlaubt: 31.12.2026 oder 2026-12-31.")
+        else:
+            if as_of and as_of > dt.date.today() + dt.timedelta(days=1):
+                problem("as_of", f"Das Datum {as_of:%d.%m.%Y} liegt in der Zukunft.")
+
+    if problems:
+        return problems, None
+    values = ReportValues(
+        status=status,
+        light=light,
+        progress=value,
+        comment=comment,
+        next_steps=_text(cells["next_steps"]),
+        risks=_text(cells["risks"]),
+    )
+    return problems, ReportRow(excel_row, code, allowed[code], values, as_of)
+
+
+def _validate_indicators(session: Session, rows: list[list[Any]], in_scope) -> tuple[list[IndicatorRow], list[Problem]]:
+    if not rows:
+        return [], []
+    goal_ids = [int(g) for g in in_scope["goal_id"].unique()] if len(in_scope) else []
+    indicators = {
+        i.id: i
+        for i in session.scalars(select(Indicator).where(Indicator.goal_id.in_(goal_ids), Indicator.active.is_(True)))
+    }
+    id_col = letter_of(INDICATOR_COLUMNS, "indicator_id")
+    value_col = letter_of(INDICATOR_COLUMNS, "value")
+    id_index = [c.key for c in INDICATOR_COLUMNS].index("indicator_id")
+    value_index = [c.key for c in INDICATOR_COLUMNS].index("value")
+    problems: list[Problem] = []
+    parsed: list[IndicatorRow] = []
+    seen: dict[int, int] = {}
+    for offset, raw in enumerate(rows[HEADER_ROW:]):
+        excel_row = HEADER_ROW + 1 + offset
+        raw_value = raw[value_index] if value_index < len(raw) else None
+        raw_id = raw[id_index] if id_index < len(raw) else None
+        if not _text(raw_value):
+            continue
+        try:
+            indicator_id = int(parse_number(raw_id))
+        except (TypeError, ValueError):
+            problems.append(
+                Problem(
+                    "Nummer der Kennzahl fehlt oder ist ungültig; bitte nicht ändern.",
+                    INDICATOR_SHEET,
+                    excel_row,
+                    id_col,
+                    "Nr.",
+                )
+            )
+            continue
+        if indicator_id not in indicators:
+            problems.append(
+                Problem(
+                    f"Kennzahl Nr. {indicator_id} gehört nicht zu dieser Vorlage.",
+                    INDICATOR_SHEET,
+                    excel_row,
+                    id_col,
+                    "Nr.",
+                )
+            )
+            continue
+        if indicator_id in seen:
+            problems.append(
+                Problem(
+                    f"Kennzahl Nr. {indicator_id} kommt doppelt vor (schon in Zeile {seen[indicator_id]}).",
+                    INDICATOR_SHEET,
+                    excel_row,
+                    id_col,
+                    "Nr.",
+                )
+            )
+            continue
+        seen[indicator_id] = excel_row
+        try:
+            value = parse_number(raw_value)
+        except (TypeError, ValueError):
+            problems.append(
+                Problem(
+                    f"«{_text(raw_value)}» ist keine Zahl. Erlaubt: z. B. 1234.5 oder 1'234.5.",
+                    INDICATOR_SHEET,
+                    excel_row,
+                    value_col,
+                    "Wert",
+                )
+            )
+            continue
+        indicator = indicators[indicator_id]
+        parsed.append(IndicatorRow(excel_row, indicator_id, f"{indicator.name} ({indicator.unit})", value))
+    return parsed, problems
+
+
+def _compare(
+    session: Session, period: ReportingPeriod, reports: list[ReportRow], indicators: list[IndicatorRow]
+) -> list[Change]:
+    current = {
+        r.measure_id: r
+        for r in session.scalars(
+            select(StatusReport).where(StatusReport.period_id == period.id, StatusReport.is_current.is_(True))
+        )
+    }
+    changes = []
+    for row in reports:
+        existing = current.get(row.measure_id)
+        new = {f: getattr(row.values, f) for f in REPORT_FIELDS}
+        if existing is None:
+            changes.append(Change("neu", "Statusbericht", row.code, row.row))
+            continue
+        diff = {
+            FIELD_LABELS[f]: (getattr(existing, f), new[f]) for f in REPORT_FIELDS if getattr(existing, f) != new[f]
+        }
+        changes.append(Change("geändert" if diff else "unverändert", "Statusbericht", row.code, row.row, diff))
+    for row in indicators:
+        existing_value = current_value(session, row.indicator_id, period.id)
+        key = f"Nr. {row.indicator_id} {row.label}"
+        if existing_value is None:
+            changes.append(Change("neu", "Kennzahl", key, row.row))
+        elif existing_value.value != row.value:
+            changes.append(Change("geändert", "Kennzahl", key, row.row, {"Wert": (existing_value.value, row.value)}))
+        else:
+            changes.append(Change("unverändert", "Kennzahl", key, row.row))
+    return changes
+
+
+# --- saving and undoing -----------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    write_id: int | None
+    reports_written: int
+    values_written: int
+
+
+def apply_import(
+    session: Session, plan: ImportPlan, *, actor: str, progress: ProgressCallback | None = None
+) -> ImportResult:
+    """Store every row of the plan in the caller's transaction (all or nothing)."""
+    report = progress or (lambda _f, _t: None)
+    period = get_period(session, plan.period)
+    if not period.is_open:
+        raise _refuse(f"Die Berichtsperiode {period.name} wurde inzwischen geschlossen; nichts gespeichert.")
+    log = WriteLog(session, actor=actor, source=f"Excel «{plan.filename}»", action=IMPORT_ACTION)
+    measures = {
+        m.id: m for m in session.scalars(select(Measure).where(Measure.id.in_([r.measure_id for r in plan.reports])))
+    }
+    now = local_now()
+    written = 0
+    for index, row in enumerate(plan.reports):
+        if index % 500 == 0:
+            report(index / max(len(plan.reports), 1), f"Meldung {index + 1} von {len(plan.reports)} wird gespeichert …")
+        reported_at = dt.datetime.combine(row.as_of, dt.time(12)) if row.as_of else now
+        if record_report(
+            session, log, measure=measures[row.measure_id], period=period, values=row.values, reported_at=reported_at
+        ):
+            written += 1
+    values = 0
+    indicators = {
+        i.id: i
+        for i in session.scalars(select(Indicator).where(Indicator.id.in_([r.indicator_id for r in plan.indicators])))
+    }
+    for row in plan.indicators:
+        if record_value(
+            session, log, indicator=indicators[row.indicator_id], period=period, value=row.value, reported_at=now
+        ):
+            values += 1
+    if log.record is not None:
+        log.record.summary = (
+            f"Periode {plan.period}, {plan.scope.label}: {written} Meldungen, {values} Kennzahlwerte gespeichert."
+        )
+    session.flush()
+    report(1.0, "Gespeichert.")
+    return ImportResult(log.record.id if log.record else None, written, values)
+
+
+def undo_import(session: Session, write_id: int, *, actor: str) -> int:
+    """Put back the values from before an import; returns how many rows were restored."""
+    record = session.get(WriteRecord, write_id)
+    if record is None or record.action != IMPORT_ACTION:
+        raise TrackingError(f"Import {write_id} gibt es nicht.")
+    if record.undone_by_id is not None:
+        raise TrackingError(f"Import {write_id} wurde bereits rückgängig gemacht (Vorgang {record.undone_by_id}).")
+    models = {"status_report": StatusReport, "indicator_value": IndicatorValue}
+    changes = [c for c in record.changes if c.table_name in models]
+    # Refuse when a later write replaced a row of this import: undoing it would
+    # silently drop that later report.
+    for change in changes:
+        row = session.get(models[change.table_name], change.after["id"])
+        if row is None or not row.is_current:
+            raise TrackingError(
+                f"Import {write_id} kann nicht rückgängig gemacht werden: {change.row_key} wurde seither "
+                "durch eine neuere Meldung ersetzt. Zuerst die neueren Importe rückgängig machen."
+            )
+    period_ids = {
+        row.period_id for c in changes if (row := session.get(models[c.table_name], c.after["id"])) is not None
+    }
+    closed = session.scalars(
+        select(ReportingPeriod.name).where(ReportingPeriod.id.in_(period_ids), ReportingPeriod.is_open.is_(False))
+    ).all()
+    if closed:
+        raise TrackingError(
+            f"Import {write_id} betrifft die geschlossene Periode {', '.join(closed)} "
+            "und kann nicht rückgängig gemacht werden."
+        )
+    log = WriteLog(session, actor=actor, source=f"Rückgängig: Import {write_id}", action="undo")
+    log.ensure_record()
+    for change in reversed(changes):
+        model = models[change.table_name]
+        new_row = session.get(model, change.after["id"])
+        new_row.is_current = False
+        session.flush()
+        if change.before is not None:
+            session.get(model, change.before["id"]).is_current = True
+        log.change(change.table_name, change.row_key, "update", before=change.after, after=change.before)
+    session.flush()
+    record.undone_by_id = log.record.id
+    log.record.summary = f"Import {write_id} rückgängig gemacht: {len(changes)} Zeilen auf den früheren Stand."
+    return len(changes)
+
+
+def import_history(session: Session) -> list[dict[str, Any]]:
+    """Every import, newest first, with who, when, what and whether it was undone."""
+    records = session.scalars(
+        select(WriteRecord).where(WriteRecord.action == IMPORT_ACTION).order_by(WriteRecord.id.desc())
+    ).all()
+    return [
+        {
+            "id": r.id,
+            "at": r.at,
+            "actor": r.actor,
+            "source": r.source,
+            "summary": r.summary or "",
+            "rows": len(r.changes),
+            "undone_by": r.undone_by_id,
+        }
+        for r in records
+    ]
