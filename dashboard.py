@@ -21,5 +21,6 @@ if facts["strategy"] is None:
     )
     st.stop()
 shared.period_picker()
+shared.user_field()
 shared.banners()
 navigation.run()

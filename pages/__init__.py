@@ -5,4 +5,5 @@
 
 PAGES: list[tuple[str, str, str, str]] = [
     ("pages/overview.py", "Übersicht", ":material/dashboard:", "uebersicht"),
+    ("pages/status_report.py", "Statusbericht", ":material/upload_file:", "statusbericht"),
 ]

@@ -18,6 +18,7 @@ from tracking.models import Measure, Strategy
 from tracking.periods import half_year_of
 
 PERIOD_KEY = "periode"
+USER_KEY = "benutzer"
 
 
 @st.cache_resource
@@ -133,3 +134,18 @@ def banners() -> None:
         st.caption(
             "Hinweis: Die Ziele pro Aktionsfeld sind **Beispiele**, bis der Wortlaut aus B 108 (Kapitel 4) geladen ist."
         )
+
+
+def user_field() -> None:
+    """Who is acting: every write is recorded with this name (sign-in comes later)."""
+    st.sidebar.text_input(
+        "Ihr Name (für das Protokoll)",
+        key=USER_KEY,
+        placeholder="Vorname Name",
+        help="Wird bei jeder Speicherung protokolliert.",
+    )
+
+
+def current_user() -> str | None:
+    name = (st.session_state.get(USER_KEY) or "").strip()
+    return name or None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, streamlit_server, wait_idle
@@ -71,3 +73,58 @@ def test_period_in_the_url_opens_that_view(server, page):
     assert page.get_by_role("combobox", name="Berichtsperiode").input_value() == "2024-H1"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "overview-2024-H1.png"))
+
+
+def test_coordinator_downloads_fills_uploads_and_sees_the_overview_change(server, page, tmp_path):
+    import openpyxl
+
+    from tracking.report_sheet import REPORT_COLUMNS, letter_of
+
+    def full_fields_on_overview() -> int:
+        page.goto(f"{server}/uebersicht")
+        wait_idle(page)
+        page.wait_for_selector(".js-plotly-plot .heatmaplayer", timeout=30_000)
+        bars = page.locator(".js-plotly-plot").nth(1)
+        return bars.locator("text.bartext").filter(has_text=re.compile(r"^100 %$")).count()
+
+    before = full_fields_on_overview()
+    page.goto(f"{server}/statusbericht")
+    wait_idle(page)
+    page.get_by_role("textbox", name="Ihr Name (für das Protokoll)").fill("Anna Koordinatorin")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    # Scope: action field AF9, which has one measure that still owes a report.
+    page.get_by_role("combobox", name="Aktionsfeld").click()
+    page.get_by_role("option", name="AF9 regionales und nationales Engagement").click()
+    wait_idle(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Vorlage herunterladen (.xlsx)").click()
+    assert download.value.suggested_filename == "Statusbericht_2026-H2_AF9.xlsx"
+    template = tmp_path / "vorlage.xlsx"
+    download.value.save_as(template)
+
+    workbook = openpyxl.load_workbook(template)
+    sheet = workbook["Statusbericht"]
+    col = {c.key: letter_of(REPORT_COLUMNS, c.key) for c in REPORT_COLUMNS}
+    rows = [r for r in range(2, sheet.max_row + 1) if sheet[f"{col['code']}{r}"].value]
+    assert rows, "the template lists the measures of AF9"
+    for r in rows:
+        sheet[f"{col['status']}{r}"] = "abgeschlossen"
+        sheet[f"{col['light']}{r}"] = "grün"
+        sheet[f"{col['progress']}{r}"] = 100
+    filled = tmp_path / "ausgefuellt.xlsx"
+    workbook.save(filled)
+
+    page.locator('[data-testid="stFileUploaderDropzone"] input[type=file]').set_input_files(str(filled))
+    wait_idle(page)
+    page.get_by_text("Vorschau").first.wait_for()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "statusbericht-vorschau.png"), full_page=True)
+    page.get_by_role("button", name=re.compile(r"Änderungen speichern")).click()
+    wait_idle(page)
+    page.get_by_text(re.compile(r"Gespeichert als Import \d+")).wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "statusbericht-gespeichert.png"), full_page=True)
+
+    # Every AF9 measure is now complete: one more field bar reads 100 %.
+    assert full_fields_on_overview() == before + 1
+    page.screenshot(path=str(ARTIFACTS / "overview-nach-import.png"), full_page=True)

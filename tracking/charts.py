@@ -147,3 +147,33 @@ def progress_trend_lines(trend: pd.DataFrame, highlight: str = "Gesamt") -> go.F
     fig.update_yaxes(range=[0, 105], title="Fortschritt in %", ticksuffix=" %")
     fig.update_xaxes(title="Berichtsperiode", type="category")
     return _layout(fig, height=380)
+
+
+def completeness_bars(table: pd.DataFrame, by: str) -> go.Figure:
+    """Reported and missing reports per group (Rücklauf), with the share as text."""
+    fig = go.Figure()
+    fig.add_bar(
+        x=table["reported"],
+        y=table[by],
+        orientation="h",
+        name="● eingegangen",
+        marker_color=LIGHT_COLOURS["gruen"],
+        text=[f"{fmt.share(s)}" for s in table["share"]],
+        textposition="inside",
+        hovertemplate="%{y}: %{x} eingegangen<extra></extra>",
+    )
+    fig.add_bar(
+        x=table["missing"],
+        y=table[by],
+        orientation="h",
+        name=f"{LIGHT_ICONS['keine']} {NO_REPORT}",
+        marker=dict(
+            color=LIGHT_COLOURS["keine"],
+            pattern=dict(shape=".", fgcolor="#ffffff", bgcolor=LIGHT_COLOURS["keine"], solidity=0.25),
+        ),
+        hovertemplate="%{y}: %{x} fehlen<extra></extra>",
+    )
+    fig.update_layout(barmode="stack", legend_traceorder="normal")
+    fig.update_xaxes(title="Anzahl Massnahmen")
+    fig.update_yaxes(autorange="reversed", title=None)
+    return _layout(fig, height=90 + 32 * len(table))

@@ -1,0 +1,262 @@
+"""Statusbericht: download the template, upload it, check the preview, save; chase missing reports."""
+
+import pandas as pd
+import streamlit as st
+
+from pages import shared
+from tracking import charts
+from tracking import formatting as fmt
+from tracking import rollup as ru
+from tracking.db import transaction
+from tracking.errors import TrackingError
+from tracking.excel_import import (
+    ImportRefused,
+    apply_import,
+    import_history,
+    plan_import,
+    show_value,
+    undo_import,
+)
+from tracking.excel_template import build_template
+from tracking.scope import Scope
+
+SCOPE_KINDS = {"Aktionsfeld": "field", "Departement": "department", "Alle Massnahmen": "all"}
+
+
+def template_section(period: str) -> None:
+    st.subheader("1. Vorlage herunterladen")
+    snap = shared.snapshot()
+    left, right = st.columns([1, 2])
+    kind_label = left.radio("Geltungsbereich", list(SCOPE_KINDS), key="vorlage_art", horizontal=False)
+    kind = SCOPE_KINDS[kind_label]
+    scope = Scope()
+    if kind == "field":
+        names = dict(zip(snap.fields["field_code"], snap.fields["field_name"]))
+        code = right.selectbox("Aktionsfeld", list(names), format_func=lambda c: f"{c} {names[c]}", key="vorlage_feld")
+        scope = Scope("field", code)
+    elif kind == "department":
+        names = dict(zip(snap.departments["department_code"], snap.departments["department_name"]))
+        code = right.selectbox(
+            "Departement", list(names), format_func=lambda c: f"{c} – {names[c]}", key="vorlage_departement"
+        )
+        scope = Scope("department", code)
+    measures = scope.filter(shared.period_rollup(period, shared.as_of_for(period)).measures)
+    count = int(measures["owes_report"].sum())
+    right.caption(f"{count} meldepflichtige Massnahmen in {period} ({scope.label}).")
+    actor = shared.current_user() or "unbekannt"
+
+    def make() -> bytes:
+        with transaction(shared.engine()) as session:
+            return build_template(session, period=period, scope=scope, generated_by=actor)
+
+    suffix = "alle" if scope.kind == "all" else scope.code
+    right.download_button(
+        "Vorlage herunterladen (.xlsx)",
+        data=make,
+        file_name=f"Statusbericht_{period}_{suffix}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+        type="primary",
+        disabled=count == 0,
+    )
+
+
+def upload_section(period: str) -> None:
+    st.subheader("2. Ausgefüllte Vorlage hochladen")
+    actor = shared.current_user()
+    upload = st.file_uploader(
+        "Ausgefüllte Vorlage (.xlsx, höchstens 10 MB)",
+        # A new key after each save empties the uploader for the next file.
+        key=f"upload_{st.session_state.get('upload_round', 0)}",
+        help="Die Datei wird vollständig geprüft. Gespeichert wird erst nach Ihrer Bestätigung.",
+    )
+    if upload is None:
+        st.caption("Noch keine Datei gewählt. Fehler werden mit Blatt, Zeile und Spalte genannt.")
+        return
+    data = upload.getvalue()
+    cache_key = f"plan:{upload.file_id}"
+    if cache_key not in st.session_state:
+        bar = st.progress(0.0, text="Datei wird geprüft …")
+        try:
+            with transaction(shared.engine()) as session:
+                plan = plan_import(
+                    session,
+                    data,
+                    upload.name,
+                    expected_period=period,
+                    progress=lambda f, t: bar.progress(min(max(f, 0.0), 1.0), text=t),
+                )
+            st.session_state[cache_key] = plan
+        except ImportRefused as refused:
+            st.session_state[cache_key] = refused
+        bar.empty()
+    result = st.session_state[cache_key]
+
+    if isinstance(result, ImportRefused):
+        st.error(
+            f"Die Datei «{upload.name}» wurde nicht übernommen: {len(result.problems)} "
+            f"Problem{'e' if len(result.problems) != 1 else ''}. Nichts wurde gespeichert. "
+            "Bitte korrigieren und erneut hochladen.",
+            icon=":material/error:",
+        )
+        table = pd.DataFrame(
+            [
+                {"Blatt": p.sheet or "–", "Zeile": p.row or "–", "Spalte": p.column or "–", "Problem": p.message}
+                for p in result.problems
+            ]
+        )
+        st.dataframe(table, hide_index=True, width="stretch")
+        return
+
+    plan = result
+    st.markdown(f"**Vorschau** – Datei «{plan.filename}», Periode {plan.period}, {plan.scope.label}")
+    cols = st.columns(4)
+    cols[0].metric("Neu", plan.count("neu"))
+    cols[1].metric("Geändert", plan.count("geändert"))
+    cols[2].metric("Unverändert", plan.count("unverändert"))
+    cols[3].metric("Ohne Angaben", plan.empty_rows, help="Zeilen ohne Status, Ampel und Fortschritt: keine Meldung.")
+    rows = [
+        {
+            "Zeile": c.row,
+            "Art": c.kind,
+            "Was": c.what,
+            "Massnahme / Kennzahl": c.key,
+            "Änderung": "; ".join(f"{k}: {show_value(old)} → {show_value(new)}" for k, (old, new) in c.fields.items()),
+        }
+        for c in plan.changes
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if not plan.has_changes:
+        st.info("Die Datei enthält keine Änderungen gegenüber den gespeicherten Werten. Es gibt nichts zu speichern.")
+        return
+    if not actor:
+        st.warning("Bitte in der Seitenleiste Ihren Namen angeben: jede Speicherung wird protokolliert.")
+        return
+    if st.button(f"Änderungen speichern ({plan.count('neu') + plan.count('geändert')})", type="primary"):
+        bar = st.progress(0.0, text="Wird gespeichert …")
+        try:
+            with transaction(shared.engine()) as session:
+                saved = apply_import(
+                    session, plan, actor=actor, progress=lambda f, t: bar.progress(min(max(f, 0.0), 1.0), text=t)
+                )
+        except TrackingError as exc:
+            bar.empty()
+            st.error("Nicht gespeichert: " + " ".join(exc.messages))
+            return
+        bar.empty()
+        del st.session_state[cache_key]
+        st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
+        shared.refresh()
+        st.session_state["import_erfolg"] = (
+            f"Gespeichert als Import {saved.write_id}: {saved.reports_written} Meldungen, "
+            f"{saved.values_written} Kennzahlwerte. Die Übersicht zeigt die neuen Werte."
+        )
+        st.rerun()
+
+
+def completeness_section(period: str) -> None:
+    st.subheader(f"Rücklauf {period}")
+    measures = shared.period_rollup(period, shared.as_of_for(period)).measures
+    owing = measures[measures["owes_report"]]
+    if owing.empty:
+        st.info("In dieser Periode sind keine Massnahmen meldepflichtig.")
+        return
+    total = ru.completeness(owing.assign(alle="Alle"), "alle").iloc[0]
+    st.progress(
+        float(total["share"]),
+        text=f"{total['reported']} von {total['active']} Meldungen eingegangen ({fmt.share(total['share'])})",
+    )
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Nach Departement**")
+        st.plotly_chart(
+            charts.completeness_bars(ru.completeness(owing, "department_code"), "department_code"),
+            width="stretch",
+            key="ruecklauf_dep",
+        )
+    with right:
+        st.markdown("**Nach Aktionsfeld**")
+        st.plotly_chart(
+            charts.completeness_bars(ru.completeness(owing, "field_code"), "field_code"),
+            width="stretch",
+            key="ruecklauf_feld",
+        )
+    missing = owing[~owing["has_report"]]
+    if missing.empty:
+        st.success("Alle Meldungen sind eingegangen.", icon=":material/check_circle:")
+        return
+    with st.expander(f"Fehlende Meldungen ({len(missing)}) – zum Nachfragen", expanded=False):
+        st.dataframe(
+            missing[["code", "title", "department_code", "field_code", "responsible_unit"]].rename(
+                columns={
+                    "code": "Code",
+                    "title": "Titel",
+                    "department_code": "Departement",
+                    "field_code": "Aktionsfeld",
+                    "responsible_unit": "Verantwortliche Stelle",
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+
+def history_section() -> None:
+    st.subheader("Importe")
+    with transaction(shared.engine()) as session:
+        history = import_history(session)
+    if not history:
+        st.caption("Noch keine Importe.")
+        return
+    actor = shared.current_user()
+    for item in history[:10]:
+        cols = st.columns([5, 1])
+        state = f" · rückgängig gemacht (Vorgang {item['undone_by']})" if item["undone_by"] else ""
+        cols[0].markdown(
+            f"**Import {item['id']}** · {fmt.datetime(item['at'])} · {item['actor']} · {item['source']}  \n"
+            f"{item['summary']}{state}"
+        )
+        if not item["undone_by"] and cols[1].button(
+            "Rückgängig",
+            key=f"undo_{item['id']}",
+            disabled=not actor,
+            help=None if actor else "Zuerst Namen in der Seitenleiste angeben.",
+        ):
+            try:
+                with transaction(shared.engine()) as session:
+                    count = undo_import(session, item["id"], actor=actor)
+                shared.refresh()
+                st.session_state["import_erfolg"] = f"Import {item['id']} rückgängig gemacht ({count} Zeilen)."
+                st.rerun()
+            except TrackingError as exc:
+                st.error(" ".join(exc.messages))
+
+
+def status_report() -> None:
+    st.title("Statusbericht")
+    period = shared.selected_period()
+    if period is None:
+        st.info("Noch keine Berichtsperioden erfasst.")
+        return
+    if message := st.session_state.pop("import_erfolg", None):
+        st.success(message, icon=":material/check_circle:")
+    row = shared.snapshot().period_row(period)
+    if row["is_open"]:
+        st.caption(f"Berichtsperiode **{period}** ist offen: Vorlage herunterladen, ausfüllen, hochladen.")
+        template_section(period)
+        upload_section(period)
+    else:
+        open_periods = [
+            p for p, o in zip(shared.snapshot().periods["period"], shared.snapshot().periods["is_open"]) if o
+        ]
+        hint = (
+            f"Offen: {', '.join(open_periods)} (in der Seitenleiste wählen)."
+            if open_periods
+            else ("Zurzeit ist keine Periode offen; die Fachstelle öffnet sie unter «Verwaltung».")
+        )
+        st.info(f"Berichtsperiode {period} ist geschlossen: keine Vorlagen und keine Uploads. {hint}")
+    completeness_section(period)
+    history_section()
+
+
+status_report()
