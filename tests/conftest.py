@@ -23,7 +23,7 @@ REFERENCE_DATE = dt.date(2026, 11, 15)
 
 def pytest_collection_modifyitems(config, items):
     # In CI a skipped required test is a failure, not a quiet pass.
-    required = {m for m in ("postgres", "browser") if os.environ.get(f"REQUIRE_{m.upper()}") == "1"}
+    required = {m for m in ("postgres", "browser", "libreoffice") if os.environ.get(f"REQUIRE_{m.upper()}") == "1"}
     if not required:
         return
     for item in items:
