@@ -19,8 +19,12 @@ init: $(BIN)/.installed
 run: init
 	$(BIN)/streamlit run dashboard.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
+node_modules/axe-core/axe.min.js: package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
 ## Install and run the whole test suite.
-test: $(BIN)/.installed
+test: $(BIN)/.installed node_modules/axe-core/axe.min.js
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/.installed

@@ -84,3 +84,42 @@ def luzern(engine) -> Engine:
 
 
 __all__ = ["REFERENCE_DATE", "Base"]
+
+
+# --- browser tests: one dashboard server and one Chromium for the whole run ---
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """`streamlit run dashboard.py` on a free port, on a fresh demo database."""
+    from tests.browser import streamlit_server
+    from tracking.bootstrap import init_database
+
+    tmp = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{tmp / 'demo.sqlite'}"
+    init_database(make_engine(url), actor="test", demo=True, today=REFERENCE_DATE)
+    with streamlit_server(url, tmp / "streamlit.log") as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from tests.browser import CHROMIUM_FLAGS, chromium_path
+
+    path = chromium_path()
+    if path is None:
+        pytest.skip("Chromium nicht installiert (Debian-Paket chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 2200}, locale="de-CH", accept_downloads=True)
+    pg = context.new_page()
+    yield pg
+    context.close()

@@ -6,42 +6,9 @@ import re
 
 import pytest
 
-from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, streamlit_server, wait_idle
-from tests.conftest import REFERENCE_DATE
-from tracking.bootstrap import init_database
-from tracking.db import make_engine
+from tests.browser import ARTIFACTS, wait_idle
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("browser")
-    url = f"sqlite:///{tmp / 'demo.sqlite'}"
-    init_database(make_engine(url), actor="test", demo=True, today=REFERENCE_DATE)
-    with streamlit_server(url, tmp / "streamlit.log") as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = chromium_path()
-    if path is None:
-        pytest.skip("Chromium nicht installiert (Debian-Paket chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 2200}, locale="de-CH")
-    pg = context.new_page()
-    yield pg
-    context.close()
 
 
 def test_overview_shows_heatmap_and_bars_in_german(server, page):

@@ -1,0 +1,37 @@
+"""Every page passes axe-core's WCAG 2.1 A and AA rules (no serious or critical violation)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pages import PAGES
+from tests.browser import ROOT, wait_idle
+
+pytestmark = pytest.mark.browser
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="module")
+def axe_script() -> Path:
+    if not AXE.exists():
+        pytest.skip("axe-core fehlt: `npm install` im Projektordner ausführen")
+    return AXE
+
+
+@pytest.mark.parametrize(("url", "title"), [(url, title) for _, title, _, url in PAGES])
+def test_page_has_no_serious_accessibility_violations(server, page, axe_script, url, title):
+    page.goto(f"{server}/{url}")
+    wait_idle(page)
+    page.get_by_role("heading", name=title).first.wait_for()
+    page.add_script_tag(path=str(axe_script))
+    result = page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} – {[n['html'][:120] for n in v['nodes'][:3]]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
