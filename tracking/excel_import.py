@@ -362,7 +362,7 @@ class ImportPlan:
             detail = ""
             if change.kind == "geändert":
                 detail = ": " + "; ".join(
-                    f"{name} {_show(old)} → {_show(new)}" for name, (old, new) in change.fields.items()
+                    f"{name} {show_value(old)} → {show_value(new)}" for name, (old, new) in change.fields.items()
                 )
             lines.append(f"  {change.kind}: {change.what} {change.key}{detail}")
         return lines
@@ -379,7 +379,7 @@ FIELD_LABELS = {
 }
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
     if value is None or value == "":
         return "–"
     if value in STATUSES:
