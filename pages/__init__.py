@@ -1,9 +1,16 @@
 """The dashboard's pages, listed explicitly (st.navigation does not discover them).
 
-(file, German title, icon, URL path); the first one is the start page.
+(file, German title, icon, URL path, sidebar choices); the first one is the
+start page. The sidebar choices are rendered by the entry script, because only
+widgets of the entry script keep their value in the URL on a fresh load.
 """
 
-PAGES: list[tuple[str, str, str, str]] = [
-    ("pages/overview.py", "Übersicht", ":material/dashboard:", "uebersicht"),
-    ("pages/status_report.py", "Statusbericht", ":material/upload_file:", "statusbericht"),
+PAGES: list[tuple[str, str, str, str, tuple[str, ...]]] = [
+    ("pages/overview.py", "Übersicht", ":material/dashboard:", "uebersicht", ()),
+    ("pages/action_fields.py", "Aktionsfelder", ":material/category:", "aktionsfelder", ("field",)),
+    ("pages/core_goals.py", "Kernziele", ":material/target:", "kernziele", ("core_goal",)),
+    ("pages/measures.py", "Massnahmen", ":material/checklist:", "massnahmen", ("measure",)),
+    ("pages/departments.py", "Departemente", ":material/account_balance:", "departemente", ("department",)),
+    ("pages/status_report.py", "Statusbericht", ":material/upload_file:", "statusbericht", ()),
+    ("pages/administration.py", "Verwaltung", ":material/settings:", "verwaltung", ()),
 ]

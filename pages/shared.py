@@ -14,6 +14,8 @@ from sqlalchemy import Engine, exists, select
 from tracking import rollup as ru
 from tracking import schema
 from tracking.db import database_url, make_engine, transaction
+
+__all__ = ["database_url"]
 from tracking.models import Measure, Strategy
 from tracking.periods import half_year_of
 
@@ -149,3 +151,125 @@ def user_field() -> None:
 def current_user() -> str | None:
     name = (st.session_state.get(USER_KEY) or "").strip()
     return name or None
+
+
+FIELD_KEY = "feld"
+DEPARTMENT_KEY = "departement"
+CORE_GOAL_KEY = "kernziel"
+MEASURE_KEY = "massnahme"
+
+
+# Options are plain codes: a bound widget keeps its formatted option text in the
+# URL, so codes give short, stable links (?feld=AF5). Pages show the full names.
+def _code_picker(label: str, codes: list[str], key: str, help_text: str, **kwargs) -> None:
+    st.sidebar.selectbox(label, codes, key=key, bind="query-params", help=help_text, **kwargs)
+
+
+def _field_picker() -> None:
+    snap = snapshot()
+    names = "; ".join(f"{c} {n}" for c, n in zip(snap.fields["field_code"], snap.fields["field_name"]))
+    _code_picker("Aktionsfeld", list(snap.fields["field_code"]), FIELD_KEY, names)
+
+
+def _department_picker() -> None:
+    snap = snapshot()
+    names = "; ".join(
+        f"{c} {n}" for c, n in zip(snap.departments["department_code"], snap.departments["department_name"])
+    )
+    _code_picker("Departement", list(snap.departments["department_code"]), DEPARTMENT_KEY, names)
+
+
+def _core_goal_picker() -> None:
+    snap = snapshot()
+    names = "; ".join(f"{c} {n}" for c, n in zip(snap.core_goals["core_code"], snap.core_goals["core_name"]))
+    _code_picker("Kernziel", list(snap.core_goals["core_code"]), CORE_GOAL_KEY, names)
+
+
+def _measure_picker() -> None:
+    codes = list(snapshot().measures["code"])
+    _code_picker(
+        "Massnahme im Detail",
+        codes,
+        MEASURE_KEY,
+        "Code der Massnahme, z. B. M-5.2.01",
+        index=None,
+        placeholder="Code wählen",
+    )
+
+
+PICKERS = {
+    "field": _field_picker,
+    "department": _department_picker,
+    "core_goal": _core_goal_picker,
+    "measure": _measure_picker,
+}
+
+
+def sidebar_choices(choices: tuple[str, ...]) -> None:
+    """The page's own choices (field, department, …) in the sidebar, kept in the URL."""
+    for choice in choices:
+        PICKERS[choice]()
+
+
+def chosen(key: str) -> str | None:
+    return st.session_state.get(key)
+
+
+MEASURE_COLUMNS = {
+    "Fortschritt": st.column_config.ProgressColumn("Fortschritt", min_value=0, max_value=100, format="%d %%"),
+    "Soll": st.column_config.NumberColumn("Soll", format="%d %%", help="Erwarteter Fortschritt laut Plan"),
+    "Titel": st.column_config.TextColumn("Titel", width="large"),
+    "Begründung / Kommentar": st.column_config.TextColumn("Begründung / Kommentar", width="large"),
+}
+
+
+def show_measures(display, key: str, **kwargs):
+    """The measures table with the same columns everywhere."""
+    return st.dataframe(display, hide_index=True, width="stretch", column_config=MEASURE_COLUMNS, key=key, **kwargs)
+
+
+def import_history_view(limit: int = 10) -> None:
+    """The latest imports with who, when and what, each with an undo button."""
+    from tracking import formatting as fmt
+    from tracking.errors import TrackingError
+    from tracking.excel_import import import_history, undo_import
+
+    st.subheader("Importe")
+    with transaction(engine()) as session:
+        history = import_history(session)
+    if not history:
+        st.caption("Noch keine Importe.")
+        return
+    actor = current_user()
+    for item in history[:limit]:
+        cols = st.columns([5, 1])
+        state = f" · rückgängig gemacht (Vorgang {item['undone_by']})" if item["undone_by"] else ""
+        cols[0].markdown(
+            f"**Import {item['id']}** · {fmt.datetime(item['at'])} · {item['actor']} · {item['source']}  \n"
+            f"{item['summary']}{state}"
+        )
+        if item["undone_by"]:
+            continue
+        if cols[1].button(
+            "Rückgängig",
+            key=f"undo_{item['id']}",
+            disabled=not actor,
+            help=None if actor else "Zuerst Ihren Namen in der Seitenleiste angeben.",
+        ):
+            try:
+                with transaction(engine()) as session:
+                    count = undo_import(session, item["id"], actor=actor)
+            except TrackingError as exc:
+                st.error(" ".join(exc.messages))
+            else:
+                refresh()
+                st.session_state["flash"] = f"Import {item['id']} rückgängig gemacht ({count} Zeilen)."
+                st.rerun()
+    if len(history) > limit:
+        st.caption(f"{len(history) - limit} ältere Importe: vollständige Liste mit `python -m tracking imports`.")
+
+
+def flash() -> None:
+    """Show the message a write left for the next run (st.rerun drops the page's output)."""
+    if message := st.session_state.pop("flash", None):
+        st.success(message, icon=":material/check_circle:")

@@ -12,10 +12,8 @@ from tracking.errors import TrackingError
 from tracking.excel_import import (
     ImportRefused,
     apply_import,
-    import_history,
     plan_import,
     show_value,
-    undo_import,
 )
 from tracking.excel_template import build_template
 from tracking.scope import Scope
@@ -147,7 +145,7 @@ def upload_section(period: str) -> None:
         del st.session_state[cache_key]
         st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
         shared.refresh()
-        st.session_state["import_erfolg"] = (
+        st.session_state["flash"] = (
             f"Gespeichert als Import {saved.write_id}: {saved.reports_written} Meldungen, "
             f"{saved.values_written} Kennzahlwerte. Die Übersicht zeigt die neuen Werte."
         )
@@ -201,45 +199,13 @@ def completeness_section(period: str) -> None:
         )
 
 
-def history_section() -> None:
-    st.subheader("Importe")
-    with transaction(shared.engine()) as session:
-        history = import_history(session)
-    if not history:
-        st.caption("Noch keine Importe.")
-        return
-    actor = shared.current_user()
-    for item in history[:10]:
-        cols = st.columns([5, 1])
-        state = f" · rückgängig gemacht (Vorgang {item['undone_by']})" if item["undone_by"] else ""
-        cols[0].markdown(
-            f"**Import {item['id']}** · {fmt.datetime(item['at'])} · {item['actor']} · {item['source']}  \n"
-            f"{item['summary']}{state}"
-        )
-        if not item["undone_by"] and cols[1].button(
-            "Rückgängig",
-            key=f"undo_{item['id']}",
-            disabled=not actor,
-            help=None if actor else "Zuerst Namen in der Seitenleiste angeben.",
-        ):
-            try:
-                with transaction(shared.engine()) as session:
-                    count = undo_import(session, item["id"], actor=actor)
-                shared.refresh()
-                st.session_state["import_erfolg"] = f"Import {item['id']} rückgängig gemacht ({count} Zeilen)."
-                st.rerun()
-            except TrackingError as exc:
-                st.error(" ".join(exc.messages))
-
-
 def status_report() -> None:
     st.title("Statusbericht")
     period = shared.selected_period()
     if period is None:
         st.info("Noch keine Berichtsperioden erfasst.")
         return
-    if message := st.session_state.pop("import_erfolg", None):
-        st.success(message, icon=":material/check_circle:")
+    shared.flash()
     row = shared.snapshot().period_row(period)
     if row["is_open"]:
         st.caption(f"Berichtsperiode **{period}** ist offen: Vorlage herunterladen, ausfüllen, hochladen.")
@@ -256,7 +222,7 @@ def status_report() -> None:
         )
         st.info(f"Berichtsperiode {period} ist geschlossen: keine Vorlagen und keine Uploads. {hint}")
     completeness_section(period)
-    history_section()
+    shared.import_history_view()
 
 
 status_report()

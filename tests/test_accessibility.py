@@ -22,7 +22,7 @@ def axe_script() -> Path:
     return AXE
 
 
-@pytest.mark.parametrize(("url", "title"), [(url, title) for _, title, _, url in PAGES])
+@pytest.mark.parametrize(("url", "title"), [(url, title) for _, title, _, url, _ in PAGES])
 def test_page_has_no_serious_accessibility_violations(server, page, axe_script, url, title):
     page.goto(f"{server}/{url}")
     wait_idle(page)

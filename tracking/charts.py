@@ -31,7 +31,9 @@ def _layout(fig: go.Figure, title: str | None = None, height: int | None = None)
     return fig
 
 
-def field_core_heatmap(matrix: pd.DataFrame, core_names: dict[str, str] | None = None) -> go.Figure:
+def field_core_heatmap(
+    matrix: pd.DataFrame, core_names: dict[str, str] | None = None, short_labels: bool = False
+) -> go.Figure:
     """The 9 x 4 matrix: colour is progress, text is contribution and progress."""
     fields = list(dict.fromkeys(matrix["field_code"]))
     cores = list(dict.fromkeys(matrix["core_code"]))
@@ -63,7 +65,7 @@ def field_core_heatmap(matrix: pd.DataFrame, core_names: dict[str, str] | None =
         go.Heatmap(
             z=z,
             x=[f"{c}" for c in cores],
-            y=[f"{f} {field_names[f]}" for f in fields],
+            y=fields if short_labels else [f"{f} {field_names[f]}" for f in fields],
             text=text,
             texttemplate="%{text}",
             hovertext=hover,
@@ -130,10 +132,10 @@ def light_distribution_bars(dist: pd.DataFrame, by: str, labels: dict[str, str] 
     return _layout(fig, height=90 + 32 * len(dist))
 
 
-def progress_trend_lines(trend: pd.DataFrame, highlight: str = "Gesamt") -> go.Figure:
-    """Progress over the periods: overall bold, each field thin."""
+def progress_trend_lines(trend: pd.DataFrame, highlight: str = "Gesamt", key: str = "field_code") -> go.Figure:
+    """Progress over the periods: the highlighted series bold, the others thin."""
     fig = go.Figure()
-    for code, group in trend.groupby("field_code", sort=False):
+    for code, group in trend.groupby(key, sort=False):
         bold = code == highlight
         fig.add_scatter(
             x=group["period"],
@@ -177,3 +179,130 @@ def completeness_bars(table: pd.DataFrame, by: str) -> go.Figure:
     fig.update_xaxes(title="Anzahl Massnahmen")
     fig.update_yaxes(autorange="reversed", title=None)
     return _layout(fig, height=90 + 32 * len(table))
+
+
+def field_core_bars(matrix: pd.DataFrame) -> go.Figure:
+    """Grouped bars: for each field, the progress towards each core goal it serves."""
+    fig = go.Figure()
+    palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
+    patterns = ["", "/", ".", "x", "-", "+"]
+    for i, (core, group) in enumerate(matrix.groupby("core_code", sort=False)):
+        fig.add_bar(
+            x=group["field_code"],
+            y=group["progress"],
+            name=core,
+            marker=dict(
+                color=palette[i % len(palette)],
+                pattern=dict(
+                    shape=patterns[i % len(patterns)],
+                    fgcolor="#ffffff",
+                    bgcolor=palette[i % len(palette)],
+                    solidity=0.3,
+                ),
+            ),
+            customdata=[fmt.percent(p) if n else "kein Beitrag" for p, n in zip(group["progress"], group["n_goals"])],
+            hovertemplate=f"%{{x}} → {core}: %{{customdata}}<extra></extra>",
+        )
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(range=[0, 105], title="Fortschritt in %", ticksuffix=" %")
+    fig.update_xaxes(title="Aktionsfeld")
+    return _layout(fig, height=380)
+
+
+def measure_history_chart(history: pd.DataFrame) -> go.Figure:
+    """A measure's reported progress per period against the plan, lights marked by symbol."""
+    symbols = {"gruen": "circle", "gelb": "triangle-up", "rot": "square"}
+    fig = go.Figure()
+    fig.add_scatter(
+        x=history["period"],
+        y=history["expected"],
+        mode="lines",
+        name="Soll (Plan)",
+        line=dict(dash="dash", color="#555555"),
+        hovertemplate="%{x}: Soll %{y:.0f} %<extra></extra>",
+    )
+    reported = history[history["progress"].notna()]
+    fig.add_scatter(
+        x=reported["period"],
+        y=reported["progress"],
+        mode="lines+markers",
+        name="Ist (gemeldet)",
+        line=dict(color="#0072B2", width=3),
+        marker=dict(
+            size=14,
+            symbol=[symbols.get(light, "circle-open") for light in reported["light"]],
+            color=[LIGHT_COLOURS.get(light, LIGHT_COLOURS["keine"]) for light in reported["light"]],
+            line=dict(color="#333333", width=1),
+        ),
+        customdata=[f"{LIGHT_ICONS[light]} {LIGHTS[light]}" for light in reported["light"]],
+        hovertemplate="%{x}: Ist %{y:.0f} % · Ampel %{customdata}<extra></extra>",
+    )
+    fig.update_yaxes(range=[0, 105], title="Fortschritt in %", ticksuffix=" %")
+    fig.update_xaxes(title="Berichtsperiode", type="category")
+    return _layout(fig, height=320)
+
+
+def measure_gantt(measures: pd.DataFrame) -> go.Figure:
+    """Planned spans of measures as horizontal bars, coloured and patterned by light."""
+    m = measures[measures["start_date"].notna() & measures["planned_end"].notna()].sort_values("start_date")
+    fig = go.Figure()
+    for key in [*LIGHTS, NO_REPORT]:
+        part = m[m["light"] == key] if key in LIGHTS else m[m["light"].isna()]
+        if part.empty:
+            continue
+        name = f"{LIGHT_ICONS[key]} {LIGHTS[key]}" if key in LIGHTS else f"{LIGHT_ICONS['keine']} {NO_REPORT}"
+        colour = LIGHT_COLOURS.get(key, LIGHT_COLOURS["keine"])
+        start = pd.to_datetime(part["start_date"])
+        end = pd.to_datetime(part["planned_end"])
+        fig.add_bar(
+            base=start,
+            x=(end - start).dt.total_seconds() * 1000,
+            y=part["code"],
+            orientation="h",
+            name=name,
+            marker=dict(color=colour, pattern=dict(shape=PATTERNS[key], fgcolor="#ffffff", bgcolor=colour)),
+            customdata=list(
+                zip(
+                    part["title"], [fmt.date(d) for d in part["start_date"]], [fmt.date(d) for d in part["planned_end"]]
+                )
+            ),
+            hovertemplate="%{y} %{customdata[0]}<br>%{customdata[1]} – %{customdata[2]}<extra></extra>",
+        )
+    fig.update_xaxes(type="date", title=None, tickformat="%m.%Y")
+    fig.update_yaxes(
+        autorange="reversed", title=None, type="category", categoryorder="array", categoryarray=list(m["code"])
+    )
+    fig.update_layout(barmode="overlay", legend_traceorder="normal")
+    return _layout(fig, height=max(250, 60 + 18 * len(m)))
+
+
+def indicator_chart(values: pd.DataFrame) -> go.Figure:
+    """One indicator's values over the periods against its baseline and target."""
+    first = values.iloc[0]
+    v = values[values["value"].notna()]
+    fig = go.Figure()
+    fig.add_scatter(
+        x=v["period"],
+        y=v["value"],
+        mode="lines+markers",
+        name="Ist",
+        line=dict(color="#0072B2", width=3),
+        hovertemplate="%{x}: %{y:,.1f} " + str(first["unit"]) + "<extra></extra>",
+    )
+    if pd.notna(first["baseline"]):
+        fig.add_hline(
+            y=first["baseline"],
+            line_dash="dot",
+            line_color="#555555",
+            annotation_text=f"Ausgangswert {fmt.number(first['baseline'], 1)} ({first['baseline_year']})",
+        )
+    if pd.notna(first["target"]):
+        fig.add_hline(
+            y=first["target"],
+            line_dash="dash",
+            line_color="#009E73",
+            annotation_text=f"Ziel {fmt.number(first['target'], 1)} ({first['target_year']})",
+        )
+    fig.update_yaxes(title=str(first["unit"]))
+    fig.update_xaxes(title="Berichtsperiode", type="category")
+    return _layout(fig, height=280)

@@ -87,6 +87,8 @@ FIELD_TITLES = {
         "Sensornetz Luftqualität",
         "Digitale Gewässerdaten",
         "Stromverbrauch Rechenzentrum senken",
+        "Digitale Wasserstandsmeldungen",
+        "Solarkataster online",
     ],
     "AF5": [
         "E-Government-Portal Kanton und Gemeinden",

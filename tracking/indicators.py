@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracking.audit import WriteLog
-from tracking.models import Indicator, IndicatorValue, ReportingPeriod, local_now
+from tracking.models import Goal, Indicator, IndicatorValue, ReportingPeriod, local_now
 
 
 def current_value(session: Session, indicator_id: int, period_id: int) -> IndicatorValue | None:
@@ -57,3 +58,45 @@ def record_value(
         after={"value": value, "id": row.id},
     )
     return row
+
+
+def indicator_values(session: Session, goal_ids: list[int]) -> pd.DataFrame:
+    """Indicators of the goals with their current value per period, as a DataFrame."""
+    rows = session.execute(
+        select(
+            Indicator.id,
+            Goal.code,
+            Indicator.name,
+            Indicator.unit,
+            Indicator.baseline,
+            Indicator.baseline_year,
+            Indicator.target,
+            Indicator.target_year,
+            Indicator.direction,
+            ReportingPeriod.name,
+            ReportingPeriod.end_date,
+            IndicatorValue.value,
+        )
+        .join(Goal, Goal.id == Indicator.goal_id)
+        .outerjoin(IndicatorValue, (IndicatorValue.indicator_id == Indicator.id) & IndicatorValue.is_current.is_(True))
+        .outerjoin(ReportingPeriod, ReportingPeriod.id == IndicatorValue.period_id)
+        .where(Indicator.goal_id.in_(goal_ids), Indicator.active.is_(True))
+        .order_by(Goal.code, Indicator.name, ReportingPeriod.start_date)
+    ).all()
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "indicator_id",
+            "goal_code",
+            "name",
+            "unit",
+            "baseline",
+            "baseline_year",
+            "target",
+            "target_year",
+            "direction",
+            "period",
+            "end_date",
+            "value",
+        ],
+    )

@@ -509,3 +509,43 @@ def progress_trend(snap: Snapshot, up_to: str | None = None) -> pd.DataFrame:
         if name == up_to:
             break
     return pd.DataFrame(rows)
+
+
+def goal_trend(snap: Snapshot, up_to: str | None = None) -> pd.DataFrame:
+    """Progress of every goal for every period (up to and including up_to)."""
+    frames = []
+    for name in snap.periods["period"]:
+        goals = goal_progress(snap, measure_status(snap, name))
+        frames.append(goals[["goal_code", "field_id", "progress"]].assign(period=name))
+        if name == up_to:
+            break
+    if not frames:
+        return pd.DataFrame(columns=["goal_code", "field_id", "progress", "period"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def department_summary(measures: pd.DataFrame, departments: pd.DataFrame) -> pd.DataFrame:
+    """Per lead department: progress (as for a goal: weighted, paused left out), lights, plan, completeness."""
+    rows = []
+    for dep in departments.itertuples():
+        m = measures[measures["department_code"] == dep.department_code]
+        counted = m[m["progress"].notna() & ~m["status"].isin(PAUSED_STATUSES)]
+        owing = m[m["owes_report"]]
+        reported = owing[owing["has_report"]]
+        rows.append(
+            {
+                "department_code": dep.department_code,
+                "department_name": dep.department_name,
+                "measures": len(m),
+                "progress": weighted_mean(counted["progress"], counted["weight"]),
+                "gruen": int((reported["light"] == "gruen").sum()),
+                "gelb": int((reported["light"] == "gelb").sum()),
+                "rot": int((reported["light"] == "rot").sum()),
+                NO_REPORT: len(owing) - len(reported),
+                "summary_light": summary_light(reported["light"], reported["weight"]),
+                "behind_plan": int(m["behind_plan"].sum()),
+                "overdue": int(m["overdue"].sum()),
+                "completeness": len(reported) / len(owing) if len(owing) else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)

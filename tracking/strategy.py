@@ -424,12 +424,18 @@ def load_strategy_file(session: Session, path: str | Path, *, actor: str, today:
     return apply_definition(session, definition, actor=actor, source=f"Datei {path.name}", today=today)
 
 
-def preview_strategy_file(engine, path: str | Path, *, actor: str, today: dt.date | None = None) -> LoadResult:
-    """What loading the file would change, without changing anything."""
-    definition = read_definition(path)
+def preview_definition(
+    engine, definition: Definition, *, actor: str, source: str, today: dt.date | None = None
+) -> LoadResult:
+    """What loading the definition would change, without changing anything."""
     with Session(engine) as session:
         session.begin()
         try:
-            return apply_definition(session, definition, actor=actor, source=f"Vorschau {Path(path).name}", today=today)
+            return apply_definition(session, definition, actor=actor, source=source, today=today)
         finally:
             session.rollback()
+
+
+def preview_strategy_file(engine, path: str | Path, *, actor: str, today: dt.date | None = None) -> LoadResult:
+    definition = read_definition(path)
+    return preview_definition(engine, definition, actor=actor, source=f"Vorschau {Path(path).name}", today=today)

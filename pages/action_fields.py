@@ -1,0 +1,122 @@
+"""Aktionsfelder: one field's goals, measures, trends and indicators."""
+
+import pandas as pd
+import streamlit as st
+
+from pages import shared
+from tracking import charts
+from tracking import formatting as fmt
+from tracking import rollup as ru
+from tracking.db import transaction
+from tracking.indicators import indicator_values
+from tracking.tables import measure_display
+from tracking.vocab import light_text
+
+
+@st.cache_data(ttl=300, show_spinner="Verlauf der Ziele wird berechnet …")
+def _goal_trend(url: str, up_to: str) -> pd.DataFrame:
+    return ru.goal_trend(shared._snapshot(url), up_to=up_to)
+
+
+@st.cache_data(ttl=300)
+def _indicators(url: str, goal_ids: tuple[int, ...]) -> pd.DataFrame:
+    with transaction(shared._engine(url)) as session:
+        return indicator_values(session, list(goal_ids))
+
+
+def action_fields() -> None:
+    field_code = shared.chosen(shared.FIELD_KEY)
+    period = shared.selected_period()
+    snap = shared.snapshot()
+    field = snap.fields[snap.fields["field_code"] == field_code].iloc[0]
+    st.title("Aktionsfelder")
+    st.header(f"{field_code} {field['field_name']}", divider="gray")
+    if period is None:
+        st.info("Noch keine Berichtsperioden erfasst.")
+        return
+    r = shared.period_rollup(period, shared.as_of_for(period))
+    fields_row = r.fields[r.fields["field_code"] == field_code].iloc[0]
+    measures = r.measures[r.measures["field_code"] == field_code]
+    goals = r.goals[r.goals["field_id"] == field["field_id"]]
+    dist = ru.light_distribution(measures.assign(alle=field_code), "alle")
+    summary = dist["summary_light"].iloc[0] if len(dist) else None
+
+    cols = st.columns(5)
+    cols[0].metric("Fortschritt", fmt.percent(fields_row["progress"]))
+    cols[1].metric("Massnahmen", len(measures))
+    cols[2].metric(
+        "Sammelampel",
+        light_text(summary) if summary else "–",
+        help="Gewichtete Mehrheit, bei Gleichstand die schlechtere Farbe.",
+    )
+    cols[3].metric("Hinter Plan", int(measures["behind_plan"].sum()))
+    cols[4].metric("Überfällig", int(measures["overdue"].sum()))
+
+    st.subheader("Ziele")
+    if goals["is_example"].any():
+        st.caption("Die Ziele sind Beispiele, bis der Wortlaut aus B 108 geladen ist.")
+    goal_table = pd.DataFrame(
+        {
+            "Ziel": goals["goal_code"],
+            "Wortlaut": goals["goal_name"],
+            "Fortschritt": goals["progress"],
+            "Stand": [fmt.percent(p) for p in goals["progress"]],
+            "Massnahmen": goals["n_measures"],
+            "hinter Plan": goals["n_behind_plan"],
+            "überfällig": goals["n_overdue"],
+            "sistiert/abgebrochen": goals["n_paused"],
+            "keine Meldung": goals["n_no_report"],
+        }
+    )
+    st.dataframe(
+        goal_table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Fortschritt": st.column_config.ProgressColumn("Fortschritt", min_value=0, max_value=100, format="%d %%"),
+            "Wortlaut": st.column_config.TextColumn("Wortlaut", width="large"),
+        },
+    )
+
+    st.subheader(f"Massnahmen in {period}")
+    if measures.empty:
+        st.info("In diesem Aktionsfeld gibt es noch keine Massnahmen. Die Fachstelle erfasst sie unter «Verwaltung».")
+    else:
+        shared.show_measures(measure_display(measures), key="field_measures")
+        st.caption("Details einer Massnahme: Seite «Massnahmen».")
+
+    st.subheader("Verlauf")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Aktionsfeld und Gesamt**")
+        trend = shared.trend(period)
+        st.plotly_chart(
+            charts.progress_trend_lines(trend[trend["field_code"].isin(["Gesamt", field_code])], highlight=field_code),
+            width="stretch",
+            key="field_trend",
+        )
+    with right:
+        st.markdown("**Ziele**")
+        goal_trend = _goal_trend(shared.database_url(), period)
+        goal_trend = goal_trend[goal_trend["field_id"] == field["field_id"]]
+        st.plotly_chart(
+            charts.progress_trend_lines(goal_trend, highlight="", key="goal_code"), width="stretch", key="goal_trend"
+        )
+
+    st.subheader("Kennzahlen")
+    values = _indicators(shared.database_url(), tuple(int(g) for g in goals["goal_id"]))
+    if values.empty:
+        st.info("Für die Ziele dieses Aktionsfelds sind keine Kennzahlen erfasst.")
+    for indicator_id, group in values.groupby("indicator_id", sort=False):
+        first = group.iloc[0]
+        st.markdown(
+            f"**Ziel {first['goal_code']}: {first['name']}** ({first['unit']}, "
+            f"{'höher' if first['direction'] == 'hoeher' else 'tiefer'} ist besser)"
+        )
+        if group["value"].notna().any():
+            st.plotly_chart(charts.indicator_chart(group), width="stretch", key=f"indicator_{indicator_id}")
+        else:
+            st.caption("Noch keine Werte gemeldet.")
+
+
+action_fields()

@@ -1,0 +1,76 @@
+"""Departemente: one department's measures for its head: progress, lights, what is late, reports."""
+
+import streamlit as st
+
+from pages import shared
+from tracking import charts
+from tracking import formatting as fmt
+from tracking import rollup as ru
+from tracking.tables import measure_display
+from tracking.vocab import light_text
+
+
+def departments() -> None:
+    code = shared.chosen(shared.DEPARTMENT_KEY)
+    period = shared.selected_period()
+    snap = shared.snapshot()
+    name = snap.departments.set_index("department_code").loc[code, "department_name"]
+    st.title("Departemente")
+    st.header(f"{code} – {name}", divider="gray")
+    if period is None:
+        st.info("Noch keine Berichtsperioden erfasst.")
+        return
+    r = shared.period_rollup(period, shared.as_of_for(period))
+    summary = ru.department_summary(r.measures, snap.departments).set_index("department_code")
+    own = summary.loc[code]
+    measures = r.measures[r.measures["department_code"] == code]
+    if measures.empty:
+        st.info(f"Das {name} führt in {period} keine Massnahmen.")
+        return
+
+    cols = st.columns(5)
+    cols[0].metric("Massnahmen", int(own["measures"]))
+    cols[1].metric(
+        "Fortschritt", fmt.percent(own["progress"]), help="Gewichtetes Mittel; sistierte und abgebrochene zählen nicht."
+    )
+    cols[2].metric("Sammelampel", light_text(own["summary_light"]) if own["summary_light"] else "–")
+    cols[3].metric("Hinter Plan / überfällig", f"{int(own['behind_plan'])} / {int(own['overdue'])}")
+    cols[4].metric("Rücklauf", fmt.share(own["completeness"]))
+
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Ampeln nach Aktionsfeld**")
+        dist = ru.light_distribution(measures, "field_code")
+        st.plotly_chart(charts.light_distribution_bars(dist, "field_code"), width="stretch", key="dep_lights")
+    with right:
+        st.markdown("**Alle Departemente im Vergleich**")
+        st.plotly_chart(
+            charts.light_distribution_bars(summary.reset_index(), "department_code"), width="stretch", key="dep_all"
+        )
+
+    attention = measures[measures["behind_plan"] | measures["overdue"] | (measures["light"] == "rot")]
+    st.subheader(f"Was Aufmerksamkeit braucht ({len(attention)})")
+    if attention.empty:
+        st.success("Keine Massnahme ist rot, hinter Plan oder überfällig.", icon=":material/check_circle:")
+    else:
+        shared.show_measures(measure_display(attention), key="dep_attention")
+
+    missing = measures[measures["owes_report"] & ~measures["has_report"]]
+    st.subheader(f"Fehlende Meldungen ({len(missing)})")
+    if missing.empty:
+        st.caption("Alle Meldungen dieser Periode sind eingegangen.")
+    else:
+        st.dataframe(
+            missing[["code", "title", "responsible_unit"]].rename(
+                columns={"code": "Code", "title": "Titel", "responsible_unit": "Verantwortliche Stelle"}
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        st.caption("Meldungen werden auf der Seite «Statusbericht» hochgeladen.")
+
+    st.subheader("Alle Massnahmen des Departements")
+    shared.show_measures(measure_display(measures), key="dep_all_measures")
+
+
+departments()

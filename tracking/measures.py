@@ -1,0 +1,137 @@
+"""Measures for the catalogue views: filtering, details, report history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracking.models import Measure, ReportingPeriod, StatusReport
+from tracking.rollup import Snapshot, expected_progress
+from tracking.vocab import NO_REPORT
+
+
+@dataclass
+class MeasureFilter:
+    """What a user narrowed the measures table to; empty lists mean «all»."""
+
+    text: str = ""
+    fields: list[str] = field(default_factory=list)
+    goals: list[str] = field(default_factory=list)
+    departments: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    lights: list[str] = field(default_factory=list)
+    behind_plan: bool = False
+    overdue: bool = False
+    no_report: bool = False
+
+
+def filter_measures(measures: pd.DataFrame, f: MeasureFilter) -> pd.DataFrame:
+    """Rows of a measure_status frame that match every set criterion."""
+    m = measures
+    if f.text.strip():
+        needle = f.text.strip().casefold()
+        haystack = (m["code"] + " " + m["title"] + " " + m["responsible_unit"].fillna("")).str.casefold()
+        m = m[haystack.str.contains(needle, regex=False)]
+    if f.fields:
+        m = m[m["field_code"].isin(f.fields)]
+    if f.goals:
+        m = m[m["goal_code"].isin(f.goals)]
+    if f.departments:
+        m = m[m["department_code"].isin(f.departments)]
+    if f.statuses:
+        m = m[m["status"].isin(f.statuses)]
+    if f.lights:
+        m = m[m["light"].isin(f.lights)]
+    if f.behind_plan:
+        m = m[m["behind_plan"]]
+    if f.overdue:
+        m = m[m["overdue"]]
+    if f.no_report:
+        m = m[m["state"] == NO_REPORT]
+    return m
+
+
+def measure_history(snap: Snapshot, measure_id: int) -> pd.DataFrame:
+    """The measure's current report in every period, with the plan for that period's end."""
+    measure = snap.measures[snap.measures["measure_id"] == measure_id].iloc[0]
+    reports = snap.reports[snap.reports["measure_id"] == measure_id]
+    rows = []
+    for p in snap.periods.itertuples():
+        if pd.notna(measure["start_date"]) and measure["start_date"] > p.end_date:
+            continue
+        r = reports[reports["period_id"] == p.period_id]
+        report = r.iloc[0] if len(r) else None
+        rows.append(
+            {
+                "period": p.period,
+                "end_date": p.end_date,
+                "status": report["status"] if report is not None else None,
+                "light": report["light"] if report is not None else None,
+                "progress": float(report["progress"]) if report is not None else float("nan"),
+                "expected": expected_progress(measure["start_date"], measure["planned_end"], p.end_date),
+                "comment": report["comment"] if report is not None else None,
+                "next_steps": report["next_steps"] if report is not None else None,
+                "risks": report["risks"] if report is not None else None,
+                "reported_by": report["reported_by"] if report is not None else None,
+                "reported_at": report["reported_at"] if report is not None else None,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def report_versions(session: Session, measure_id: int) -> pd.DataFrame:
+    """Every version of every report of the measure, superseded ones included."""
+    rows = session.execute(
+        select(
+            ReportingPeriod.name,
+            StatusReport.status,
+            StatusReport.light,
+            StatusReport.progress,
+            StatusReport.comment,
+            StatusReport.reported_by,
+            StatusReport.reported_at,
+            StatusReport.is_current,
+            StatusReport.write_id,
+        )
+        .join(ReportingPeriod, ReportingPeriod.id == StatusReport.period_id)
+        .where(StatusReport.measure_id == measure_id)
+        .order_by(ReportingPeriod.start_date, StatusReport.id)
+    ).all()
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "period",
+            "status",
+            "light",
+            "progress",
+            "comment",
+            "reported_by",
+            "reported_at",
+            "is_current",
+            "write_id",
+        ],
+    )
+
+
+def measure_details(session: Session, measure_id: int) -> dict:
+    m = session.get(Measure, measure_id)
+    return {
+        "code": m.code,
+        "title": m.title,
+        "description": m.description,
+        "goal": f"{m.goal.code} {m.goal.name}",
+        "field": f"{m.goal.field.code} {m.goal.field.name}",
+        "department": f"{m.lead_department.code} – {m.lead_department.name}",
+        "partners": ", ".join(d.code for d in m.partners) or "–",
+        "responsible_unit": m.responsible_unit,
+        "contact": m.contact,
+        "start_date": m.start_date,
+        "planned_end": m.planned_end,
+        "budget_chf": m.budget_chf,
+        "weight": m.weight,
+        "active": m.active,
+        "is_demo": m.is_demo,
+    }

@@ -1,0 +1,37 @@
+"""Tables as people read them: German column names, Swiss formats, lights with icon and word."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from tracking import formatting as fmt
+from tracking.vocab import NO_REPORT, STATUSES, light_text
+
+
+def status_text(status: str | None) -> str:
+    return STATUSES.get(status, NO_REPORT) if isinstance(status, str) else NO_REPORT
+
+
+def measure_display(measures: pd.DataFrame) -> pd.DataFrame:
+    """A measure_status frame as the measures table shows it."""
+    m = measures
+    flags = []
+    for behind, overdue in zip(m["behind_plan"], m["overdue"]):
+        parts = (["hinter Plan"] if behind else []) + (["überfällig"] if overdue else [])
+        flags.append(", ".join(parts))
+    return pd.DataFrame(
+        {
+            "Code": m["code"],
+            "Titel": m["title"],
+            "Feld": m["field_code"],
+            "Ziel": m["goal_code"],
+            "Departement": m["department_code"],
+            "Status": [status_text(s) for s in m["status"]],
+            "Ampel": [light_text(light if isinstance(light, str) else None) for light in m["light"]],
+            "Fortschritt": m["progress"],
+            "Soll": m["expected"].round(0),
+            "Geplantes Ende": [fmt.date(d) if pd.notna(d) else "–" for d in m["planned_end"]],
+            "Hinweis": flags,
+            "Begründung / Kommentar": m["comment"].fillna(""),
+        }
+    )
