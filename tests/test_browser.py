@@ -95,3 +95,51 @@ def test_coordinator_downloads_fills_uploads_and_sees_the_overview_change(server
     # Every AF9 measure is now complete: one more field bar reads 100 %.
     assert full_fields_on_overview() == before + 1
     page.screenshot(path=str(ARTIFACTS / "overview-nach-import.png"), full_page=True)
+
+
+def test_department_head_goes_from_overview_to_a_field_to_a_measure(server, page):
+    page.goto(f"{server}/")
+    wait_idle(page)
+    page.get_by_role("link", name="Aktionsfelder").click()
+    wait_idle(page)
+    page.get_by_role("combobox", name="Aktionsfeld").click()
+    page.get_by_role("option", name="AF5", exact=True).click()
+    wait_idle(page)
+    page.get_by_role("heading", name="AF5 politische Partizipation und E-Government").wait_for()
+    assert "feld=AF5" in page.url
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "aktionsfeld-AF5.png"), full_page=True)
+
+    page.get_by_role("link", name="Massnahmen").click()
+    wait_idle(page)
+    picker = page.get_by_role("combobox", name="Massnahme im Detail")
+    picker.click()
+    picker.fill("M-5.1.01")  # the list is long: type to narrow it
+    page.get_by_role("option", name="M-5.1.01", exact=True).click()
+    wait_idle(page)
+    page.get_by_role("heading", name=re.compile(r"^M-5\.1\.01 ")).wait_for()
+    page.get_by_text("Verlauf: gemeldeter Fortschritt (Ist) und Plan (Soll)").wait_for()
+    page.wait_for_selector(".js-plotly-plot .scatterlayer", timeout=30_000)
+    assert "massnahme=M-5.1.01" in page.url
+    page.screenshot(path=str(ARTIFACTS / "massnahme-M-5.1.01.png"), full_page=True)
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [
+        ("aktionsfelder?feld=AF3&periode=2025-H1", "AF3 Sicherheit"),
+        ("departemente?departement=GSD", "GSD – Gesundheits- und Sozialdepartement"),
+        ("kernziele?kernziel=K2", "K2 – Bildung als Basis für Erfolg zu nutzen"),
+        ("massnahmen?massnahme=M-2.1.01", None),
+    ],
+)
+def test_a_link_with_filters_opens_the_same_view(server, page, path, heading):
+    page.goto(f"{server}/{path}")
+    wait_idle(page)
+    if heading:
+        page.get_by_role("heading", name=heading).wait_for()
+    else:
+        page.get_by_role("heading", name=re.compile(r"^M-2\.1\.01 ")).wait_for()
+    if "periode=2025-H1" in path:
+        assert page.get_by_role("combobox", name="Berichtsperiode").input_value() == "2025-H1"
+    assert page.locator('[data-testid="stException"]').count() == 0

@@ -75,3 +75,54 @@ def test_empty_database_says_what_to_do(tmp_path, monkeypatch):
     at.run()
     assert not at.exception
     assert "python -m tracking init" in at.error[0].value
+
+
+def _count_measures(url, period_end, field=None):
+    """Active measures started by the period's end, counted in SQL (independent of the roll-ups)."""
+    from sqlalchemy import func, select
+
+    from tracking.models import ActionField, Goal, Measure
+
+    query = (
+        select(func.count())
+        .select_from(Measure)
+        .join(Goal, Goal.id == Measure.goal_id)
+        .join(ActionField, ActionField.id == Goal.field_id)
+        .where(Measure.active.is_(True), Measure.start_date <= period_end)
+    )
+    if field:
+        query = query.where(ActionField.code == field)
+    with transaction(make_engine(url)) as session:
+        return session.scalar(query)
+
+
+def test_a_filter_narrows_the_measures_table(app, demo_url):
+    import datetime as dt
+
+    app.run()
+    app.switch_page("pages/measures.py").run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    end = dt.date(2026, 12, 31)
+    assert len(table) == _count_measures(demo_url, end)
+    field_filter = next(m for m in app.multiselect if m.label == "Aktionsfeld")
+    field_filter.select("AF5").run()
+    narrowed = app.dataframe[0].value
+    assert len(narrowed) == _count_measures(demo_url, end, field="AF5")
+    assert 0 < len(narrowed) < len(table)
+    assert set(narrowed["Feld"]) == {"AF5"}
+    search = next(t for t in app.text_input if t.label.startswith("Suche"))
+    code = narrowed["Code"].iloc[0]
+    search.input(code).run()
+    assert list(app.dataframe[0].value["Code"]) == [code]
+
+
+def test_measure_detail_shows_its_history(app):
+    app.run()
+    app.switch_page("pages/measures.py").run()
+    picker = next(s for s in app.sidebar.selectbox if s.label == "Massnahme im Detail")
+    picker.select("M-5.1.01").run()
+    assert not app.exception
+    assert any(s.value.startswith("M-5.1.01 ") for s in app.subheader)
+    periods = list(app.dataframe[1].value["Periode"])
+    assert periods == sorted(periods, reverse=True)  # newest first
