@@ -38,8 +38,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(database_url: str, log_path: Path):
-    """Start the dashboard on a free port; yield its base URL; stop it."""
+def streamlit_server(database_url: str, log_path: Path, script: str = "dashboard.py"):
+    """Start the dashboard (or another script) on a free port; yield its base URL; stop it."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url}
     log = log_path.open("w")

@@ -1,0 +1,5 @@
+"""The baseline for the overview benchmark: an empty Streamlit page."""
+
+import streamlit as st
+
+st.title("Leer")
