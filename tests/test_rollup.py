@@ -341,6 +341,13 @@ def test_summary_light_without_any_light_is_none():
     assert summary_light(pd.Series([None, None], dtype=object)) is None
 
 
+def test_summary_light_majority_does_not_depend_on_the_scale_of_the_weights():
+    lights = pd.Series(["gruen", "rot"], dtype=object)
+    # gruen holds two thirds of the weight in both cases.
+    assert summary_light(lights, pd.Series([2.0, 1.0])) == "gruen"
+    assert summary_light(lights, pd.Series([2e-9, 1e-9])) == "gruen"
+
+
 def test_light_distribution_counts_and_weighted_summary(engine):
     def populate(s):
         add_report(s, add_measure(s, "M1", "1.1", weight=3), H2, 50, light="gruen")
@@ -605,6 +612,9 @@ def test_changes_since_previous_period(engine):
         g = add_measure(s, "G", "2.1")  # goes back
         add_report(s, g, H1, 70, light="gelb")
         add_report(s, g, H2, 60, light="gruen")
+        h = add_measure(s, "H", "2.1")  # completed in H1 and reported as completed again
+        add_report(s, h, H1, 100, status="abgeschlossen")
+        add_report(s, h, H2, 100, status="abgeschlossen", comment="bestätigt")
 
     snap = build(engine, definition_dict(), populate)
     ch = changes_since(measure_status(snap, H2), measure_status(snap, H1)).set_index("code")
@@ -618,6 +628,7 @@ def test_changes_since_previous_period(engine):
         "E": (None, False, False, False),
         "F": (None, False, False, False),
         "G": (60 - 70, False, False, False),
+        "H": (100 - 100, False, False, False),
     }
     for code, (delta, advanced, turned_red, completed) in expected.items():
         got = ch.loc[code]
@@ -637,8 +648,10 @@ def test_changes_since_previous_period(engine):
 
 
 def _headline_snapshot(engine):
+    # Goal 1.2 has no measures: AF1 has two goals but only one with data.
     definition = definition_dict(
-        {"AF1": {"1.1": {"K1": 1}}, "AF2": {"2.1": {"K1": 1}}, "AF3": {"3.1": {"K1": 1}}}, cores=("K1",)
+        {"AF1": {"1.1": {"K1": 1}, "1.2": {"K1": 1}}, "AF2": {"2.1": {"K1": 1}}, "AF3": {"3.1": {"K1": 1}}},
+        cores=("K1",),
     )
 
     def populate(s):
@@ -667,7 +680,7 @@ def test_headline_figures_on_a_tiny_case(engine):
     assert h["overdue"] == 1  # M3
     assert h["completed"] == 1  # M4, with its final report
     # AF1: goal 1.1 = (20*1 + 80*3) / 4 = 65; AF2: goal 2.1 = 100 (M4 carried, M3 no report);
-    # AF3 has no data and is left out; fields count the same.
+    # AF3 has no data and is left out; fields count the same, whatever their number of goals.
     assert h["overall_progress"] == pytest.approx(((20 * 1 + 80 * 3) / 4 + 100) / 2)
 
 

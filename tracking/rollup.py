@@ -390,7 +390,8 @@ def summary_light(lights: pd.Series, weights: pd.Series | None = None) -> str | 
     weights = pd.Series(1.0, index=lights.index) if weights is None else weights.loc[lights.index].astype(float)
     totals = weights.groupby(lights).sum()
     best = totals.max()
-    tied = [light for light, total in totals.items() if np.isclose(total, best)]
+    # Relative tolerance only: tiny weights must not all look like a tie.
+    tied = [light for light, total in totals.items() if np.isclose(total, best, rtol=1e-9, atol=0.0)]
     return max(tied, key=lambda light: LIGHT_SEVERITY[light])
 
 
