@@ -83,7 +83,11 @@ def action_fields() -> None:
         st.info("In diesem Aktionsfeld gibt es noch keine Massnahmen. Die Fachstelle erfasst sie unter «Verwaltung».")
     else:
         shared.show_measures(measure_display(measures), key="field_measures")
-        st.caption("Details einer Massnahme: Seite «Massnahmen».")
+        st.page_link(
+            "pages/measures.py",
+            label="Details und Verlauf einer Massnahme: Seite «Massnahmen»",
+            icon=":material/checklist:",
+        )
 
     st.subheader("Verlauf")
     left, right = st.columns(2)

@@ -67,7 +67,9 @@ def departments() -> None:
             hide_index=True,
             width="stretch",
         )
-        st.caption("Meldungen werden auf der Seite «Statusbericht» hochgeladen.")
+        st.page_link(
+            "pages/status_report.py", label="Meldungen hochladen: Seite «Statusbericht»", icon=":material/upload_file:"
+        )
 
     st.subheader("Alle Massnahmen des Departements")
     shared.show_measures(measure_display(measures), key="dep_all_measures")

@@ -68,8 +68,14 @@ def overview() -> None:
     if h["reported"] == 0:
         st.info(
             f"Für {period} sind noch keine Statusberichte eingegangen. Die Koordinatorinnen und Koordinatoren "
-            "erfassen sie pro Periode; bis dahin zeigen die Grafiken die abgeschlossenen Massnahmen "
-            "und «keine Meldung»."
+            "laden sie auf der Seite «Statusbericht» hoch; bis dahin zeigen die Grafiken die abgeschlossenen "
+            "Massnahmen und «keine Meldung».",
+            icon=":material/info:",
+        )
+        st.page_link(
+            "pages/status_report.py",
+            label="Zum Statusbericht: Vorlage holen und hochladen",
+            icon=":material/upload_file:",
         )
 
     st.subheader("Aktionsfelder × Kernziele")

@@ -126,3 +126,25 @@ def test_measure_detail_shows_its_history(app):
     assert any(s.value.startswith("M-5.1.01 ") for s in app.subheader)
     periods = list(app.dataframe[1].value["Periode"])
     assert periods == sorted(periods, reverse=True)  # newest first
+
+
+@pytest.fixture(scope="module")
+def bare_url(tmp_path_factory):
+    """The strategy without any measure or report: what a new installation shows."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('bare') / 'bare.sqlite'}"
+    init_database(make_engine(url), actor="test", demo=False, today=REFERENCE_DATE)
+    return url
+
+
+@pytest.mark.parametrize(("path", "title"), [(p, t) for p, t, *_ in PAGES])
+def test_every_page_works_without_measures(bare_url, monkeypatch, path, title):
+    monkeypatch.setenv("DATABASE_URL", bare_url)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    at.switch_page(path).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == title
+    assert not any("Demodaten" in w.value for w in at.warning)
+    # Each page says what to do instead of showing empty charts.
+    texts = [i.value for i in at.info] + [c.value for c in at.caption]
+    assert texts, "an empty page explains itself"
