@@ -50,6 +50,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from tracking.access import Actor, require
 from tracking.audit import WriteLog
 from tracking.errors import TrackingError
 from tracking.models import Base, local_now
@@ -226,13 +227,14 @@ class _CellError(ValueError):
     """A cell value that does not fit its column (message in German)."""
 
 
-def restore_workbook(session: Session, data: bytes, *, actor: str) -> dict[str, int]:
+def restore_workbook(session: Session, data: bytes, *, actor: Actor | str) -> dict[str, int]:
     """Load an export into an empty database; returns the rows per table.
 
     Runs in the caller's transaction: on any refusal or error nothing stays.
     Primary keys are kept, so the references between the tables hold.
     """
-    log = WriteLog(session, actor=actor, source=RESTORE_SOURCE, action="restore")  # checks actor up front
+    acting = require(actor, "restore")
+    log = WriteLog(session, actor=acting.name, source=RESTORE_SOURCE, action="restore")
     tables = Base.metadata.sorted_tables
     if any(session.execute(select(1).select_from(table).limit(1)).first() for table in tables):
         raise TrackingError(NOT_EMPTY)

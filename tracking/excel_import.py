@@ -23,6 +23,7 @@ from python_calamine import CalamineWorkbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracking.access import Actor, require, require_scope
 from tracking.audit import WriteLog
 from tracking.errors import TrackingError
 from tracking.excel_template import template_rows
@@ -752,15 +753,33 @@ class ImportResult:
     values_written: int
 
 
+def _measure_scopes(session: Session, measure_ids: list[int]) -> list[tuple[str, str | None, str | None]]:
+    """(code, field, lead department) of each measure, for the scope check."""
+    from tracking.models import ActionField, Department, Goal
+
+    return list(
+        session.execute(
+            select(Measure.code, ActionField.code, Department.code)
+            .join(Goal, Goal.id == Measure.goal_id)
+            .join(ActionField, ActionField.id == Goal.field_id)
+            .join(Department, Department.id == Measure.lead_department_id)
+            .where(Measure.id.in_(measure_ids))
+            .order_by(Measure.code)
+        ).all()
+    )
+
+
 def apply_import(
-    session: Session, plan: ImportPlan, *, actor: str, progress: ProgressCallback | None = None
+    session: Session, plan: ImportPlan, *, actor: Actor | str, progress: ProgressCallback | None = None
 ) -> ImportResult:
     """Store every row of the plan in the caller's transaction (all or nothing)."""
     report = progress or (lambda _f, _t: None)
+    acting = require(actor, "import")
     period = get_period(session, plan.period)
     if not period.is_open:
         raise _refuse(f"Die Berichtsperiode {period.name} wurde inzwischen geschlossen; nichts gespeichert.")
-    log = WriteLog(session, actor=actor, source=f"Excel «{plan.filename}»", action=IMPORT_ACTION)
+    require_scope(acting, _measure_scopes(session, [r.measure_id for r in plan.reports]), "melden")
+    log = WriteLog(session, actor=acting.name, source=f"Excel «{plan.filename}»", action=IMPORT_ACTION)
     measures = {
         m.id: m for m in session.scalars(select(Measure).where(Measure.id.in_([r.measure_id for r in plan.reports])))
     }
@@ -793,11 +812,15 @@ def apply_import(
     return ImportResult(log.record.id if log.record else None, written, values)
 
 
-def undo_import(session: Session, write_id: int, *, actor: str) -> int:
+def undo_import(session: Session, write_id: int, *, actor: Actor | str) -> int:
     """Put back the values from before an import; returns how many rows were restored."""
+    acting = require(actor, "undo")
     record = session.get(WriteRecord, write_id)
     if record is None or record.action != IMPORT_ACTION:
         raise TrackingError(f"Import {write_id} gibt es nicht.")
+    report_ids = [c.after["id"] for c in record.changes if c.table_name == "status_report"]
+    measure_ids = list(session.scalars(select(StatusReport.measure_id).where(StatusReport.id.in_(report_ids))))
+    require_scope(acting, _measure_scopes(session, measure_ids), "zurücksetzen")
     if record.undone_by_id is not None:
         raise TrackingError(f"Import {write_id} wurde bereits rückgängig gemacht (Vorgang {record.undone_by_id}).")
     models = {"status_report": StatusReport, "indicator_value": IndicatorValue}
@@ -822,7 +845,7 @@ def undo_import(session: Session, write_id: int, *, actor: str) -> int:
             f"Import {write_id} betrifft die geschlossene Periode {', '.join(closed)} "
             "und kann nicht rückgängig gemacht werden."
         )
-    log = WriteLog(session, actor=actor, source=f"Rückgängig: Import {write_id}", action="undo")
+    log = WriteLog(session, actor=acting.name, source=f"Rückgängig: Import {write_id}", action="undo")
     log.ensure_record()
     for change in reversed(changes):
         model = models[change.table_name]

@@ -313,3 +313,31 @@ class RowChange(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     write: Mapped[WriteRecord] = relationship(back_populates="changes")
+
+
+class UserAccount(Base):
+    """A person who signs in: role, scope, password hash (argon2) or single sign-on e-mail."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('admin', 'koordination', 'departementsleitung', 'regierungsrat')", name="role_vocabulary"
+        ),
+        CheckConstraint("failed_attempts >= 0", name="failed_attempts_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(30))
+    # A coordinator's scope: action field codes and department codes.
+    scope_fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    scope_departments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The department a department head sees first.
+    home_department: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(200), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(400))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

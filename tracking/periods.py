@@ -8,6 +8,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracking.access import Actor, require
 from tracking.audit import WriteLog, snapshot
 from tracking.errors import TrackingError
 from tracking.models import ReportingPeriod
@@ -94,13 +95,24 @@ def ensure_half_years(session: Session, log: WriteLog, *, first: str, today: dt.
     return created
 
 
-def set_period_open(session: Session, *, name: str, is_open: bool, actor: str, source: str = "cli") -> bool:
+def set_period_open(session: Session, *, name: str, is_open: bool, actor: Actor | str, source: str = "cli") -> bool:
     """Open or close a period; returns False when it already was in that state."""
+    acting = require(actor, "periods")
     period = get_period(session, name)
     if period.is_open == is_open:
         return False
-    log = WriteLog(session, actor=actor, source=source, action="open-period" if is_open else "close-period")
+    log = WriteLog(session, actor=acting.name, source=source, action="open-period" if is_open else "close-period")
     before = snapshot(period, PERIOD_FIELDS)
     period.is_open = is_open
     log.change("reporting_period", period.name, "update", before=before, after=snapshot(period, PERIOD_FIELDS))
     return True
+
+
+def add_missing_periods(session: Session, *, actor: Actor | str, today: dt.date, source: str = "cli") -> list[str]:
+    """Create the half-years from the first one up to today's; returns the new names."""
+    acting = require(actor, "periods")
+    periods = all_periods(session)
+    if not periods:
+        raise TrackingError("Noch keine Perioden: sie entstehen beim Laden der Strategie-Definition.")
+    log = WriteLog(session, actor=acting.name, source=source, action="periods")
+    return [p.name for p in ensure_half_years(session, log, first=periods[0].name, today=today)]

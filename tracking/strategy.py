@@ -18,6 +18,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracking.access import Actor, require
 from tracking.audit import WriteLog, snapshot
 from tracking.db import PROJECT_DIR
 from tracking.errors import TrackingError
@@ -312,12 +313,13 @@ def apply_definition(
     session: Session,
     definition: Definition,
     *,
-    actor: str,
+    actor: Actor | str,
     source: str,
     today: dt.date | None = None,
 ) -> LoadResult:
     """Bring the store in line with the definition, in the caller's transaction."""
-    log = WriteLog(session, actor=actor, source=source, action="load-strategy")
+    acting = require(actor, "load_strategy")
+    log = WriteLog(session, actor=acting.name, source=source, action="load-strategy")
     ap = _Applier(session, log)
 
     strategy = session.scalar(select(Strategy).where(Strategy.code == definition.code))
@@ -418,14 +420,16 @@ def _sync_contributions(ap: _Applier, goal: Goal, gdef: GoalDef, cores: dict[str
     ap.session.flush()
 
 
-def load_strategy_file(session: Session, path: str | Path, *, actor: str, today: dt.date | None = None) -> LoadResult:
+def load_strategy_file(
+    session: Session, path: str | Path, *, actor: Actor | str, today: dt.date | None = None
+) -> LoadResult:
     path = Path(path)
     definition = read_definition(path)
     return apply_definition(session, definition, actor=actor, source=f"Datei {path.name}", today=today)
 
 
 def preview_definition(
-    engine, definition: Definition, *, actor: str, source: str, today: dt.date | None = None
+    engine, definition: Definition, *, actor: Actor | str, source: str, today: dt.date | None = None
 ) -> LoadResult:
     """What loading the definition would change, without changing anything."""
     with Session(engine) as session:
@@ -436,6 +440,6 @@ def preview_definition(
             session.rollback()
 
 
-def preview_strategy_file(engine, path: str | Path, *, actor: str, today: dt.date | None = None) -> LoadResult:
+def preview_strategy_file(engine, path: str | Path, *, actor: Actor | str, today: dt.date | None = None) -> LoadResult:
     definition = read_definition(path)
     return preview_definition(engine, definition, actor=actor, source=f"Vorschau {Path(path).name}", today=today)

@@ -1,0 +1,234 @@
+"""User accounts: create and change them, check passwords, throttle guessing.
+
+Passwords are hashed with argon2id. After MAX_FAILED_ATTEMPTS wrong passwords
+in a row an account is locked for LOCK_MINUTES; the message does not tell
+whether the user name exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracking.access import ROLES, Actor, require
+from tracking.audit import WriteLog, snapshot
+from tracking.errors import TrackingError
+from tracking.models import UserAccount, local_now
+
+MAX_FAILED_ATTEMPTS = 5
+LOCK_MINUTES = 15
+MIN_PASSWORD_LENGTH = 10
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,99}$")
+# Never written to the audit trail.
+USER_FIELDS = [
+    "username",
+    "display_name",
+    "role",
+    "scope_fields",
+    "scope_departments",
+    "home_department",
+    "email",
+    "active",
+]
+
+_hasher = PasswordHasher()
+
+
+def session_minutes() -> int:
+    """Inactivity after which a signed-in session ends (TRACKING_SESSION_MINUTES, default 30)."""
+    try:
+        return max(1, int(os.environ.get("TRACKING_SESSION_MINUTES", "30")))
+    except ValueError:
+        return 30
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise TrackingError(f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen lang sein.")
+
+
+def actor_for(user: UserAccount) -> Actor:
+    return Actor(
+        name=user.display_name,
+        role=user.role,
+        fields=frozenset(user.scope_fields or []),
+        departments=frozenset(user.scope_departments or []),
+        home_department=user.home_department,
+        username=user.username,
+    )
+
+
+@dataclass
+class UserSpec:
+    username: str
+    display_name: str
+    role: str
+    scope_fields: list[str]
+    scope_departments: list[str]
+    home_department: str | None = None
+    email: str | None = None
+
+
+def _validate(spec: UserSpec) -> None:
+    problems = []
+    if not USERNAME.match(spec.username or ""):
+        problems.append(
+            f"Benutzername «{spec.username}» ist ungültig: 2 bis 100 Zeichen, Kleinbuchstaben, Ziffern, . _ -"
+        )
+    if not (spec.display_name or "").strip():
+        problems.append("Der Name (Anzeige) fehlt.")
+    if spec.role not in ROLES:
+        problems.append(f"Rolle «{spec.role}» ist unbekannt (erlaubt: {', '.join(ROLES)}).")
+    if spec.role == "koordination" and not (spec.scope_fields or spec.scope_departments):
+        problems.append("Eine Koordination braucht einen Geltungsbereich: Aktionsfelder und/oder Departemente.")
+    if spec.email and "@" not in spec.email:
+        problems.append(f"E-Mail «{spec.email}» ist ungültig.")
+    if problems:
+        raise TrackingError(problems)
+
+
+def get_user(session: Session, username: str) -> UserAccount:
+    user = session.scalar(select(UserAccount).where(UserAccount.username == username.strip().lower()))
+    if user is None:
+        raise TrackingError(f"Benutzer «{username}» gibt es nicht.")
+    return user
+
+
+def list_users(session: Session) -> list[UserAccount]:
+    return list(session.scalars(select(UserAccount).order_by(UserAccount.username)))
+
+
+def create_user(
+    session: Session, spec: UserSpec, *, password: str | None, actor: Actor | str, source: str = "cli"
+) -> UserAccount:
+    acting = require(actor, "users")
+    spec.username = (spec.username or "").strip().lower()
+    _validate(spec)
+    if session.scalar(select(UserAccount).where(UserAccount.username == spec.username)):
+        raise TrackingError(f"Benutzer «{spec.username}» gibt es bereits.")
+    if password is not None:
+        check_password_rules(password)
+    user = UserAccount(
+        username=spec.username,
+        display_name=spec.display_name.strip(),
+        role=spec.role,
+        scope_fields=sorted(set(spec.scope_fields)),
+        scope_departments=sorted(set(spec.scope_departments)),
+        home_department=spec.home_department,
+        email=(spec.email or "").strip().lower() or None,
+        password_hash=hash_password(password) if password else None,
+        active=True,
+        failed_attempts=0,
+    )
+    session.add(user)
+    session.flush()
+    log = WriteLog(session, actor=acting.name, source=source, action="user")
+    log.change("user_account", user.username, "insert", after=snapshot(user, USER_FIELDS))
+    return user
+
+
+def update_user(session: Session, username: str, *, actor: Actor | str, source: str = "cli", **changes) -> bool:
+    """Change role, scope, name, e-mail or active; returns False when nothing changed."""
+    acting = require(actor, "users")
+    user = get_user(session, username)
+    before = snapshot(user, USER_FIELDS)
+    spec = UserSpec(
+        username=user.username,
+        display_name=changes.get("display_name", user.display_name),
+        role=changes.get("role", user.role),
+        scope_fields=changes.get("scope_fields", user.scope_fields or []),
+        scope_departments=changes.get("scope_departments", user.scope_departments or []),
+        home_department=changes.get("home_department", user.home_department),
+        email=changes.get("email", user.email),
+    )
+    _validate(spec)
+    if acting.username == user.username and changes.get("active") is False:
+        raise TrackingError("Das eigene Konto kann nicht deaktiviert werden.")
+    for key, value in changes.items():
+        if key in ("scope_fields", "scope_departments"):
+            value = sorted(set(value))
+        setattr(user, key, value)
+    after = snapshot(user, USER_FIELDS)
+    if after == before:
+        return False
+    session.flush()
+    log = WriteLog(session, actor=acting.name, source=source, action="user")
+    log.change("user_account", user.username, "update", before=before, after=after)
+    return True
+
+
+def set_password(session: Session, username: str, password: str, *, actor: Actor | str, source: str = "cli") -> None:
+    acting = require(actor, "users")
+    check_password_rules(password)
+    user = get_user(session, username)
+    user.password_hash = hash_password(password)
+    user.failed_attempts = 0
+    user.locked_until = None
+    log = WriteLog(session, actor=acting.name, source=source, action="user")
+    # The hash itself never goes into the audit trail.
+    log.change("user_account", user.username, "update", before={"password": "…"}, after={"password": "neu gesetzt"})
+
+
+class SignInFailed(TrackingError):
+    pass
+
+
+WRONG = "Benutzername oder Passwort ist falsch."
+
+
+def authenticate(session: Session, username: str, password: str, *, now: dt.datetime | None = None) -> Actor:
+    """The actor for a correct password; SignInFailed (German) otherwise. Counts failures."""
+    now = now or local_now()
+    user = session.scalar(select(UserAccount).where(UserAccount.username == (username or "").strip().lower()))
+    if user is None or not user.active or not user.password_hash:
+        # Same message and similar work as a wrong password: no hint whether the name exists.
+        _hasher.hash(password or "-")
+        raise SignInFailed(WRONG)
+    if user.locked_until and user.locked_until > now:
+        raise SignInFailed(f"Zu viele Fehlversuche: die Anmeldung ist bis {user.locked_until:%H:%M} Uhr gesperrt.")
+    try:
+        _hasher.verify(user.password_hash, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        user.failed_attempts += 1
+        if user.failed_attempts >= MAX_FAILED_ATTEMPTS:
+            user.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
+            user.failed_attempts = 0
+            raise SignInFailed(
+                f"Zu viele Fehlversuche: die Anmeldung ist für {LOCK_MINUTES} Minuten gesperrt."
+            ) from None
+        raise SignInFailed(WRONG) from None
+    user.failed_attempts = 0
+    user.locked_until = None
+    user.last_login_at = now
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return actor_for(user)
+
+
+def actor_for_email(session: Session, email: str) -> Actor:
+    """Single sign-on: the tool's user with this e-mail; TrackingError if there is none."""
+    user = session.scalar(select(UserAccount).where(UserAccount.email == (email or "").strip().lower()))
+    if user is None or not user.active:
+        raise SignInFailed(
+            f"Für «{email}» gibt es kein aktives Benutzerkonto in diesem Tool. Bitte die Fachstelle kontaktieren."
+        )
+    user.last_login_at = local_now()
+    return actor_for(user)
+
+
+def has_admin(session: Session) -> bool:
+    return (
+        session.scalar(select(UserAccount.id).where(UserAccount.role == "admin", UserAccount.active.is_(True)).limit(1))
+        is not None
+    )
