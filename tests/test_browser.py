@@ -100,7 +100,7 @@ def test_coordinator_downloads_fills_uploads_and_sees_the_overview_change(server
 def test_department_head_goes_from_overview_to_a_field_to_a_measure(server, page):
     page.goto(f"{server}/")
     wait_idle(page)
-    page.get_by_role("link", name="Aktionsfelder").click()
+    page.get_by_role("link", name="Aktionsfelder", exact=True).click()
     wait_idle(page)
     page.get_by_role("combobox", name="Aktionsfeld").click()
     page.get_by_role("option", name="AF5", exact=True).click()
@@ -110,7 +110,7 @@ def test_department_head_goes_from_overview_to_a_field_to_a_measure(server, page
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "aktionsfeld-AF5.png"), full_page=True)
 
-    page.get_by_role("link", name="Massnahmen").click()
+    page.get_by_role("link", name="Massnahmen", exact=True).click()
     wait_idle(page)
     picker = page.get_by_role("combobox", name="Massnahme im Detail")
     picker.click()

@@ -27,7 +27,6 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from python_calamine import CalamineWorkbook
 from sqlalchemy import (
     JSON,
@@ -54,6 +53,7 @@ from tracking.access import Actor, require
 from tracking.audit import WriteLog
 from tracking.errors import TrackingError
 from tracking.models import Base, local_now
+from tracking.xlsx import header_cell, text_cell
 
 INDEX_SHEET = "Inhalt"
 INDEX_TITLE = "Datensicherung Strategie-Monitoring «Digitaler Wandel» (Kanton Luzern)"
@@ -73,14 +73,7 @@ DATETIME_FORMAT = "dd.mm.yyyy hh:mm:ss"
 # unambiguous from 1 March 1900 on.
 FIRST_EXCEL_DATE = dt.date(1900, 3, 1)
 
-_HEADER_FONT = Font(bold=True)
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-# A literal "_x0041_" in a text would be decoded as "A" by readers, so its
-# underscore is escaped first (as _x005F_, the way Excel does it).
-_ESCAPE_LOOKALIKE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
-# XML 1.0 cannot carry these; CR would be turned into LF by any XML parser.
-_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]")
-_FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 # --- export -------------------------------------------------------------------
@@ -103,20 +96,20 @@ def export_workbook(session: Session) -> bytes:
     for table in tables:
         ws = wb.create_sheet(sheet_names[table.name])
         ws.freeze_panes = "A2"
-        ws.append([_header_cell(ws, c.name) for c in table.columns])
+        ws.append([header_cell(ws, c.name) for c in table.columns])
         count = 0
         for row in session.execute(select(table).order_by(*table.primary_key.columns)):
             ws.append([_cell(ws, column, value) for column, value in zip(table.columns, row)])
             count += 1
         counts[table.name] = count
 
-    index.append([_header_cell(index, INDEX_TITLE)])
-    index.append([_text_cell(index, EXPORTED_AT_LABEL), _datetime_cell(index, exported_at)])
-    index.append([_text_cell(index, REVISION_LABEL), _text_cell(index, _alembic_revision(session))])
+    index.append([header_cell(index, INDEX_TITLE)])
+    index.append([text_cell(index, EXPORTED_AT_LABEL), _datetime_cell(index, exported_at)])
+    index.append([text_cell(index, REVISION_LABEL), text_cell(index, _alembic_revision(session))])
     index.append([])
-    index.append([_header_cell(index, h) for h in INDEX_HEADER])
+    index.append([header_cell(index, h) for h in INDEX_HEADER])
     for table in tables:
-        index.append([_text_cell(index, sheet_names[table.name]), _text_cell(index, table.name), counts[table.name]])
+        index.append([text_cell(index, sheet_names[table.name]), text_cell(index, table.name), counts[table.name]])
 
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -150,14 +143,14 @@ def _cell(ws, column: Column, value: Any) -> WriteOnlyCell | None:
     if value is None:
         return None
     if isinstance(column.type, JSON):
-        return _text_cell(ws, json.dumps(value, ensure_ascii=False))
+        return text_cell(ws, json.dumps(value, ensure_ascii=False))
     if isinstance(value, bool):
         return WriteOnlyCell(ws, value)
     if isinstance(value, dt.datetime):
         return _datetime_cell(ws, value)
     if isinstance(value, dt.date):
         if value < FIRST_EXCEL_DATE:
-            return _text_cell(ws, value.isoformat())
+            return text_cell(ws, value.isoformat())
         cell = WriteOnlyCell(ws, value)
         cell.number_format = DATE_FORMAT
         return cell
@@ -165,16 +158,16 @@ def _cell(ws, column: Column, value: Any) -> WriteOnlyCell | None:
         return WriteOnlyCell(ws, value)
     if isinstance(value, float | Decimal):
         if not math.isfinite(value):
-            return _text_cell(ws, str(value))
+            return text_cell(ws, str(value))
         return _number_cell(ws, value)
-    return _text_cell(ws, str(value))
+    return text_cell(ws, str(value))
 
 
 def _datetime_cell(ws, value: dt.datetime) -> WriteOnlyCell:
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
     if value.date() < FIRST_EXCEL_DATE:
-        return _text_cell(ws, value.isoformat())
+        return text_cell(ws, value.isoformat())
     cell = WriteOnlyCell(ws, _round_to_millisecond(value))
     cell.number_format = DATETIME_FORMAT
     return cell
@@ -192,32 +185,6 @@ def _number_cell(ws, value: float | Decimal) -> WriteOnlyCell:
     cell = WriteOnlyCell(ws, repr(value) if isinstance(value, float) else str(value))
     cell.data_type = "n"
     return cell
-
-
-def _text_cell(ws, value: str) -> WriteOnlyCell:
-    # The data type is set after the value: openpyxl turns any str starting
-    # with "=" into a formula.
-    cell = WriteOnlyCell(ws, _escape_text(value))
-    cell.data_type = "s"
-    if _looks_like_formula(value):
-        # Shown and kept as text when someone edits the cell in Excel or LibreOffice.
-        cell.quotePrefix = True
-    return cell
-
-
-def _header_cell(ws, value: str) -> WriteOnlyCell:
-    cell = _text_cell(ws, value)
-    cell.font = _HEADER_FONT
-    return cell
-
-
-def _looks_like_formula(value: str) -> bool:
-    return value.startswith(("\t", "\r")) or value.lstrip().startswith(_FORMULA_STARTS)
-
-
-def _escape_text(value: str) -> str:
-    value = _ESCAPE_LOOKALIKE.sub("_x005F_", value)
-    return _XML_UNSAFE.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
 
 
 # --- restore ------------------------------------------------------------------

@@ -101,6 +101,39 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+REPORT_FORMATS = {"pptx": "PowerPoint", "pdf": "PDF", "xlsx": "Excel"}
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from tracking import council_export
+    from tracking.council import council_content
+
+    output = Path(args.output)
+    kind = args.format or output.suffix.lower().lstrip(".")
+    if kind not in REPORT_FORMATS:
+        raise TrackingError(
+            f"Format für «{output.name}» unklar: bitte --format pptx, pdf oder xlsx angeben "
+            "(oder eine Zieldatei mit dieser Endung)."
+        )
+    engine = make_engine()
+    with transaction(engine) as session:
+        snap = load_snapshot(session)
+        period = args.period
+        if period is None:
+            found = current_period(session)
+            if found is None:
+                raise TrackingError("Noch keine Berichtsperioden. Zuerst: python -m tracking init")
+            period = found.name
+    if period not in set(snap.periods["period"]):
+        known = ", ".join(snap.periods["period"]) or "keine"
+        raise TrackingError(f"Berichtsperiode «{period}» gibt es nicht (vorhanden: {known}).")
+    content = council_content(snap, period, as_of=args.today)
+    export = {"pptx": council_export.to_pptx, "pdf": council_export.to_pdf, "xlsx": council_export.to_xlsx}[kind]
+    output.write_bytes(export(content))
+    print(f"Sitzungsbericht {period} ({REPORT_FORMATS[kind]}) gespeichert: {output}")
+    return 0
+
+
 def cmd_template(args: argparse.Namespace) -> int:
     engine = make_engine()
     scope = Scope.of(field=args.field, department=args.department)
@@ -236,6 +269,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", metavar="PERIODE", help="z. B. 2026-H2 (Standard: aktuelle Periode)")
     p.add_argument("--today", type=_date, help="Stichtag für Plan/Ist und Überfälligkeit (Standard: Periodenende)")
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser(
+        "report",
+        help="Sitzungsbericht für den Regierungsrat (pptx, pdf, xlsx)",
+        description=(
+            "Schreibt den Sitzungsbericht einer Periode: Zusammenfassung, Matrix Aktionsfelder × Kernziele, "
+            "eine Seite pro Aktionsfeld, gefährdete Massnahmen, Entscheidungsbedarf und alle Massnahmen. "
+            "PowerPoint und PDF brauchen Chromium für die Grafiken."
+        ),
+    )
+    p.add_argument("--period", metavar="PERIODE", help="z. B. 2026-H2 (Standard: aktuelle Periode)")
+    p.add_argument(
+        "--format",
+        choices=list(REPORT_FORMATS),
+        help="pptx, pdf oder xlsx (Standard: aus der Endung der Zieldatei)",
+    )
+    p.add_argument("-o", "--output", required=True, metavar="DATEI", help="Zieldatei, z. B. bericht.pptx")
+    p.add_argument("--today", type=_date, help="Stichtag für Plan/Ist und Überfälligkeit (Standard: Periodenende)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser(
         "template",

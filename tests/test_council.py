@@ -1,0 +1,482 @@
+"""The council's meeting summary: its content and its PowerPoint, PDF and Excel exports.
+
+The small case is built with the factories and every expected number is worked
+out by hand in the comments (periods 2024-H1 and 2024-H2, measures running
+1.1.2024 to 31.12.2025 unless said otherwise). The demo case checks that what
+the files show equals what tracking.rollup computes. Chart rendering needs
+Chromium (marker «browser», required in CI); layout tests of small cases use
+blank stand-in images so they run without a browser.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import pickle
+import re
+
+import pytest
+from openpyxl import load_workbook
+from PIL import Image
+from pptx import Presentation
+from pptx.util import Pt
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from tests.conftest import REFERENCE_DATE
+from tests.factories import add_measure, add_report, definition_dict, load_definition
+from tracking import council_export, schema
+from tracking import formatting as fmt
+from tracking.bootstrap import init_database
+from tracking.cli import main
+from tracking.council import code_list, council_content, count, points
+from tracking.db import make_engine, transaction
+from tracking.errors import TrackingError
+from tracking.models import Measure
+from tracking.rollup import changes_since, headline, load_snapshot, rollup
+
+H1, H2 = "2024-H1", "2024-H2"
+DEMO_PERIOD = "2026-H2"
+CONTENT_MIN_PT = Pt(14)
+
+
+# --- helpers --------------------------------------------------------------------
+
+
+def norm(text: str) -> str:
+    """One space between words (no-break spaces and line breaks included)."""
+    return " ".join(text.replace("\u00a0", " ").split())
+
+
+def blank_charts(content) -> dict[str, bytes]:
+    """White stand-in images for every chart of the report (no browser needed)."""
+    out = io.BytesIO()
+    Image.new("RGB", (740, 520), "white").save(out, format="PNG")
+    return dict.fromkeys(council_export.chart_figures(content), out.getvalue())
+
+
+def slide_title(slide) -> str:
+    return norm(slide.shapes.title.text_frame.text) if slide.shapes.title is not None else ""
+
+
+def slide_text(slide) -> str:
+    parts = []
+    for shape in slide.shapes:
+        if shape.has_text_frame:
+            parts.append(shape.text_frame.text)
+        if shape.has_table:
+            parts += [cell.text_frame.text for row in shape.table.rows for cell in row.cells]
+    return norm(" ".join(parts))
+
+
+def runs(slide):
+    for shape in slide.shapes:
+        frames = [shape.text_frame] if shape.has_text_frame else []
+        if shape.has_table:
+            frames += [cell.text_frame for row in shape.table.rows for cell in row.cells]
+        for frame in frames:
+            for para in frame.paragraphs:
+                yield from para.runs
+
+
+def table_rows(slide) -> list[list[str]]:
+    tables = [s.table for s in slide.shapes if s.has_table]
+    assert len(tables) == 1
+    return [[norm(cell.text_frame.text) for cell in row.cells] for row in list(tables[0].rows)[1:]]
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    return [norm(page.extract_text()) for page in PdfReader(io.BytesIO(data)).pages]
+
+
+# --- the small case, computed by hand ---------------------------------------------
+
+
+def build_small(engine):
+    """Five measures in two fields over 2024-H1 and 2024-H2.
+
+    M-A (goal 1.1, STK): 20 % -> 40 %, grün            advanced +20
+    M-B (goal 1.2, STK): 50 % -> 50 %, grün -> rot     turned red
+    M-C (goal 2.1, FD):  60 % -> 100 % abgeschlossen   completed, advanced +40
+    M-D (goal 2.1, FD):  70 % gelb in H1, no report in H2; planned end 30.9.2024: overdue
+    M-E (goal 1.1, STK): only in H2, 10 %              expected 50 %: behind plan
+    """
+    with transaction(engine) as session:
+        load_definition(session, definition_dict())
+        a = add_measure(session, "M-A", "1.1")
+        b = add_measure(session, "M-B", "1.2")
+        c = add_measure(session, "M-C", "2.1", department="FD")
+        d = add_measure(session, "M-D", "2.1", department="FD", end=dt.date(2024, 9, 30))
+        e = add_measure(session, "M-E", "1.1")
+        add_report(session, a, H1, 20)
+        add_report(session, b, H1, 50)
+        add_report(session, c, H1, 60)
+        add_report(session, d, H1, 70, light="gelb", comment="Lieferverzug")
+        add_report(session, a, H2, 40)
+        add_report(session, b, H2, 50, light="rot", comment="Lieferant insolvent")
+        add_report(session, c, H2, 100, status="abgeschlossen")
+        add_report(session, e, H2, 10)
+        session.flush()
+        return load_snapshot(session)
+
+
+def test_summary_sentences_match_the_numbers_worked_out_by_hand(engine):
+    content = council_content(build_small(engine), H2)
+    # Reported in H2: A, B, C, E = 4 of 5 (D missing, department FD) -> 80 %.
+    # Goal 1.1 = (40 + 10) / 2 = 25, goal 1.2 = 50 -> AF1 = 37.5; goal 2.1 = 100 (D has no report) -> AF2 = 100.
+    # Overall = (37.5 + 100) / 2 = 68.75 -> 69 %. In H1: AF1 = (20 + 50) / 2 = 35, AF2 = (60 + 70) / 2 = 65
+    # -> overall 50 %, so +18.75 -> +19 points.
+    # Lights of the 4 reports: grün A, C, E = 3, rot B = 1 -> 3 / 4 = 75 % on track.
+    # Compared (a report in both periods): A, B, C = 3; advanced: A, C = 2.
+    # Behind plan: expected on 31.12.2024 = 365 / 730 days = 50 %; E at 10 % < 50 - 15.
+    assert content.summary == [
+        "4 von 5 meldepflichtigen Massnahmen haben für 2024-H2 gemeldet (Rücklauf 80 %). 1 Meldung fehlt (FD).",
+        "Der Gesamtfortschritt beträgt 69 % (2024-H1: 50 %, +19 Prozentpunkte).",
+        "Ampeln der eingegangenen Meldungen: 3 ● grün, 0 ▲ gelb, 1 ■ rot; 75 % auf Kurs.",
+        "2 Massnahmen sind gegenüber 2024-H1 vorangekommen (von 3 mit Meldung in beiden Perioden).",
+        "1 Massnahme ist neu auf ■ rot: M-B.",
+        "1 Massnahme wurde abgeschlossen: M-C.",
+        "1 Massnahme ist überfällig (geplantes Ende vorbei, nicht abgeschlossen): M-D.",
+        "1 Massnahme liegt mehr als 15 Prozentpunkte hinter Plan.",
+    ]
+    h = content.headline
+    assert (h["measures"], h["active"], h["reported"]) == (5, 5, 4)
+    assert h["overall_progress"] == pytest.approx((37.5 + 100) / 2)
+    assert content.previous_headline["overall_progress"] == pytest.approx((35 + 65) / 2)
+    assert content.footer == "Berichtsperiode 2024-H2 · Stand 31.12.2024"
+
+
+def test_attention_lists_each_measure_once_with_its_reasons(engine):
+    content = council_content(build_small(engine), H2)
+    rows = {a.code: a for a in content.attention}
+    assert [a.code for a in content.attention] == ["M-B", "M-D", "M-E"]  # red first, then overdue, behind plan
+    assert (rows["M-B"].why, rows["M-B"].light_label, rows["M-B"].reason) == ("rot", "■ rot", "Lieferant insolvent")
+    assert rows["M-B"].progress == 50 and rows["M-B"].expected == pytest.approx(50.0)
+    # M-D: no report in H2, so no light and no comment of this period; planned end 30.9.2024.
+    assert (rows["M-D"].why, rows["M-D"].light_label, rows["M-D"].reason) == ("überfällig", "○ keine Meldung", "")
+    assert rows["M-D"].planned_end == dt.date(2024, 9, 30) and rows["M-D"].progress is None
+    assert rows["M-E"].why == "hinter Plan" and rows["M-E"].department == "STK"
+
+
+def test_field_blocks_and_decisions_by_hand(engine):
+    content = council_content(build_small(engine), H2)
+    af1, af2 = content.fields
+    assert (af1.progress, af1.previous_progress) == (pytest.approx(37.5), pytest.approx(35.0))
+    assert (af2.progress, af2.change) == (pytest.approx(100.0), pytest.approx(35.0))
+    assert [r.code for r in af1.turned_red] == ["M-B"] and af1.completed == []
+    assert [(a.code, a.delta) for a in af1.advanced_most] == [("M-A", 20.0)]
+    assert [r.code for r in af2.completed] == ["M-C"]
+    assert [(a.code, a.delta) for a in af2.advanced_most] == [("M-C", 40.0)]
+    # AF1: M-A, M-E grün, M-B rot -> majority grün; AF2: M-C grün, M-D without a report.
+    assert af1.lights == {"gruen": 2, "gelb": 0, "rot": 1, "keine Meldung": 0}
+    assert af1.summary_light_label == "● grün"
+    assert af2.lights == {"gruen": 1, "gelb": 0, "rot": 0, "keine Meldung": 1}
+    assert af1.trend == [(H1, pytest.approx(35.0)), (H2, pytest.approx(37.5))]
+    # FD: 1 of 2 reported = 50 %, not under 50 %: no decision on missing reports.
+    assert [(d.topic, d.codes) for d in content.decisions] == [
+        ("1 gefährdete Massnahme (■ rot)", ("M-B",)),
+        ("1 überfällige Massnahme", ("M-D",)),
+    ]
+    assert len(content.matrix) == 2 * 2 and len(content.measures) == 5
+
+
+def test_first_period_says_there_is_nothing_to_compare(engine):
+    content = council_content(build_small(engine), H1)
+    assert content.previous_period is None and content.previous_headline is None
+    assert "2024-H1 ist die erste Berichtsperiode: Veränderungen werden ab der nächsten Periode gezeigt." in (
+        content.summary
+    )
+    assert all(block.change is None for block in content.fields)
+
+
+def small_without_reports(engine, n_measures: int = 2):
+    with transaction(engine) as session:
+        load_definition(session, definition_dict())
+        for i in range(n_measures):
+            add_measure(session, f"M-{i + 1}", "1.1")
+        session.flush()
+        return load_snapshot(session)
+
+
+def test_period_without_any_report_reads_sensibly(engine):
+    content = council_content(small_without_reports(engine), H2)
+    assert content.summary == [
+        "Für 2024-H2 ist noch keine Meldung eingegangen: 2 meldepflichtige Massnahmen sind ohne Meldung.",
+        "Ein Gesamtfortschritt lässt sich noch nicht berechnen: es liegen keine Daten vor.",
+        "Ohne Meldungen für 2024-H2 ist kein Vergleich mit 2024-H1 möglich.",
+        "Keine Massnahme ist überfällig.",
+    ]
+    assert content.headline["overall_progress"] is None
+    assert [d.topic for d in content.decisions] == ["Rücklauf unter 50 %: STK (0 %)"]
+
+
+def test_reports_of_empty_and_sparse_periods_build_without_error(sqlite_engine):
+    snap = small_without_reports(sqlite_engine, n_measures=1)
+    for content in (council_content(snap, H1), council_content(snap, H2)):
+        charts = blank_charts(content)
+        deck = Presentation(io.BytesIO(council_export.to_pptx(content, images=charts)))
+        text = " ".join(slide_text(s) for s in deck.slides)
+        assert "1 meldepflichtige Massnahme ist ohne Meldung" in text
+        assert all(r.font.size >= CONTENT_MIN_PT for s in list(deck.slides)[1:] for r in runs(s) if r.text.strip())
+        assert "Keine Massnahme ist rot, hinter Plan oder überfällig." in text
+        pages = pdf_pages(council_export.to_pdf(content, images=charts))
+        assert "1 meldepflichtige Massnahme ist ohne Meldung" in " ".join(pages)
+        assert load_workbook(io.BytesIO(council_export.to_xlsx(content))).sheetnames
+
+
+def test_singular_and_plural_helpers():
+    assert count(1, "Massnahme", "Massnahmen") == "1 Massnahme"
+    assert count(3, "Massnahme ist", "Massnahmen sind") == "3 Massnahmen sind"
+    assert count(1234, "Meldung", "Meldungen") == "1'234 Meldungen"
+    assert [points(x) for x in (5.2, -1.0, 0.3, None)] == ["+5 Prozentpunkte", "−1 Prozentpunkt", "unverändert", "–"]
+    assert code_list(["A"]) == "A" and code_list(["A", "B", "C"]) == "A, B und C"
+    assert code_list([f"M{i}" for i in range(7)]) == "M0, M1, M2, M3, M4 und 2 weitere"
+
+
+# --- the demo data: what the files show equals the roll-ups ------------------------
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    path = tmp_path_factory.mktemp("council") / "demo.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    init_database(engine, actor="test", demo=True, today=REFERENCE_DATE)
+    with transaction(engine) as session:
+        snap = load_snapshot(session)
+    engine.dispose()
+    return snap, council_content(snap, DEMO_PERIOD)
+
+
+@pytest.fixture(scope="module")
+def demo_charts(demo):
+    if council_export.find_browser() is None:
+        pytest.skip("Chromium nicht installiert (Debian-Paket chromium)")
+    return council_export.render_charts(demo[1])
+
+
+@pytest.fixture(scope="module")
+def demo_pptx(demo, demo_charts):
+    return Presentation(io.BytesIO(council_export.to_pptx(demo[1], images=demo_charts)))
+
+
+@pytest.fixture(scope="module")
+def demo_pdf(demo, demo_charts):
+    return council_export.to_pdf(demo[1], images=demo_charts)
+
+
+def test_content_is_plain_data_equal_to_the_rollups(demo):
+    snap, content = demo
+    current, previous = rollup(snap, DEMO_PERIOD), rollup(snap, "2026-H1")
+    expected = headline(current)
+    for key, value in content.headline.items():
+        assert value == pytest.approx(expected[key]), key
+    assert content.previous_headline["overall_progress"] == pytest.approx(headline(previous)["overall_progress"])
+    m = current.measures
+    listed = m[(m["has_report"] & (m["light"] == "rot")) | m["behind_plan"] | m["overdue"]]
+    assert sorted(a.code for a in content.attention) == sorted(listed["code"])
+    assert len(content.matrix) == 9 * 4 and len(content.fields) == 9
+    assert [f.progress for f in content.fields] == pytest.approx(list(current.fields["progress"]))
+    changes = changes_since(m, previous.measures)
+    assert sum(len(f.turned_red) for f in content.fields) == int(changes["turned_red"].sum())
+    assert [r.code for r in content.measures] == list(m["code"])
+    assert pickle.loads(pickle.dumps(content)) == content
+
+
+@pytest.mark.browser
+def test_pptx_has_the_slides_in_order_with_the_rollup_numbers(demo, demo_pptx):
+    snap, content = demo
+    h = headline(rollup(snap, DEMO_PERIOD))
+    slides = list(demo_pptx.slides)
+    assert demo_pptx.slide_width * 9 == demo_pptx.slide_height * 16  # 16:9
+    titles = [slide_title(s) for s in slides]
+    assert titles[0] == "Strategie «Digitaler Wandel»"
+    assert "Berichtsperiode 2026-H2 (01.07.2026 – 31.12.2026)" in slide_text(slides[0])
+    assert titles[1] == "Wo stehen wir? Zusammenfassung 2026-H2"
+    matrix = titles.index("Aktionsfelder × Kernziele")
+    field_slides = slides[matrix + 1 : matrix + 10]
+    assert titles[matrix + 1 : matrix + 10] == [f"{f.code} {f.name}" for f in content.fields]
+    assert titles[matrix + 10] == "Was ist gefährdet?"
+    assert "Was braucht einen Entscheid?" in titles
+    assert titles[-1] == "Anhang: Rücklauf nach Departement"
+    assert 1 + 1 + 1 + 9 + 1 + 1 + 6 + 1 <= len(slides) <= 40
+
+    summary = " ".join(slide_text(s) for s in slides[1:matrix])
+    for figure in (
+        fmt.percent(h["overall_progress"]),
+        fmt.share(h["completeness"]),
+        f"{h['reported']} von {h['active']} Meldungen",
+        f"hinter Plan: {h['behind_plan']}",
+    ):
+        assert figure in summary
+    assert all(sentence in summary for sentence in map(norm, content.summary))
+    for slide, block in zip(field_slides, content.fields):
+        assert f"Fortschritt {fmt.percent(block.progress)}" in slide_text(slide)
+        assert any(shape.shape_type == 13 for shape in slide.shapes)  # 13: picture
+    assert any(shape.shape_type == 13 for shape in slides[matrix].shapes)
+    for slide in slides[1:]:
+        assert re.search(r"Berichtsperiode 2026-H2 · Stand 31\.12\.2026 · Folie \d+ von \d+", slide_text(slide))
+
+
+@pytest.mark.browser
+def test_pptx_content_slides_have_no_text_under_14_pt(demo_pptx):
+    for number, slide in enumerate(list(demo_pptx.slides)[1:], start=2):
+        for run in runs(slide):
+            if run.text.strip():
+                assert run.font.size is not None and run.font.size >= CONTENT_MIN_PT, (number, run.text)
+
+
+@pytest.mark.browser
+def test_pptx_long_tables_continue_on_further_slides(demo, demo_pptx):
+    _, content = demo
+    slides = list(demo_pptx.slides)
+    appendix = [s for s in slides if slide_title(s).startswith("Anhang: alle Massnahmen (81)")]
+    assert len(appendix) > 1
+    assert all(slide_title(s).endswith("(Fortsetzung)") for s in appendix[1:])
+    codes = [row[0] for s in appendix for row in table_rows(s)]
+    assert codes == [m.code for m in content.measures]
+    attention = [s for s in slides if slide_title(s).startswith("Was ist gefährdet?")]
+    assert [row[0] for s in attention for row in table_rows(s)] == [a.code for a in content.attention]
+    first = table_rows(attention[0])[0]
+    a = content.attention[0]
+    assert first == [
+        a.code,
+        a.title,
+        a.department,
+        a.light_label,
+        fmt.percent(a.progress),
+        fmt.percent(a.expected),
+        fmt.date(a.planned_end),
+        a.why,
+        a.reason or "–",
+    ]
+
+
+@pytest.mark.browser
+def test_pdf_has_footers_page_numbers_and_the_rollup_numbers(demo, demo_pdf):
+    snap, content = demo
+    h = headline(rollup(snap, DEMO_PERIOD))
+    pages = pdf_pages(demo_pdf)
+    assert 1 + 1 + 1 + 9 + 2 <= len(pages) <= 40
+    reader = PdfReader(io.BytesIO(demo_pdf))
+    width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+    assert (round(width), round(height)) == (595, 842)  # A4 portrait in points
+    for number, text in enumerate(pages, start=1):
+        assert "Berichtsperiode 2026-H2 · Stand 31.12.2026" in text
+        assert f"Seite {number} von {len(pages)}" in text
+    first = pages[0]
+    assert "Strategie «Digitaler Wandel»" in first
+    assert all(norm(sentence) in first for sentence in content.summary)
+    assert f"Rücklauf {fmt.share(h['completeness'])} {fmt.share(content.previous_headline['completeness'])}" in first
+    assert f"■ rot {h['red']}" in first
+    everything = " ".join(pages)
+    assert "Aktionsfelder × Kernziele" in everything and "Was ist gefährdet?" in everything
+    for block in content.fields:
+        assert f"{block.code} {block.name}" in everything
+    assert all(m.code in everything for m in content.measures)
+
+
+@pytest.mark.browser
+def test_charts_render_as_png_and_the_browser_is_stopped(demo, demo_charts):
+    import kaleido
+
+    _, content = demo
+    assert set(demo_charts) == {"matrix", *(f"field:{f.code}" for f in content.fields)}
+    for png in demo_charts.values():
+        with Image.open(io.BytesIO(png)) as image:
+            assert image.format == "PNG" and image.width > 1000
+    assert not kaleido._global_server.is_running()
+
+
+@pytest.mark.browser
+def test_charts_once_rendered_need_no_browser_again(demo, demo_charts, monkeypatch):
+    first = council_export.render_charts(demo[1])  # from the cache, or rendered once more
+    monkeypatch.setattr(council_export, "find_browser", lambda: None)
+    assert council_export.render_charts(demo[1]) == first
+    assert council_export.to_pdf(demo[1])[:5] == b"%PDF-"
+
+
+def test_xlsx_has_the_tables_and_no_formulas(demo):
+    snap, content = demo
+    wb = load_workbook(io.BytesIO(council_export.to_xlsx(content)))
+    assert wb.sheetnames == ["Kopfzahlen", "Handlungsbedarf", "Matrix", "Aktionsfelder", "Massnahmen"]
+    assert [c.data_type for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "f"] == []
+    h = headline(rollup(snap, DEMO_PERIOD))
+    figures = {row[0].value: row[1].value for row in wb["Kopfzahlen"].iter_rows(min_row=2, max_row=13)}
+    assert figures["Massnahmen"] == h["measures"] and figures["■ rot"] == h["red"]
+    assert figures["Gesamtfortschritt (%)"] == pytest.approx(h["overall_progress"], abs=0.001)
+    assert wb["Massnahmen"].max_row == 1 + len(content.measures)
+    assert wb["Handlungsbedarf"].max_row == 1 + len(content.attention)
+    assert wb["Matrix"].max_row == 1 + 9 + 1  # nine fields and the core goals' row
+
+
+def test_xlsx_keeps_formula_like_text_as_text(sqlite_engine):
+    build_small(sqlite_engine)
+    with transaction(sqlite_engine) as session:
+        measure = session.scalar(select(Measure).where(Measure.code == "M-B"))
+        measure.title = '=HYPERLINK("http://example.invalid";"klick")'
+        session.flush()
+        snap = load_snapshot(session)
+    content = council_content(snap, H2)
+    wb = load_workbook(io.BytesIO(council_export.to_xlsx(content)))
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not [c for c in cells if c.data_type == "f"]
+    assert any(c.value == '=HYPERLINK("http://example.invalid";"klick")' and c.data_type == "s" for c in cells)
+
+
+# --- failures, in German ------------------------------------------------------------
+
+
+def test_missing_browser_gives_a_clear_german_error(demo, monkeypatch):
+    council_export.clear_chart_cache()
+    monkeypatch.setattr(council_export, "find_browser", lambda: None)
+    with pytest.raises(TrackingError, match="Für Grafiken wird Chromium benötigt"):
+        council_export.to_pptx(demo[1])
+    with pytest.raises(TrackingError, match="Für Grafiken wird Chromium benötigt"):
+        council_export.to_pdf(demo[1])
+
+
+def test_browser_path_that_does_not_exist_counts_as_missing(monkeypatch, tmp_path):
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "kein-browser"))
+    assert council_export.find_browser() is None
+
+
+# kaleido's server thread dies with the browser; its traceback is expected here.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_browser_that_dies_at_start_fails_fast_and_leaves_no_server(demo, monkeypatch):
+    import kaleido
+
+    council_export.clear_chart_cache()
+    monkeypatch.setattr(council_export, "find_browser", lambda: "/bin/true")
+    with pytest.raises(TrackingError, match="Chromium liess sich nicht starten"):
+        council_export.render_charts(demo[1], timeout=60)
+    assert not kaleido._global_server.is_running()
+
+
+def test_missing_pdf_font_gives_a_clear_german_error(demo, monkeypatch, tmp_path):
+    monkeypatch.setattr(council_export, "FONT_DIRS", (tmp_path,))
+    monkeypatch.setattr(council_export.pdfmetrics, "getRegisteredFontNames", lambda: [])
+    with pytest.raises(TrackingError, match="fonts-dejavu-core"):
+        council_export.to_pdf(demo[1], images=blank_charts(demo[1]))
+
+
+# --- command line -----------------------------------------------------------------
+
+
+def test_cli_report_writes_the_file_and_fails_in_german(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    engine = make_engine(url)
+    schema.upgrade(engine)
+    build_small(engine)
+    target = tmp_path / "bericht.xlsx"
+    assert main(["report", "--period", H2, "-o", str(target)]) == 0
+    assert capsys.readouterr().out == f"Sitzungsbericht 2024-H2 (Excel) gespeichert: {target}\n"
+    assert load_workbook(target).sheetnames[0] == "Kopfzahlen"
+
+    assert main(["report", "--period", "2030-H1", "--format", "xlsx", "-o", str(target)]) == 1
+    assert "Berichtsperiode «2030-H1» gibt es nicht" in capsys.readouterr().err
+    assert main(["report", "--period", H2, "-o", str(tmp_path / "bericht.doc")]) == 1
+    assert "bitte --format pptx, pdf oder xlsx angeben" in capsys.readouterr().err
+    monkeypatch.setattr(council_export, "find_browser", lambda: None)
+    assert main(["report", "--period", H2, "--format", "pdf", "-o", str(tmp_path / "b.pdf")]) == 1
+    assert "Fehler: Für Grafiken wird Chromium benötigt" in capsys.readouterr().err

@@ -1,0 +1,548 @@
+"""The council's meeting summary: what the Regierungsrat reads, as plain data.
+
+Everything here is computed from the roll-ups (tracking.rollup) of the chosen
+period and the one before it; nothing reads the database. The result is a
+tree of dataclasses with str, int, float, date and None only (no DataFrames,
+no ORM objects), so it pickles, caches and feeds every export the same way
+(tracking.council_export: PowerPoint, PDF, Excel; the dashboard page).
+
+Missing values stay missing: progress without data is None, never 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from tracking import formatting as fmt
+from tracking.rollup import (
+    BEHIND_PLAN_MARGIN,
+    PeriodRollup,
+    Snapshot,
+    changes_since,
+    completeness,
+    headline,
+    light_distribution,
+    progress_trend,
+    rollup,
+)
+from tracking.vocab import LIGHTS, NO_REPORT, STATUSES, light_text, strength_label
+
+STRATEGY_NAME = "Strategie «Digitaler Wandel»"
+ISSUER = "Kanton Luzern"
+OVERALL = "Gesamt"  # the overall line in progress_trend
+# Sentences name at most this many measures; the tables list them all.
+CODES_IN_SENTENCE = 5
+# Per field and kind of change, at most this many measures are named.
+NOTABLE_PER_KIND = 3
+
+
+# --- the content ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeasureRef:
+    code: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Advance:
+    code: str
+    title: str
+    delta: float  # percentage points since the previous period
+
+
+@dataclass(frozen=True)
+class AttentionRow:
+    """A measure the council should look at, and why (e.g. «rot; überfällig»)."""
+
+    code: str
+    title: str
+    field_code: str
+    department: str
+    light: str | None  # gruen, gelb, rot; None: no report
+    light_label: str  # icon and word, e.g. «■ rot»
+    progress: float | None
+    expected: float | None
+    planned_end: dt.date | None
+    reason: str  # the report's comment, «» when there is none
+    why: str
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    field_code: str
+    field_name: str
+    core_code: str
+    core_name: str
+    strength: float
+    strength_label: str
+    n_goals: int
+    progress: float | None
+    state: str  # «», «keine Daten» or «kein Beitrag»
+
+
+@dataclass
+class FieldBlock:
+    code: str
+    name: str
+    progress: float | None
+    previous_progress: float | None
+    change: float | None  # percentage points against the previous period
+    n_measures: int
+    n_behind_plan: int
+    n_overdue: int
+    lights: dict[str, int]  # gruen, gelb, rot, «keine Meldung» -> count
+    summary_light: str | None
+    summary_light_label: str
+    trend: list[tuple[str, float | None]]  # (period, progress) up to this period
+    turned_red: list[MeasureRef] = field(default_factory=list)
+    completed: list[MeasureRef] = field(default_factory=list)
+    advanced_most: list[Advance] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    code: str
+    title: str
+    field_code: str
+    goal_code: str
+    department: str
+    status_label: str  # status word or «keine Meldung»
+    light: str | None
+    light_label: str
+    progress: float | None
+    expected: float | None
+    planned_end: dt.date | None
+    behind_plan: bool
+    overdue: bool
+    comment: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    topic: str
+    question: str
+    codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CompletenessRow:
+    department: str
+    active: int
+    reported: int
+    missing: int
+    share: float | None
+
+
+@dataclass
+class CouncilContent:
+    strategy: str
+    issuer: str
+    period: str
+    period_start: dt.date
+    period_end: dt.date
+    as_of: dt.date  # «Stand»: the day of the plan and overdue checks
+    created: dt.date
+    previous_period: str | None
+    headline: dict[str, float | int | None]
+    previous_headline: dict[str, float | int | None] | None
+    summary: list[str]
+    attention: list[AttentionRow]
+    core_goals: list[tuple[str, str]]  # (code, name) in the strategy's order
+    core_progress: dict[str, float | None]
+    matrix: list[MatrixCell]
+    fields: list[FieldBlock]
+    overall_trend: list[tuple[str, float | None]]
+    decisions: list[Decision]
+    completeness: list[CompletenessRow]
+    measures: list[MeasureRow]
+
+    @property
+    def footer(self) -> str:
+        return f"Berichtsperiode {self.period} · Stand {fmt.date(self.as_of)}"
+
+
+# --- small helpers ------------------------------------------------------------
+
+
+def _value(x) -> float | None:
+    """NaN and None -> None; numbers -> float (no numpy types in the content)."""
+    if x is None or pd.isna(x):
+        return None
+    return float(x)
+
+
+def _text(x) -> str:
+    return "" if x is None or (not isinstance(x, str) and pd.isna(x)) else str(x).strip()
+
+
+def _date(x) -> dt.date | None:
+    if x is None or pd.isna(x):
+        return None
+    return x.date() if isinstance(x, dt.datetime) else x
+
+
+def _plain(h: dict) -> dict[str, float | int | None]:
+    """headline() with NaN as None and plain Python numbers."""
+    out: dict[str, float | int | None] = {}
+    for key, v in h.items():
+        out[key] = int(v) if isinstance(v, int) else _value(v)
+    return out
+
+
+def count(n: int, singular: str, plural: str) -> str:
+    """«1 Massnahme ist», «3 Massnahmen sind»: number and the matching form."""
+    return f"{fmt.number(n)} {singular if n == 1 else plural}"
+
+
+def points(delta: float | None) -> str:
+    """A change in percentage points: «+5 Prozentpunkte», «−1 Prozentpunkt», «unverändert»."""
+    if delta is None:
+        return "–"
+    rounded = round(delta)
+    if rounded == 0:
+        return "unverändert"
+    sign = "+" if rounded > 0 else "−"
+    unit = "Prozentpunkt" if abs(rounded) == 1 else "Prozentpunkte"
+    return f"{sign}{fmt.number(abs(rounded))} {unit}"
+
+
+def code_list(codes: list[str], limit: int = CODES_IN_SENTENCE) -> str:
+    """«M-1, M-2 und M-3»; beyond the limit «… und 4 weitere»."""
+    if len(codes) <= limit:
+        return codes[0] if len(codes) == 1 else ", ".join(codes[:-1]) + " und " + codes[-1]
+    return ", ".join(codes[:limit]) + f" und {len(codes) - limit} weitere"
+
+
+def _status_label(row) -> str:
+    if not row["has_report"] and not row["carried"]:
+        return NO_REPORT
+    label = STATUSES.get(row["status"], _text(row["status"]))
+    return f"{label} (früher)" if row["carried"] else label
+
+
+# --- building the parts -------------------------------------------------------
+
+
+def _summary(
+    period: str,
+    previous: str | None,
+    h: dict,
+    ph: dict | None,
+    changes: pd.DataFrame,
+    comp: pd.DataFrame,
+) -> list[str]:
+    """Sentences for «Wo stehen wir, was hat sich verändert»; every number from the roll-ups."""
+    out: list[str] = []
+    active, reported = int(h["active"]), int(h["reported"])
+    missing = active - reported
+
+    # Reports received (Rücklauf)
+    if active == 0:
+        out.append(f"In der Berichtsperiode {period} ist keine Massnahme meldepflichtig.")
+    elif reported == 0:
+        out.append(
+            f"Für {period} ist noch keine Meldung eingegangen: "
+            f"{count(active, 'meldepflichtige Massnahme ist', 'meldepflichtige Massnahmen sind')} ohne Meldung."
+        )
+    else:
+        noun = "meldepflichtigen Massnahme" if active == 1 else "meldepflichtigen Massnahmen"
+        verb = "hat" if reported == 1 else "haben"
+        sentence = (
+            f"{fmt.number(reported)} von {fmt.number(active)} {noun} {verb} für {period} gemeldet "
+            f"(Rücklauf {fmt.share(h['completeness'])})."
+        )
+        if missing:
+            lacking = comp[comp["missing"] > 0]
+            worst = lacking[lacking["missing"] == lacking["missing"].max()]
+            names = code_list(list(worst["department_code"]))
+            if len(lacking) == 1:
+                where = f"alle bei {names}" if missing > 1 else names
+            else:
+                each = "je " if len(worst) > 1 else ""
+                where = f"am meisten bei {names}: {each}{fmt.number(int(worst['missing'].iloc[0]))}"
+            sentence += f" {count(missing, 'Meldung fehlt', 'Meldungen fehlen')} ({where})."
+        else:
+            sentence += " Es fehlt keine Meldung."
+        out.append(sentence)
+
+    # Where we stand
+    if h["overall_progress"] is None:
+        out.append("Ein Gesamtfortschritt lässt sich noch nicht berechnen: es liegen keine Daten vor.")
+    else:
+        sentence = f"Der Gesamtfortschritt beträgt {fmt.percent(h['overall_progress'])}"
+        if ph is not None and ph["overall_progress"] is not None:
+            delta = h["overall_progress"] - ph["overall_progress"]
+            sentence += f" ({previous}: {fmt.percent(ph['overall_progress'])}, {points(delta)})"
+        out.append(sentence + ".")
+    if reported:
+        out.append(
+            f"Ampeln der eingegangenen Meldungen: {fmt.number(h['green'])} {light_text('gruen')}, "
+            f"{fmt.number(h['yellow'])} {light_text('gelb')}, {fmt.number(h['red'])} {light_text('rot')}; "
+            f"{fmt.share(h['on_track_share'])} auf Kurs."
+        )
+
+    # What changed
+    red_codes = list(changes.loc[changes["turned_red"], "code"])
+    done_codes = list(changes.loc[changes["completed"], "code"])
+    if previous is None:
+        out.append(f"{period} ist die erste Berichtsperiode: Veränderungen werden ab der nächsten Periode gezeigt.")
+        if red_codes:
+            out.append(
+                f"{count(len(red_codes), 'Massnahme steht', 'Massnahmen stehen')} auf {light_text('rot')}: "
+                f"{code_list(red_codes)}."
+            )
+    else:
+        compared = int((changes["has_report"] & changes["prev_has_report"].fillna(False).astype(bool)).sum())
+        if compared == 0:
+            if reported == 0:
+                out.append(f"Ohne Meldungen für {period} ist kein Vergleich mit {previous} möglich.")
+            elif ph is not None and ph["reported"] == 0:
+                out.append(f"Für {previous} liegen keine Meldungen vor: ein Vergleich ist nicht möglich.")
+            else:
+                out.append(
+                    f"Keine Massnahme hat in beiden Perioden gemeldet: ein Vergleich mit {previous} ist nicht möglich."
+                )
+        else:
+            advanced = int(changes["advanced"].sum())
+            subject = "Keine Massnahme ist" if advanced == 0 else count(advanced, "Massnahme ist", "Massnahmen sind")
+            out.append(
+                f"{subject} gegenüber {previous} vorangekommen "
+                f"(von {fmt.number(compared)} mit Meldung in beiden Perioden)."
+            )
+        if red_codes:
+            out.append(
+                f"{count(len(red_codes), 'Massnahme ist', 'Massnahmen sind')} neu auf {light_text('rot')}: "
+                f"{code_list(red_codes)}."
+            )
+        elif reported:
+            out.append(f"Keine Massnahme ist neu auf {light_text('rot')}.")
+    if done_codes:
+        out.append(
+            f"{count(len(done_codes), 'Massnahme wurde', 'Massnahmen wurden')} abgeschlossen: {code_list(done_codes)}."
+        )
+    elif reported:
+        out.append("In dieser Periode wurde keine Massnahme abgeschlossen.")
+
+    # What is at risk
+    overdue_codes = list(changes.loc[changes["overdue"], "code"])
+    if overdue_codes:
+        out.append(
+            f"{count(len(overdue_codes), 'Massnahme ist', 'Massnahmen sind')} überfällig "
+            f"(geplantes Ende vorbei, nicht abgeschlossen): {code_list(overdue_codes)}."
+        )
+    else:
+        out.append("Keine Massnahme ist überfällig.")
+    behind = int(h["behind_plan"])
+    if behind:
+        out.append(
+            f"{count(behind, 'Massnahme liegt', 'Massnahmen liegen')} mehr als "
+            f"{fmt.number(BEHIND_PLAN_MARGIN)} Prozentpunkte hinter Plan."
+        )
+    return out
+
+
+def _attention(m: pd.DataFrame) -> list[AttentionRow]:
+    red = m["has_report"] & (m["light"] == "rot")
+    listed = m[red | m["behind_plan"] | m["overdue"]].copy()
+    listed["_red"] = red[listed.index]
+    # Red first, then overdue, then behind plan; within each by code.
+    listed = listed.sort_values(["_red", "overdue", "behind_plan", "code"], ascending=[False, False, False, True])
+    rows = []
+    for _, r in listed.iterrows():
+        why = [
+            w
+            for w, flag in (("rot", r["_red"]), ("überfällig", r["overdue"]), ("hinter Plan", r["behind_plan"]))
+            if flag
+        ]
+        light = r["light"] if r["has_report"] else None
+        rows.append(
+            AttentionRow(
+                code=r["code"],
+                title=_text(r["title"]),
+                field_code=r["field_code"],
+                department=_text(r["department_code"]),
+                light=light,
+                light_label=light_text(light),
+                progress=_value(r["progress"]) if r["has_report"] else None,
+                expected=_value(r["expected"]),
+                planned_end=_date(r["planned_end"]),
+                reason=_text(r["comment"]) if r["has_report"] else "",
+                why="; ".join(why),
+            )
+        )
+    return rows
+
+
+def _matrix(r: PeriodRollup) -> list[MatrixCell]:
+    return [
+        MatrixCell(
+            field_code=c.field_code,
+            field_name=c.field_name,
+            core_code=c.core_code,
+            core_name=c.core_name,
+            strength=float(c.strength),
+            strength_label=strength_label(float(c.strength)) if c.n_goals else "kein Beitrag",
+            n_goals=int(c.n_goals),
+            progress=_value(c.progress),
+            state=_text(c.state),
+        )
+        for c in r.matrix.itertuples()
+    ]
+
+
+def _refs(rows: pd.DataFrame) -> list[MeasureRef]:
+    return [MeasureRef(r.code, _text(r.title)) for r in rows.itertuples()]
+
+
+def _fields(r: PeriodRollup, prev: PeriodRollup | None, changes: pd.DataFrame, trend: pd.DataFrame) -> list[FieldBlock]:
+    dist = light_distribution(r.measures, "field_code").set_index("field_code")
+    prev_progress = {} if prev is None else dict(zip(prev.fields["field_code"], prev.fields["progress"]))
+    blocks = []
+    for f in r.fields.itertuples():
+        mine = changes[changes["field_code"] == f.field_code]
+        progress, before = _value(f.progress), _value(prev_progress.get(f.field_code))
+        lights = {key: 0 for key in [*LIGHTS, NO_REPORT]}
+        light = None
+        if f.field_code in dist.index:
+            row = dist.loc[f.field_code]
+            lights = {key: int(row[key]) for key in lights}
+            light = row["summary_light"] or None
+        advanced = mine[mine["advanced"]].sort_values(["progress_delta", "code"], ascending=[False, True])
+        field_trend = trend[trend["field_code"] == f.field_code]
+        blocks.append(
+            FieldBlock(
+                code=f.field_code,
+                name=f.field_name,
+                progress=progress,
+                previous_progress=before,
+                change=None if progress is None or before is None else progress - before,
+                n_measures=len(mine),
+                n_behind_plan=int(mine["behind_plan"].sum()),
+                n_overdue=int(mine["overdue"].sum()),
+                lights=lights,
+                summary_light=light,
+                summary_light_label=light_text(light),
+                trend=[(p, _value(v)) for p, v in zip(field_trend["period"], field_trend["progress"])],
+                turned_red=_refs(mine[mine["turned_red"]]),
+                completed=_refs(mine[mine["completed"]]),
+                advanced_most=[
+                    Advance(a.code, _text(a.title), float(a.progress_delta))
+                    for a in advanced.head(NOTABLE_PER_KIND).itertuples()
+                ],
+            )
+        )
+    return blocks
+
+
+def _decisions(attention: list[AttentionRow], comp: pd.DataFrame) -> list[Decision]:
+    """What the council may have to decide, derived from the data (a proposal, not a verdict)."""
+    out = []
+    red = [a.code for a in attention if a.light == "rot"]
+    if red:
+        out.append(
+            Decision(
+                f"{count(len(red), 'gefährdete Massnahme', 'gefährdete Massnahmen')} ({light_text('rot')})",
+                "Weiterführen mit Korrekturen, sistieren oder abbrechen?",
+                tuple(red),
+            )
+        )
+    overdue = [a.code for a in attention if "überfällig" in a.why]
+    if overdue:
+        out.append(
+            Decision(
+                f"{count(len(overdue), 'überfällige Massnahme', 'überfällige Massnahmen')}",
+                "Neuen Endtermin genehmigen oder die Massnahme abschliessen?",
+                tuple(overdue),
+            )
+        )
+    low = comp[comp["share"] < 0.5]
+    if len(low):
+        names = ", ".join(f"{d} ({fmt.share(s)})" for d, s in zip(low["department_code"], low["share"]))
+        out.append(
+            Decision(
+                f"Rücklauf unter 50 %: {names}",
+                "Die Departemente beauftragen, die fehlenden Meldungen nachzuliefern?",
+                tuple(low["department_code"]),
+            )
+        )
+    return out
+
+
+def _measures(m: pd.DataFrame) -> list[MeasureRow]:
+    rows = []
+    for _, r in m.iterrows():
+        shown = r["has_report"] or r["carried"]
+        light = r["light"] if shown and isinstance(r["light"], str) else None
+        rows.append(
+            MeasureRow(
+                code=r["code"],
+                title=_text(r["title"]),
+                field_code=r["field_code"],
+                goal_code=_text(r["goal_code"]),
+                department=_text(r["department_code"]),
+                status_label=_status_label(r),
+                light=light,
+                light_label=light_text(light),
+                progress=_value(r["progress"]) if shown else None,
+                expected=_value(r["expected"]),
+                planned_end=_date(r["planned_end"]),
+                behind_plan=bool(r["behind_plan"]),
+                overdue=bool(r["overdue"]),
+                comment=_text(r["comment"]) if shown else "",
+            )
+        )
+    return rows
+
+
+# --- the whole ----------------------------------------------------------------
+
+
+def council_content(snap: Snapshot, period: str, *, as_of: dt.date | None = None) -> CouncilContent:
+    """The meeting summary of one period, compared with the period before it.
+
+    as_of: the day for plan and overdue checks (default: the period's end),
+    as in tracking.rollup.rollup. Raises KeyError for an unknown period.
+    """
+    prow = snap.period_row(period)
+    current = rollup(snap, period, as_of=as_of)
+    previous_name = snap.previous_period(period)
+    previous = rollup(snap, previous_name) if previous_name else None
+
+    h = _plain(headline(current))
+    ph = _plain(headline(previous)) if previous else None
+    changes = changes_since(current.measures, previous.measures if previous else None)
+    comp = completeness(current.measures)
+    trend = progress_trend(snap, up_to=period)
+    overall = trend[trend["field_code"] == OVERALL]
+    attention = _attention(current.measures)
+
+    return CouncilContent(
+        strategy=STRATEGY_NAME,
+        issuer=ISSUER,
+        period=period,
+        period_start=_date(prow["start_date"]),
+        period_end=_date(prow["end_date"]),
+        as_of=min(prow["end_date"], as_of) if as_of else _date(prow["end_date"]),
+        created=dt.date.today(),
+        previous_period=previous_name,
+        headline=h,
+        previous_headline=ph,
+        summary=_summary(period, previous_name, h, ph, changes, comp),
+        attention=attention,
+        core_goals=list(zip(snap.core_goals["core_code"], snap.core_goals["core_name"])),
+        core_progress={c.core_code: _value(c.progress) for c in current.core_goals.itertuples()},
+        matrix=_matrix(current),
+        fields=_fields(current, previous, changes, trend),
+        overall_trend=[(p, _value(v)) for p, v in zip(overall["period"], overall["progress"])],
+        decisions=_decisions(attention, comp),
+        completeness=[
+            CompletenessRow(r.department_code, int(r.active), int(r.reported), int(r.missing), _value(r.share))
+            for r in comp.itertuples()
+        ],
+        measures=_measures(current.measures),
+    )
