@@ -12,5 +12,6 @@ PAGES: list[tuple[str, str, str, str, tuple[str, ...]]] = [
     ("pages/measures.py", "Massnahmen", ":material/checklist:", "massnahmen", ("measure",)),
     ("pages/departments.py", "Departemente", ":material/account_balance:", "departemente", ("department",)),
     ("pages/status_report.py", "Statusbericht", ":material/upload_file:", "statusbericht", ()),
+    ("pages/council.py", "Sitzungsbericht", ":material/co_present:", "sitzungsbericht", ()),
     ("pages/administration.py", "Verwaltung", ":material/settings:", "verwaltung", ()),
 ]

@@ -39,7 +39,7 @@ def detail(measure_id: int, period: str) -> None:
     with transaction(shared.engine()) as session:
         d = measure_details(session, measure_id)
         versions = report_versions(session, measure_id)
-    st.subheader(f"{d['code']} {d['title']}")
+    st.subheader(f"{d['code']} {shared.md_text(d['title'])}")
     if not d["active"]:
         st.warning("Diese Massnahme ist ausser Kraft gesetzt; ihre Geschichte bleibt sichtbar.")
     c1, c2, c3, c4 = st.columns(4)
@@ -47,13 +47,14 @@ def detail(measure_id: int, period: str) -> None:
     c2.metric("Geplantes Ende", fmt.date(d["planned_end"]))
     c3.metric("Budget", fmt.chf(d["budget_chf"]))
     c4.metric("Gewicht", fmt.number(d["weight"], 1))
+    esc = shared.md_text
     st.markdown(
-        f"**Aktionsfeld:** {d['field']}  \n**Ziel:** {d['goal']}  \n**Federführung:** {d['department']} · "
-        f"**Partner:** {d['partners']}  \n**Verantwortliche Stelle:** {d['responsible_unit'] or '–'} · "
-        f"**Kontakt:** {d['contact'] or '–'}"
+        f"**Aktionsfeld:** {esc(d['field'])}  \n**Ziel:** {esc(d['goal'])}  \n"
+        f"**Federführung:** {esc(d['department'])} · **Partner:** {esc(d['partners'])}  \n"
+        f"**Verantwortliche Stelle:** {esc(d['responsible_unit'] or '–')} · **Kontakt:** {esc(d['contact'] or '–')}"
     )
     if d["description"]:
-        st.caption(d["description"])
+        st.caption(esc(d["description"]))
     history = measure_history(snap, measure_id)
     st.markdown("**Verlauf: gemeldeter Fortschritt (Ist) und Plan (Soll)**")
     if history["progress"].notna().any():

@@ -6,6 +6,7 @@ Pages stay thin: they read through these loaders and call tracking/ for logic.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 import streamlit as st
@@ -18,6 +19,14 @@ from tracking.db import database_url, make_engine, transaction
 __all__ = ["database_url"]
 from tracking.models import Measure, Strategy
 from tracking.periods import half_year_of
+
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>$~|#:!{}])")
+
+
+def md_text(text: object) -> str:
+    """User-provided text for st.markdown: shown as typed, never as markup, links or HTML."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+
 
 PERIOD_KEY = "periode"
 USER_KEY = "benutzer"
@@ -245,8 +254,8 @@ def import_history_view(limit: int = 10) -> None:
         cols = st.columns([5, 1])
         state = f" · rückgängig gemacht (Vorgang {item['undone_by']})" if item["undone_by"] else ""
         cols[0].markdown(
-            f"**Import {item['id']}** · {fmt.datetime(item['at'])} · {item['actor']} · {item['source']}  \n"
-            f"{item['summary']}{state}"
+            f"**Import {item['id']}** · {fmt.datetime(item['at'])} · {md_text(item['actor'])} · "
+            f"{md_text(item['source'])}  \n{md_text(item['summary'])}{state}"
         )
         if item["undone_by"]:
             continue

@@ -143,3 +143,20 @@ def test_a_link_with_filters_opens_the_same_view(server, page, path, heading):
     if "periode=2025-H1" in path:
         assert page.get_by_role("combobox", name="Berichtsperiode").input_value() == "2025-H1"
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_council_page_exports_a_pdf_in_one_click(server, page, tmp_path):
+    from pypdf import PdfReader
+
+    page.goto(f"{server}/sitzungsbericht")
+    wait_idle(page)
+    page.get_by_role("heading", name="Wo stehen wir?").wait_for()
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="PDF (A4)").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.name == "Sitzungsbericht_2026-H2.pdf"
+    text = PdfReader(path).pages[0].extract_text()
+    assert "2026-H2" in text
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "sitzungsbericht.png"), full_page=True)

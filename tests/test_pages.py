@@ -148,3 +148,22 @@ def test_every_page_works_without_measures(bare_url, monkeypatch, path, title):
     # Each page says what to do instead of showing empty charts.
     texts = [i.value for i in at.info] + [c.value for c in at.caption]
     assert texts, "an empty page explains itself"
+
+
+def test_council_presentation_moves_through_the_sections(app):
+    app.run()
+    app.switch_page("pages/council.py").run()
+    assert not app.exception
+    headers = [s.value for s in app.subheader]
+    assert headers == [
+        "Wo stehen wir?",
+        "Was braucht Aufmerksamkeit?",
+        "Aktionsfelder × Kernziele",
+        "Die Aktionsfelder",
+    ]
+    app.toggle[0].set_value(True).run()
+    assert [s.value for s in app.subheader] == ["Wo stehen wir?"]
+    forward = next(b for b in app.button if b.label == "Weiter ▶")
+    forward.click().run()
+    assert [s.value for s in app.subheader] == ["Was braucht Aufmerksamkeit?"]
+    assert any(m.value.startswith("**2 / 4") for m in app.markdown)

@@ -1,0 +1,196 @@
+"""Sitzungsbericht: the council's summary of a period, its exports and a presentation view."""
+
+import pandas as pd
+import streamlit as st
+
+from pages import shared
+from tracking import charts
+from tracking import formatting as fmt
+from tracking.council import CouncilContent, council_content
+from tracking.errors import TrackingError
+from tracking.vocab import LIGHTS, NO_REPORT, light_text
+
+SECTION_KEY = "praesentation_abschnitt"
+LARGE_TYPE = """
+<style>
+[data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li { font-size: 1.5rem; }
+[data-testid="stMainBlockContainer"] h2 { font-size: 2.6rem; }
+[data-testid="stMetricValue"] { font-size: 3.2rem; }
+</style>
+"""
+
+
+@st.cache_data(ttl=300, show_spinner="Sitzungsbericht wird zusammengestellt …")
+def _content(url: str, period: str, as_of) -> CouncilContent:
+    return council_content(shared._snapshot(url), period, as_of=as_of)
+
+
+def headline_section(c: CouncilContent) -> None:
+    st.subheader("Wo stehen wir?")
+    h, p = c.headline, c.previous_headline or {}
+
+    def delta(key: str, scale: float = 1.0, unit: str = "") -> str | None:
+        if h.get(key) is None or p.get(key) is None:
+            return None
+        diff = round((h[key] - p[key]) * scale)
+        return f"{diff:+d}{unit}" if diff else None
+
+    cols = st.columns(5)
+    cols[0].metric("Gesamtfortschritt", fmt.percent(h["overall_progress"]), delta("overall_progress", unit=" Pp."))
+    cols[1].metric("Auf Kurs (● grün)", fmt.share(h["on_track_share"]), delta("on_track_share", 100, " Pp."))
+    cols[2].metric("■ Rot", fmt.number(h["red"]), delta("red"), delta_color="inverse")
+    cols[3].metric("Überfällig", fmt.number(h["overdue"]), delta("overdue"), delta_color="inverse")
+    cols[4].metric("Rücklauf", fmt.share(h["completeness"]))
+    st.markdown("**Was sich seit " + (c.previous_period or "der letzten Periode") + " verändert hat**")
+    for sentence in c.summary:
+        st.markdown(f"- {shared.md_text(sentence)}")
+
+
+def attention_section(c: CouncilContent) -> None:
+    st.subheader("Was braucht Aufmerksamkeit?")
+    if not c.attention:
+        st.success("Keine Massnahme ist rot, hinter Plan oder überfällig.", icon=":material/check_circle:")
+    else:
+        table = pd.DataFrame(
+            {
+                "Code": [a.code for a in c.attention],
+                "Titel": [a.title for a in c.attention],
+                "Departement": [a.department for a in c.attention],
+                "Ampel": [a.light_label for a in c.attention],
+                "Fortschritt": [fmt.percent(a.progress, missing="–") for a in c.attention],
+                "Soll": [fmt.percent(a.expected, missing="–") for a in c.attention],
+                "Geplantes Ende": [fmt.date(a.planned_end) for a in c.attention],
+                "Warum": [a.why for a in c.attention],
+                "Begründung": [a.reason for a in c.attention],
+            }
+        )
+        st.dataframe(table, hide_index=True, width="stretch")
+    if c.decisions:
+        st.markdown("**Vorschläge für Entscheide**")
+        for d in c.decisions:
+            st.markdown(f"- **{shared.md_text(d.topic)}:** {shared.md_text(d.question)}")
+
+
+def matrix_section(c: CouncilContent) -> None:
+    st.subheader("Aktionsfelder × Kernziele")
+    matrix = pd.DataFrame([cell.__dict__ for cell in c.matrix])
+    matrix["progress"] = matrix["progress"].astype(float)
+    st.plotly_chart(charts.field_core_heatmap(matrix), width="stretch", key="council_matrix")
+    cols = st.columns(len(c.core_goals))
+    for col, (code, name) in zip(cols, c.core_goals):
+        col.metric(code, fmt.percent(c.core_progress.get(code)), help=name)
+
+
+def fields_section(c: CouncilContent) -> None:
+    st.subheader("Die Aktionsfelder")
+    for block in c.fields:
+        with st.container(border=True):
+            left, right = st.columns([2, 3])
+            with left:
+                st.markdown(f"**{block.code} {shared.md_text(block.name)}**")
+                change = "" if block.change is None else f" ({block.change:+.0f} Pp.)"
+                st.markdown(
+                    f"Fortschritt **{fmt.percent(block.progress)}**{change} · Sammelampel "
+                    f"{block.summary_light_label}  \n"
+                    + " · ".join(f"{light_text(k)} {block.lights.get(k, 0)}" for k in LIGHTS)
+                    + f" · {light_text(None)} {block.lights.get(NO_REPORT, 0)}"
+                )
+                notes = []
+                if block.turned_red:
+                    notes.append("neu rot: " + ", ".join(m.code for m in block.turned_red))
+                if block.completed:
+                    notes.append("abgeschlossen: " + ", ".join(m.code for m in block.completed))
+                if block.advanced_most:
+                    notes.append(
+                        "am meisten vorangekommen: "
+                        + ", ".join(f"{a.code} ({a.delta:+.0f} Pp.)" for a in block.advanced_most)
+                    )
+                st.caption("; ".join(notes) if notes else "Keine auffälligen Veränderungen.")
+            with right:
+                trend = pd.DataFrame([{"period": p, "field_code": block.code, "progress": v} for p, v in block.trend])
+                fig = charts.progress_trend_lines(trend, highlight=block.code)
+                fig.update_layout(height=220, showlegend=False)
+                st.plotly_chart(fig, width="stretch", key=f"council_trend_{block.code}")
+
+
+SECTIONS = [
+    ("Wo stehen wir?", headline_section),
+    ("Was braucht Aufmerksamkeit?", attention_section),
+    ("Aktionsfelder × Kernziele", matrix_section),
+    ("Die Aktionsfelder", fields_section),
+]
+
+
+def exports(c: CouncilContent) -> None:
+    from tracking.council_export import to_pdf, to_pptx, to_xlsx
+
+    st.markdown("**Export für die Sitzung**")
+    cols = st.columns(3)
+    base = f"Sitzungsbericht_{c.period}"
+
+    def safe(build):
+        def run() -> bytes:
+            try:
+                return build(c)
+            except TrackingError as exc:  # e.g. no browser for the charts
+                return ("\n".join(exc.messages)).encode("utf-8")
+
+        return run
+
+    cols[0].download_button(
+        "PowerPoint (.pptx)",
+        data=safe(to_pptx),
+        file_name=f"{base}.pptx",
+        icon=":material/slideshow:",
+        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    )
+    cols[1].download_button(
+        "PDF (A4)",
+        data=safe(to_pdf),
+        file_name=f"{base}.pdf",
+        icon=":material/picture_as_pdf:",
+        mime="application/pdf",
+    )
+    cols[2].download_button(
+        "Excel (Tabellen)",
+        data=safe(to_xlsx),
+        file_name=f"{base}.xlsx",
+        icon=":material/table:",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    st.caption("PowerPoint und PDF enthalten Grafiken; die Erstellung dauert einige Sekunden.")
+
+
+def council_page() -> None:
+    st.title("Sitzungsbericht")
+    period = shared.selected_period()
+    if period is None:
+        st.info("Noch keine Berichtsperioden erfasst.")
+        return
+    c = _content(shared.database_url(), period, shared.as_of_for(period))
+    st.caption(
+        f"Bericht an den Regierungsrat · Berichtsperiode **{c.period}**"
+        + (f" im Vergleich mit {c.previous_period}" if c.previous_period else "")
+        + f" · Stand {fmt.date(c.as_of)}"
+    )
+    presenting = st.toggle("Präsentationsmodus (ein Abschnitt pro Bild, grosse Schrift)", key="praesentation")
+    if presenting:
+        st.html(LARGE_TYPE)
+        index = min(st.session_state.get(SECTION_KEY, 0), len(SECTIONS) - 1)
+        back, where, forward = st.columns([1, 3, 1])
+        if back.button("◀ Zurück", disabled=index == 0, width="stretch"):
+            st.session_state[SECTION_KEY] = index - 1
+            st.rerun()
+        where.markdown(f"**{index + 1} / {len(SECTIONS)} · {SECTIONS[index][0]}**")
+        if forward.button("Weiter ▶", disabled=index == len(SECTIONS) - 1, width="stretch"):
+            st.session_state[SECTION_KEY] = index + 1
+            st.rerun()
+        SECTIONS[index][1](c)
+        return
+    exports(c)
+    for _, section in SECTIONS:
+        st.divider()
+        section(c)
+
+
+council_page()
