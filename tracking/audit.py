@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
+import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracking.models import RowChange, WriteRecord, local_now
@@ -39,6 +42,7 @@ class WriteLog:
         self.source = source
         self.action = action
         self.record: WriteRecord | None = None
+        self._count = 0
 
     def ensure_record(self) -> WriteRecord:
         if self.record is None:
@@ -56,8 +60,121 @@ class WriteLog:
         after: dict[str, Any] | None = None,
     ) -> None:
         record = self.ensure_record()
-        record.changes.append(RowChange(table_name=table, row_key=key, kind=kind, before=before, after=after))
+        # Added by id, not through record.changes: a growing relationship list
+        # would be re-checked on every flush (quadratic for big imports).
+        self.session.add(
+            RowChange(write_id=record.id, table_name=table, row_key=key, kind=kind, before=before, after=after)
+        )
+        self._count += 1
 
     @property
     def count(self) -> int:
-        return 0 if self.record is None else len(self.record.changes)
+        return self._count
+
+
+# --- reading the audit trail ---------------------------------------------------
+
+AUDIT_ACTIONS = {
+    "import": "Import",
+    "undo": "Rückgängig",
+    "load-strategy": "Strategie geladen",
+    "open-period": "Periode geöffnet",
+    "close-period": "Periode geschlossen",
+    "periods": "Perioden ergänzt",
+    "user": "Benutzer",
+    "demo": "Demodaten",
+    "restore": "Wiederherstellung",
+    "catalogue": "Katalog",
+    "report": "Meldung",
+}
+CHANGE_KINDS = {"insert": "neu", "update": "geändert", "retire": "ausser Kraft"}
+AUDIT_COLUMNS = ["Vorgang", "Zeit", "Person", "Aktion", "Quelle", "Tabelle", "Zeile", "Art", "Vorher", "Nachher"]
+AUDIT_SHEET = "Protokoll"
+# Shown as a placeholder should such a value ever reach the trail.
+_SECRET_KEYS = {"password_hash"}
+
+
+def _hide_secrets(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: "…" if k in _SECRET_KEYS else _hide_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_hide_secrets(v) for v in value]
+    return value
+
+
+def _json_text(value: Any) -> str | None:
+    """Before/after values as compact JSON text, keys sorted; None stays empty."""
+    if value is None:
+        return None
+    return json.dumps(_hide_secrets(value), ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def audit_entries(
+    session: Session,
+    *,
+    actor: str | None = None,
+    action: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    text: str | None = None,
+) -> pd.DataFrame:
+    """One row per changed row, with its write (who, when, what), newest first.
+
+    The filters combine: actor is the person (case-insensitive), action an
+    action code (e.g. «import»), since/until whole days (both included), text a
+    case-insensitive search in Zeile, Quelle and Person.
+    """
+    query = (
+        select(
+            WriteRecord.id,
+            WriteRecord.at,
+            WriteRecord.actor,
+            WriteRecord.action,
+            WriteRecord.source,
+            RowChange.table_name,
+            RowChange.row_key,
+            RowChange.kind,
+            RowChange.before,
+            RowChange.after,
+        )
+        .join(RowChange, RowChange.write_id == WriteRecord.id)
+        .order_by(WriteRecord.at.desc(), WriteRecord.id.desc(), RowChange.id)
+    )
+    if actor is not None and actor.strip():
+        # Compared in Python: SQLite's lower() folds ASCII letters only (not Ä, Ö, Ü).
+        wanted = actor.strip().casefold()
+        names = [n for n in session.scalars(select(WriteRecord.actor).distinct()) if n.casefold() == wanted]
+        query = query.where(WriteRecord.actor.in_(names))
+    if action is not None and action.strip():
+        query = query.where(WriteRecord.action == action.strip())
+    if since is not None:
+        query = query.where(WriteRecord.at >= dt.datetime.combine(since, dt.time.min))
+    if until is not None:
+        query = query.where(WriteRecord.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
+    needle = (text or "").strip().casefold()
+    rows = []
+    for write_id, at, person, code, source, table, key, kind, before, after in session.execute(query):
+        if needle and not any(needle in (v or "").casefold() for v in (key, source, person)):
+            continue
+        rows.append(
+            (
+                write_id,
+                at,
+                person,
+                AUDIT_ACTIONS.get(code, code),
+                source,
+                table,
+                key,
+                CHANGE_KINDS.get(kind, kind),
+                _json_text(before),
+                _json_text(after),
+            )
+        )
+    return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
+
+
+def audit_workbook(entries: pd.DataFrame) -> bytes:
+    """The entries as an .xlsx file (one sheet «Protokoll»); text never becomes a formula."""
+    from tracking.xlsx import tables_workbook
+
+    return tables_workbook({AUDIT_SHEET: entries})

@@ -216,6 +216,196 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _codes(text: str | None) -> list[str]:
+    """«AF1, af5» -> ["AF1", "AF5"]; an empty text is an empty list."""
+    return [c.strip().upper() for c in (text or "").split(",") if c.strip()]
+
+
+def _check_codes(session, fields: list[str], departments: list[str]) -> None:
+    from sqlalchemy import select
+
+    from tracking.models import ActionField, Department
+
+    problems = []
+    if fields:
+        known = list(session.scalars(select(ActionField.code).order_by(ActionField.position)))
+        problems += [
+            f"Aktionsfeld «{c}» gibt es nicht (vorhanden: {', '.join(known) or 'keine'})."
+            for c in fields
+            if c not in known
+        ]
+    if departments:
+        known = list(session.scalars(select(Department.code).order_by(Department.code)))
+        problems += [
+            f"Departement «{c}» gibt es nicht (vorhanden: {', '.join(known) or 'keine'})."
+            for c in departments
+            if c not in known
+        ]
+    if problems:
+        raise TrackingError(problems)
+
+
+def _read_password() -> str:
+    """The password from standard input (first line); asked twice, hidden, at a terminal."""
+    if sys.stdin.isatty():
+        password = getpass.getpass("Passwort: ")
+        if getpass.getpass("Passwort wiederholen: ") != password:
+            raise TrackingError("Die beiden Passwörter stimmen nicht überein.")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise TrackingError("Kein Passwort erhalten: mit --password-stdin das Passwort als erste Zeile übergeben.")
+    return password
+
+
+def _scope_text(user) -> str:
+    from tracking.users import actor_for
+
+    if user.role in ("admin", "koordination"):
+        return actor_for(user).scope_label
+    if user.role == "departementsleitung" and user.home_department:
+        return f"Departement {user.home_department}"
+    return "–"
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from tracking import schema
+    from tracking.access import ROLES
+    from tracking.users import UserSpec, create_user, list_users, set_password, update_user
+
+    engine = make_engine()
+    schema.upgrade(engine)
+    if args.action == "list":
+        with transaction(engine) as session:
+            users = list_users(session)
+            rows = [
+                [
+                    u.username,
+                    u.display_name,
+                    ROLES.get(u.role, u.role),
+                    _scope_text(u),
+                    "aktiv" if u.active else "deaktiviert",
+                    fmt.datetime(u.last_login_at) if u.last_login_at else "nie",
+                ]
+                for u in users
+            ]
+        if not rows:
+            print(
+                "Noch keine Benutzer. Den ersten Administrator anlegen: python -m tracking users add admin "
+                '--role admin --name "Vorname Name" --password-stdin'
+            )
+            return 0
+        header = ["Benutzername", "Name", "Rolle", "Geltungsbereich", "Status", "Letzte Anmeldung"]
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        for row in [header, *rows]:
+            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        return 0
+
+    if args.action == "add":
+        password = _read_password() if args.password_stdin else None
+        spec = UserSpec(
+            username=args.username,
+            display_name=(args.name or "").strip(),
+            role=(args.role or "").strip(),
+            scope_fields=_codes(args.fields),
+            scope_departments=_codes(args.departments),
+            home_department=(args.home_department or "").strip().upper() or None,
+            email=(args.email or "").strip().lower() or None,
+        )
+        with transaction(engine) as session:
+            home = [spec.home_department] if spec.home_department else []
+            _check_codes(session, spec.scope_fields, spec.scope_departments + home)
+            user = create_user(session, spec, password=password, actor=_actor(args))
+            scope = _scope_text(user)
+            role = ROLES[user.role]
+        sign_in = "mit Passwort" if password else "nur über Single Sign-on (kein Passwort)"
+        detail = role if scope == "–" else f"{role}, {scope}"
+        print(f"Benutzer «{user.username}» angelegt ({detail}); Anmeldung {sign_in}.")
+        return 0
+
+    if args.action == "password":
+        if not args.password_stdin:
+            raise TrackingError(
+                f"Bitte das Passwort mit --password-stdin übergeben: python -m tracking users password "
+                f"{args.username} --password-stdin"
+            )
+        password = _read_password()
+        with transaction(engine) as session:
+            set_password(session, args.username, password, actor=_actor(args))
+        print(f"Passwort für «{args.username.strip().lower()}» gesetzt (eine allfällige Sperre ist aufgehoben).")
+        return 0
+
+    if args.action in ("disable", "enable"):
+        active = args.action == "enable"
+        with transaction(engine) as session:
+            changed = update_user(session, args.username, active=active, actor=_actor(args))
+        word = "aktiviert" if active else "deaktiviert"
+        name = args.username.strip().lower()
+        print(f"Benutzer «{name}» {word}." if changed else f"Benutzer «{name}» war bereits {word}.")
+        return 0
+
+    # change
+    changes: dict = {}
+    if args.role is not None:
+        changes["role"] = args.role.strip()
+    if args.name is not None:
+        changes["display_name"] = args.name.strip()
+    if args.fields is not None:
+        changes["scope_fields"] = _codes(args.fields)
+    if args.departments is not None:
+        changes["scope_departments"] = _codes(args.departments)
+    if args.home_department is not None:
+        changes["home_department"] = args.home_department.strip().upper() or None
+    if args.email is not None:
+        changes["email"] = args.email.strip().lower() or None
+    if not changes:
+        raise TrackingError(
+            "Nichts zu ändern: bitte mindestens eine Angabe machen "
+            "(--role, --name, --fields, --departments, --home-department, --email)."
+        )
+    with transaction(engine) as session:
+        home = [changes["home_department"]] if changes.get("home_department") else []
+        _check_codes(session, changes.get("scope_fields", []), changes.get("scope_departments", []) + home)
+        changed = update_user(session, args.username, actor=_actor(args), **changes)
+    name = args.username.strip().lower()
+    print(f"Benutzer «{name}» geändert." if changed else f"Benutzer «{name}»: keine Änderung.")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from tracking.audit import audit_entries, audit_workbook
+
+    if args.since and args.until and args.since > args.until:
+        raise TrackingError(f"--since {fmt.date(args.since)} liegt nach --until {fmt.date(args.until)}.")
+    engine = make_engine()
+    with transaction(engine) as session:
+        entries = audit_entries(
+            session,
+            actor=args.filter_user,
+            action=args.action,
+            since=args.since,
+            until=args.until,
+            text=args.text,
+        )
+    if args.output:
+        Path(args.output).write_bytes(audit_workbook(entries))
+        count = "1 Eintrag" if len(entries) == 1 else f"{len(entries)} Einträgen"
+        print(f"Protokoll mit {count} gespeichert: {args.output}")
+        return 0
+    if entries.empty:
+        print("Keine Einträge im Protokoll für diese Auswahl.")
+        return 0
+    for e in entries.itertuples(index=False):
+        before = e.Vorher if isinstance(e.Vorher, str) else "–"
+        after = e.Nachher if isinstance(e.Nachher, str) else "–"
+        print(
+            f"{e.Vorgang:>5}  {fmt.datetime(e.Zeit)}  {e.Person}  {e.Aktion} ({e.Quelle})  "
+            f"{e.Tabelle} {e.Zeile}: {e.Art}  {before} → {after}"
+        )
+    print("1 Eintrag." if len(entries) == 1 else f"{len(entries)} Einträge.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tracking",
@@ -346,6 +536,91 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file", metavar="DATEI.xlsx")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser(
+        "users",
+        help="Benutzerkonten auflisten, anlegen, ändern, sperren",
+        description=(
+            "Benutzerkonten und Rollen (admin, koordination, departementsleitung, regierungsrat). "
+            "Wer die Kommandozeile auf dem Server bedient, handelt als Administration."
+        ),
+    )
+    users = p.add_subparsers(dest="action", required=True, metavar="AKTION")
+
+    def user_options(q: argparse.ArgumentParser) -> None:
+        q.add_argument(
+            "--fields", metavar="FELDER", help="Geltungsbereich einer Koordination: Aktionsfelder, z. B. AF1,AF5"
+        )
+        q.add_argument(
+            "--departments", metavar="DEPS", help="Geltungsbereich einer Koordination: Departemente, z. B. GSD,FD"
+        )
+        q.add_argument("--home-department", metavar="DEP", help="vorgewähltes Departement, z. B. GSD")
+        q.add_argument("--email", metavar="E-MAIL", help="E-Mail für Single Sign-on, z. B. vorname.name@lu.ch")
+
+    q = users.add_parser("list", help="alle Benutzer", description="Alle Benutzerkonten mit Rolle und Status.")
+    q.set_defaults(func=cmd_users)
+
+    q = users.add_parser(
+        "add",
+        help="Benutzer anlegen",
+        description=(
+            "Legt ein Benutzerkonto an. Mit --password-stdin wird das Passwort (mindestens 10 Zeichen) als erste "
+            "Zeile der Standardeingabe gelesen; ohne meldet sich die Person nur über Single Sign-on an."
+        ),
+    )
+    q.add_argument("username", metavar="BENUTZERNAME", help="Kleinbuchstaben, Ziffern, . _ -, z. B. anna.muster")
+    q.add_argument(
+        "--role", required=True, metavar="ROLLE", help="admin, koordination, departementsleitung, regierungsrat"
+    )
+    q.add_argument("--name", required=True, metavar="NAME", help='Vorname und Name, z. B. "Anna Muster"')
+    user_options(q)
+    q.add_argument("--password-stdin", action="store_true", help="Passwort von der Standardeingabe lesen")
+    q.set_defaults(func=cmd_users)
+
+    q = users.add_parser(
+        "password",
+        help="Passwort setzen",
+        description="Setzt ein neues Passwort (erste Zeile der Standardeingabe) und hebt eine Sperre auf.",
+    )
+    q.add_argument("username", metavar="BENUTZERNAME")
+    q.add_argument("--password-stdin", action="store_true", help="Passwort von der Standardeingabe lesen (nötig)")
+    q.set_defaults(func=cmd_users)
+
+    for name, text in (("disable", "deaktivieren (keine Anmeldung mehr)"), ("enable", "wieder aktivieren")):
+        q = users.add_parser(name, help=f"Benutzer {text}", description=f"Benutzerkonto {text}.")
+        q.add_argument("username", metavar="BENUTZERNAME")
+        q.set_defaults(func=cmd_users)
+
+    q = users.add_parser(
+        "change",
+        help="Rolle, Name, Geltungsbereich oder E-Mail ändern",
+        description='Ändert nur die angegebenen Angaben; ein leerer Wert ("") leert Geltungsbereich oder E-Mail.',
+    )
+    q.add_argument("username", metavar="BENUTZERNAME")
+    q.add_argument("--role", metavar="ROLLE", help="admin, koordination, departementsleitung, regierungsrat")
+    q.add_argument("--name", metavar="NAME", help="Vorname und Name")
+    user_options(q)
+    q.set_defaults(func=cmd_users)
+
+    p = sub.add_parser(
+        "audit",
+        help="Protokoll aller Schreibvorgänge",
+        description=(
+            "Zeigt das Protokoll: pro geänderter Zeile wer, wann, was, vorher und nachher, neueste zuerst. "
+            "Mit -o als Excel-Datei."
+        ),
+    )
+    p.add_argument("--user", dest="filter_user", metavar="NAME", help="nur Vorgänge dieser Person")
+    p.add_argument(
+        "--action",
+        metavar="CODE",
+        help="nur diese Aktion: import, undo, load-strategy, open-period, close-period, periods, user, demo, restore",
+    )
+    p.add_argument("--since", type=_date, metavar="DATUM", help="ab diesem Tag, z. B. 01.01.2026")
+    p.add_argument("--until", type=_date, metavar="DATUM", help="bis und mit diesem Tag, z. B. 31.12.2026")
+    p.add_argument("--text", metavar="TEXT", help="Suche in Zeile, Quelle und Person")
+    p.add_argument("-o", "--output", metavar="DATEI.xlsx", help="als Excel-Datei speichern statt anzeigen")
+    p.set_defaults(func=cmd_audit)
     return parser
 
 

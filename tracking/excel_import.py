@@ -14,6 +14,7 @@ import math
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,7 +52,7 @@ from tracking.report_sheet import (
     Column,
     letter_of,
 )
-from tracking.reports import REPORT_FIELDS, ReportValues, record_report
+from tracking.reports import REPORT_FIELDS, ReportValues, record_reports
 from tracking.scope import Scope
 from tracking.vocab import LIGHTS, NEEDS_REASON, STATUSES
 
@@ -116,9 +117,7 @@ def check_file(data: bytes, filename: str = "Datei", *, max_bytes: int | None = 
     if not data:
         raise _refuse(f"«{name}» ist leer (0 Bytes). Bitte die ausgefüllte Vorlage als .xlsx hochladen.")
     if len(data) > limit:
-        raise _refuse(
-            f"«{name}» ist {len(data) / 1024 / 1024:.1f} MB gross; erlaubt sind höchstens {limit / 1024 / 1024:.0f} MB."
-        )
+        raise _refuse(f"«{name}» ist {_size(len(data))} gross; erlaubt sind höchstens {_size(limit)}.")
     head = data[:8]
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         # OLE2: either an old .xls or an xlsx encrypted with a password.
@@ -163,8 +162,17 @@ def check_file(data: bytes, filename: str = "Datei", *, max_bytes: int | None = 
                 raise _refuse(f"«{name}» ist beschädigt (Teil «{bad}» defekt). Bitte neu speichern.")
     except zipfile.BadZipFile as exc:
         raise _refuse(f"«{name}» ist beschädigt (kein lesbares ZIP-Archiv). Bitte neu speichern.") from exc
-    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
+    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, zlib.error, EOFError, OSError) as exc:
         raise _refuse(f"«{name}» ist beschädigt oder verschlüsselt und kann nicht gelesen werden.") from exc
+
+
+def _size(n: int) -> str:
+    """Bytes for people: 980 Bytes, 12 KB, 10.04 MB (two decimals, so 10.04 is not «10»)."""
+    if n < 1024:
+        return f"{n} Bytes"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / 1024 / 1024:.2f} MB".replace(".00 MB", " MB")
 
 
 def _looks_like_text(data: bytes) -> bool:
@@ -188,6 +196,8 @@ def _looks_like_text(data: bytes) -> bool:
 def _text(value: Any) -> str | None:
     if value is None:
         return None
+    if isinstance(value, bool):
+        return "WAHR" if value else "FALSCH"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()
@@ -291,6 +301,11 @@ def percent_cells(data: bytes, sheet_name: str, column: str) -> set[int]:
         return rows
 
 
+def _has_percent_style(data: bytes) -> bool:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return bool(_percent_style_indexes(archive))
+
+
 def _percent_style_indexes(archive: zipfile.ZipFile) -> set[int]:
     try:
         styles = ElementTree.fromstring(archive.read("xl/styles.xml"))
@@ -355,7 +370,11 @@ class ImportPlan:
         lines = [
             f"Datei «{self.filename}»: Berichtsperiode {self.period}, {self.scope.label}.",
             f"{self.count('neu')} neu, {self.count('geändert')} geändert, {self.count('unverändert')} unverändert"
-            + (f", {self.empty_rows} Zeilen ohne Angaben (keine Meldung)." if self.empty_rows else "."),
+            + (
+                f", {self.empty_rows} {'Zeile' if self.empty_rows == 1 else 'Zeilen'} ohne Angaben (keine Meldung)."
+                if self.empty_rows
+                else "."
+            ),
         ]
         for change in self.changes:
             if change.kind == "unverändert":
@@ -392,7 +411,10 @@ def show_value(value: Any) -> str:
 
 
 def _read_sheet(workbook: CalamineWorkbook, name: str) -> list[list[Any]]:
-    return workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    try:
+        return workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine's XmlError, CalamineError, ... for a damaged sheet
+        raise _refuse(f"Das Blatt «{name}» kann nicht gelesen werden: die Arbeitsmappe ist beschädigt.") from exc
 
 
 def _read_meta(workbook: CalamineWorkbook) -> dict[str, str]:
@@ -433,6 +455,7 @@ def plan_import(
     filename: str = "Datei",
     *,
     expected_period: str | None = None,
+    actor: Actor | None = None,
     progress: ProgressCallback | None = None,
 ) -> ImportPlan:
     """Validate the whole file and compare it with the current values; write nothing."""
@@ -485,19 +508,20 @@ def plan_import(
     if problems:
         raise ImportRefused(problems)
 
-    in_scope = template_rows(session, period.name, scope)
+    try:
+        in_scope = template_rows(session, period.name, scope)
+    except TrackingError as exc:  # e.g. a field retired since the template was made
+        raise ImportRefused([Problem(f"Vorlage für {scope.label}: {m}") for m in exc.messages]) from exc
     allowed = dict(zip(in_scope["code"], in_scope["measure_id"]))
     known = {
         code: (mid, active) for code, mid, active in session.execute(select(Measure.code, Measure.id, Measure.active))
     }
 
-    progress_index = [c.key for c in REPORT_COLUMNS].index("progress")
-    needs_formats = any(
-        len(r) > progress_index and isinstance(r[progress_index], float) and 0 < r[progress_index] <= 1
-        for r in rows[HEADER_ROW:]
-    )
+    # A number in a percent-formatted cell (100 % arrives as 1.0, 200 % as 2.0)
+    # can only be told apart by its format: read the formats whenever the
+    # workbook has a percent style at all (the tool's template has none).
     progress_letter = letter_of(REPORT_COLUMNS, "progress")
-    percent_rows = percent_cells(data, REPORT_SHEET, progress_letter) if needs_formats else set()
+    percent_rows = percent_cells(data, REPORT_SHEET, progress_letter) if _has_percent_style(data) else set()
 
     reports: list[ReportRow] = []
     seen: dict[str, int] = {}
@@ -516,6 +540,22 @@ def plan_import(
             empty_rows += 1
         elif parsed is not None:
             reports.append(parsed)
+
+    if actor is not None and actor.role != "admin":
+        # Name every row outside the uploader's scope now; apply_import refuses them too.
+        where = in_scope.set_index("code")[["field_code", "department_code"]]
+        for row in reports:
+            field_code, department = where.loc[row.code]
+            if not actor.covers(field_code, department):
+                problems.append(
+                    Problem(
+                        f"Massnahme {row.code} liegt ausserhalb Ihres Geltungsbereichs ({actor.scope_label}).",
+                        REPORT_SHEET,
+                        row.row,
+                        letter_of(REPORT_COLUMNS, "code"),
+                        _col("code").header,
+                    )
+                )
 
     report(0.75, "Kennzahlen werden geprüft …")
     indicators, indicator_problems = _validate_indicators(session, indicator_rows, in_scope)
@@ -784,15 +824,12 @@ def apply_import(
         m.id: m for m in session.scalars(select(Measure).where(Measure.id.in_([r.measure_id for r in plan.reports])))
     }
     now = local_now()
-    written = 0
-    for index, row in enumerate(plan.reports):
-        if index % 500 == 0:
-            report(index / max(len(plan.reports), 1), f"Meldung {index + 1} von {len(plan.reports)} wird gespeichert …")
-        reported_at = dt.datetime.combine(row.as_of, dt.time(12)) if row.as_of else now
-        if record_report(
-            session, log, measure=measures[row.measure_id], period=period, values=row.values, reported_at=reported_at
-        ):
-            written += 1
+    report(0.1, f"{len(plan.reports)} Meldungen werden gespeichert …")
+    items = [
+        (measures[row.measure_id], row.values, dt.datetime.combine(row.as_of, dt.time(12)) if row.as_of else now)
+        for row in plan.reports
+    ]
+    written = record_reports(session, log, period=period, items=items)
     values = 0
     indicators = {
         i.id: i

@@ -80,3 +80,59 @@ def record_report(
         after={**new_values, "id": report.id},
     )
     return report
+
+
+def record_reports(
+    session: Session,
+    log: WriteLog,
+    *,
+    period: ReportingPeriod,
+    items: list[tuple[Measure, ReportValues, dt.datetime]],
+) -> int:
+    """Store many reports for one period at once; returns how many changed.
+
+    The same rules as record_report (unchanged values write nothing; the old
+    version is kept, not current), with one query and two flushes in all.
+    """
+    current = {
+        r.measure_id: r
+        for r in session.scalars(
+            select(StatusReport).where(StatusReport.period_id == period.id, StatusReport.is_current.is_(True))
+        )
+    }
+    pending: list[tuple[Measure, StatusReport | None, dict, StatusReport]] = []
+    for measure, values, reported_at in items:
+        new_values = {f: getattr(values, f) for f in REPORT_FIELDS}
+        previous = current.get(measure.id)
+        if previous is not None and snapshot(previous, REPORT_FIELDS) == new_values:
+            continue
+        record = log.ensure_record()
+        if previous is not None:
+            previous.is_current = False
+        report = StatusReport(
+            measure_id=measure.id,
+            period_id=period.id,
+            reported_by=log.actor,
+            reported_at=reported_at,
+            is_current=True,
+            is_demo=False,
+            write_id=record.id,
+            **new_values,
+        )
+        pending.append((measure, previous, new_values, report))
+    if not pending:
+        return 0
+    # The unit of work runs the UPDATEs (old versions no longer current) before
+    # the INSERTs, so the one-current-report index holds throughout.
+    session.add_all([report for *_, report in pending])
+    session.flush()
+    for measure, previous, new_values, report in pending:
+        log.change(
+            "status_report",
+            f"{measure.code}/{period.name}",
+            "update" if previous is not None else "insert",
+            before={**snapshot(previous, REPORT_FIELDS), "id": previous.id} if previous is not None else None,
+            after={**new_values, "id": report.id},
+        )
+    session.flush()
+    return len(pending)
