@@ -90,4 +90,43 @@ def streamlit_server(database_url: str, log_path: Path, script: str = "dashboard
 def wait_idle(page, timeout: float = 60_000) -> None:
     """Wait until the app's script has finished running (never sleep)."""
     page.wait_for_selector(IDLE, timeout=timeout)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=timeout)
+    # No skeletons still loading and no elements left over from the previous run.
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stSkeleton\"]')"
+        " && !document.querySelector('[data-stale=\"true\"]')",
+        timeout=timeout,
+    )
+
+
+def dismiss_page_not_found(page) -> None:
+    """Close Streamlit's spurious «Page not found» dialog on a deep link's first load.
+
+    A known Streamlit issue (streamlit/streamlit#9992): the right page is shown
+    underneath; the dialog only blocks clicks.
+    """
+    dialog = page.get_by_role("dialog").filter(has_text="Page not found")
+    if dialog.count():
+        page.keyboard.press("Escape")
+        dialog.wait_for(state="detached")
+
+
+ROLE_LABELS = {
+    "admin": "Administration",
+    "koordination": "Koordination",
+    "departementsleitung": "Departementsleitung",
+    "regierungsrat": "Regierungsrat",
+}
+
+
+def open_page(page, base: str, path: str = "", role: str = "admin") -> None:
+    """Open a URL and, on the sign-in screen, start a demo session with the role."""
+    page.goto(f"{base}/{path}")
+    wait_idle(page)
+    dismiss_page_not_found(page)
+    if page.get_by_role("heading", name="Anmelden").count():
+        page.get_by_text(ROLE_LABELS[role], exact=True).click()
+        wait_idle(page)
+        page.get_by_role("button", name="Demo starten").click()
+        wait_idle(page)
+        page.get_by_role("button", name="Abmelden").wait_for()
+        wait_idle(page)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pages import PAGES
-from tests.browser import ROOT, wait_idle
+from tests.browser import ROOT, open_page, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -22,10 +22,11 @@ def axe_script() -> Path:
     return AXE
 
 
-@pytest.mark.parametrize(("url", "title"), [(url, title) for _, title, _, url, _ in PAGES])
+@pytest.mark.parametrize(
+    ("url", "title"), [("" if i == 0 else url, title) for i, (_, title, _, url, _) in enumerate(PAGES)]
+)
 def test_page_has_no_serious_accessibility_violations(server, page, axe_script, url, title):
-    page.goto(f"{server}/{url}")
-    wait_idle(page)
+    open_page(page, server, url)
     page.get_by_role("heading", name=title).first.wait_for()
     page.add_script_tag(path=str(axe_script))
     result = page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
@@ -35,3 +36,12 @@ def test_page_has_no_serious_accessibility_violations(server, page, axe_script, 
         if v["impact"] in ("serious", "critical")
     ]
     assert serious == []
+
+
+def test_sign_in_page_has_no_serious_accessibility_violations(server, page, axe_script):
+    page.goto(f"{server}/")
+    wait_idle(page)
+    page.get_by_role("heading", name="Anmelden").wait_for()
+    page.add_script_tag(path=str(axe_script))
+    result = page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
+    assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == []

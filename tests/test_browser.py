@@ -6,14 +6,13 @@ import re
 
 import pytest
 
-from tests.browser import ARTIFACTS, wait_idle
+from tests.browser import ARTIFACTS, open_page, wait_idle
 
 pytestmark = pytest.mark.browser
 
 
 def test_overview_shows_heatmap_and_bars_in_german(server, page):
-    page.goto(f"{server}/")
-    wait_idle(page)
+    open_page(page, server, "")
     page.wait_for_selector(".js-plotly-plot .heatmaplayer", timeout=30_000)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
@@ -34,8 +33,7 @@ def test_overview_shows_heatmap_and_bars_in_german(server, page):
 
 
 def test_period_in_the_url_opens_that_view(server, page):
-    page.goto(f"{server}/?periode=2024-H1")
-    wait_idle(page)
+    open_page(page, server, "?periode=2024-H1")
     assert page.get_by_text("Berichtsperiode 2024-H1").count() >= 1
     assert page.get_by_role("combobox", name="Berichtsperiode").input_value() == "2024-H1"
     ARTIFACTS.mkdir(exist_ok=True)
@@ -48,18 +46,13 @@ def test_coordinator_downloads_fills_uploads_and_sees_the_overview_change(server
     from tracking.report_sheet import REPORT_COLUMNS, letter_of
 
     def full_fields_on_overview() -> int:
-        page.goto(f"{server}/uebersicht")
-        wait_idle(page)
+        open_page(page, server, "")
         page.wait_for_selector(".js-plotly-plot .heatmaplayer", timeout=30_000)
         bars = page.locator(".js-plotly-plot").nth(1)
         return bars.locator("text.bartext").filter(has_text=re.compile(r"^100 %$")).count()
 
     before = full_fields_on_overview()
-    page.goto(f"{server}/statusbericht")
-    wait_idle(page)
-    page.get_by_role("textbox", name="Ihr Name (für das Protokoll)").fill("Anna Koordinatorin")
-    page.keyboard.press("Enter")
-    wait_idle(page)
+    open_page(page, server, "statusbericht")
     # Scope: action field AF9, which has one measure that still owes a report.
     page.get_by_role("combobox", name="Aktionsfeld").click()
     page.get_by_role("option", name="AF9 regionales und nationales Engagement").click()
@@ -98,8 +91,7 @@ def test_coordinator_downloads_fills_uploads_and_sees_the_overview_change(server
 
 
 def test_department_head_goes_from_overview_to_a_field_to_a_measure(server, page):
-    page.goto(f"{server}/")
-    wait_idle(page)
+    open_page(page, server, "")
     page.get_by_role("link", name="Aktionsfelder", exact=True).click()
     wait_idle(page)
     page.get_by_role("combobox", name="Aktionsfeld").click()
@@ -134,8 +126,7 @@ def test_department_head_goes_from_overview_to_a_field_to_a_measure(server, page
     ],
 )
 def test_a_link_with_filters_opens_the_same_view(server, page, path, heading):
-    page.goto(f"{server}/{path}")
-    wait_idle(page)
+    open_page(page, server, path)
     if heading:
         page.get_by_role("heading", name=heading).wait_for()
     else:
@@ -148,8 +139,7 @@ def test_a_link_with_filters_opens_the_same_view(server, page, path, heading):
 def test_council_page_exports_a_pdf_in_one_click(server, page, tmp_path):
     from pypdf import PdfReader
 
-    page.goto(f"{server}/sitzungsbericht")
-    wait_idle(page)
+    open_page(page, server, "sitzungsbericht")
     page.get_by_role("heading", name="Wo stehen wir?").wait_for()
     with page.expect_download(timeout=120_000) as download:
         page.get_by_role("button", name="PDF (A4)").click()

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from pages import PAGES
 from tests.conftest import REFERENCE_DATE
+from tracking.access import Actor
 from tracking.bootstrap import init_database
 from tracking.db import make_engine, transaction
 from tracking.rollup import headline, load_snapshot, rollup
@@ -24,17 +25,25 @@ def demo_url(tmp_path_factory):
     return url
 
 
-@pytest.fixture
-def app(demo_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", demo_url)
+ADMIN = Actor(name="Test Admin", role="admin")
+
+
+def signed_in_app(url, monkeypatch, actor=ADMIN) -> AppTest:
+    monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.session_state["angemeldet"] = actor
     return at
+
+
+@pytest.fixture
+def app(demo_url, monkeypatch):
+    return signed_in_app(demo_url, monkeypatch)
 
 
 def test_every_page_file_is_registered():
     files = {p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py")}
-    helpers = {"pages/__init__.py", "pages/shared.py"}
+    helpers = {"pages/__init__.py", "pages/shared.py", "pages/sign_in.py"}
     assert files - helpers == {path for path, *_ in PAGES}
 
 
@@ -138,8 +147,7 @@ def bare_url(tmp_path_factory):
 
 @pytest.mark.parametrize(("path", "title"), [(p, t) for p, t, *_ in PAGES])
 def test_every_page_works_without_measures(bare_url, monkeypatch, path, title):
-    monkeypatch.setenv("DATABASE_URL", bare_url)
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at = signed_in_app(bare_url, monkeypatch)
     at.run()
     at.switch_page(path).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -167,3 +175,80 @@ def test_council_presentation_moves_through_the_sections(app):
     forward.click().run()
     assert [s.value for s in app.subheader] == ["Was braucht Aufmerksamkeit?"]
     assert any(m.value.startswith("**2 / 4") for m in app.markdown)
+
+
+ROLE_ACTORS = {
+    "admin": ADMIN,
+    "koordination": Actor(name="Kora", role="koordination", fields=frozenset({"AF5"})),
+    "departementsleitung": Actor(name="Dora", role="departementsleitung", home_department="GSD"),
+    "regierungsrat": Actor(name="Rita", role="regierungsrat"),
+}
+
+
+@pytest.mark.parametrize("role", list(ROLE_ACTORS))
+@pytest.mark.parametrize(("path", "title", "url"), [(p, t, u) for p, t, _, u, _ in PAGES])
+def test_role_sees_exactly_its_pages(demo_url, monkeypatch, role, path, title, url):
+    from tracking.access import can_see
+
+    at = signed_in_app(demo_url, monkeypatch, ROLE_ACTORS[role])
+    at.run()
+    try:
+        at.switch_page(path).run()
+    except Exception:  # AppTest refuses pages that are not in the navigation
+        shown = None
+    else:
+        assert not at.exception, [e.value for e in at.exception]
+        shown = at.title[0].value if at.title else None
+    if can_see(ROLE_ACTORS[role], url):
+        assert shown == title
+    else:
+        assert shown != title
+
+
+def test_without_sign_in_the_app_asks_for_it(demo_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Anmelden"
+    # Demo data is loaded: a role can be picked without a password.
+    at.radio(key="demo_rolle").set_value("regierungsrat").run()
+    next(b for b in at.button if b.label == "Demo starten").click().run()
+    assert at.title[0].value == "Übersicht"
+    assert any("Demo Regierungsrat" in m.value for m in at.sidebar.markdown)
+
+
+def test_local_sign_in_with_wrong_and_right_password(bare_url, monkeypatch):
+    from tracking.users import UserSpec, create_user, list_users
+
+    with transaction(make_engine(bare_url)) as session:
+        if "anna" not in {u.username for u in list_users(session)}:
+            create_user(
+                session, UserSpec("anna", "Anna Admin", "admin", [], []), password="richtig-lang-1", actor="setup"
+            )
+    monkeypatch.setenv("DATABASE_URL", bare_url)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    assert at.title[0].value == "Anmelden"
+    assert not any(b.label == "Demo starten" for b in at.button), "no demo sign-in without demo data"
+    at.text_input[0].input("anna")
+    at.text_input[1].input("falsch")
+    at.button[0].click().run()
+    assert at.error[0].value == "Benutzername oder Passwort ist falsch."
+    assert at.title[0].value == "Anmelden"
+    at.text_input[0].input("anna")
+    at.text_input[1].input("richtig-lang-1")
+    at.button[0].click().run()
+    assert at.title[0].value == "Übersicht"
+    assert any("Anna Admin" in m.value for m in at.sidebar.markdown)
+
+
+def test_session_ends_after_inactivity(demo_url, monkeypatch):
+    import datetime as dt
+
+    monkeypatch.setenv("TRACKING_SESSION_MINUTES", "30")
+    at = signed_in_app(demo_url, monkeypatch)
+    at.session_state["zuletzt_aktiv"] = dt.datetime.now() - dt.timedelta(minutes=31)
+    at.run()
+    assert at.title[0].value == "Anmelden"
+    assert "abgelaufen" in at.info[0].value

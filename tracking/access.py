@@ -35,14 +35,15 @@ WRITE_ACTIONS: dict[str, set[str]] = {
     "catalogue": {"admin"},
     "restore": {"admin"},
 }
+# (object, verb): «darf Statusberichte nicht hochladen».
 ACTION_LABELS = {
-    "import": "Statusberichte hochladen",
-    "undo": "Importe rückgängig machen",
-    "load_strategy": "die Strategie-Definition laden",
-    "periods": "Berichtsperioden öffnen oder schliessen",
-    "users": "Benutzer verwalten",
-    "catalogue": "den Massnahmenkatalog ändern",
-    "restore": "Daten wiederherstellen",
+    "import": ("Statusberichte", "hochladen"),
+    "undo": ("Importe", "rückgängig machen"),
+    "load_strategy": ("die Strategie-Definition", "laden"),
+    "periods": ("Berichtsperioden", "öffnen oder schliessen"),
+    "users": ("Benutzer", "verwalten"),
+    "catalogue": ("den Massnahmenkatalog", "ändern"),
+    "restore": ("Daten", "wiederherstellen"),
 }
 
 # Pages by their URL path; a role not listed for a page does not see it.
@@ -109,7 +110,8 @@ def require(actor: Actor | str, action: str) -> Actor:
     resolved = as_actor(actor)
     if resolved.role not in WRITE_ACTIONS[action]:
         raise AccessDenied(
-            f"{resolved.name} ({resolved.role_label}) darf {ACTION_LABELS[action]} nicht. Nichts wurde gespeichert."
+            f"{resolved.name} ({resolved.role_label}) darf {ACTION_LABELS[action][0]} nicht "
+            f"{ACTION_LABELS[action][1]}. Nichts wurde gespeichert."
         )
     return resolved
 

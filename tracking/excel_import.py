@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracking.access import Actor, require, require_scope
-from tracking.audit import WriteLog
+from tracking.audit import WriteLog, snapshot
 from tracking.errors import TrackingError
 from tracking.excel_template import template_rows
 from tracking.indicators import current_value, record_value
@@ -809,6 +809,33 @@ def _measure_scopes(session: Session, measure_ids: list[int]) -> list[tuple[str,
     )
 
 
+def _indicator_scopes(
+    session: Session, actor: Actor, indicator_ids: list[int]
+) -> list[tuple[str, str | None, str | None]]:
+    """(label, field, department) per indicator: its goal's field, and one of the actor's
+    departments when that department leads a measure of the goal (so department scopes
+    cover the key figures of their own goals)."""
+    from tracking.models import ActionField, Department, Goal
+
+    rows = []
+    for indicator_id, goal_id, field_code in session.execute(
+        select(Indicator.id, Indicator.goal_id, ActionField.code)
+        .join(Goal, Goal.id == Indicator.goal_id)
+        .join(ActionField, ActionField.id == Goal.field_id)
+        .where(Indicator.id.in_(indicator_ids))
+    ):
+        leads = set(
+            session.scalars(
+                select(Department.code)
+                .join(Measure, Measure.lead_department_id == Department.id)
+                .where(Measure.goal_id == goal_id)
+            )
+        )
+        department = next(iter(sorted(leads & set(actor.departments))), None)
+        rows.append((f"Kennzahl Nr. {indicator_id}", field_code, department))
+    return rows
+
+
 def apply_import(
     session: Session, plan: ImportPlan, *, actor: Actor | str, progress: ProgressCallback | None = None
 ) -> ImportResult:
@@ -818,7 +845,26 @@ def apply_import(
     period = get_period(session, plan.period)
     if not period.is_open:
         raise _refuse(f"Die Berichtsperiode {period.name} wurde inzwischen geschlossen; nichts gespeichert.")
-    require_scope(acting, _measure_scopes(session, [r.measure_id for r in plan.reports]), "melden")
+    # Only rows that change something need to be in the uploader's scope: an
+    # unchanged, pre-filled row of a wider template writes nothing.
+    current = {
+        r.measure_id: snapshot(r, REPORT_FIELDS)
+        for r in session.scalars(
+            select(StatusReport).where(StatusReport.period_id == period.id, StatusReport.is_current.is_(True))
+        )
+    }
+    changing = [
+        r.measure_id
+        for r in plan.reports
+        if current.get(r.measure_id) != {f: getattr(r.values, f) for f in REPORT_FIELDS}
+    ]
+    require_scope(acting, _measure_scopes(session, changing), "melden")
+    changing_values = [
+        r.indicator_id
+        for r in plan.indicators
+        if (v := current_value(session, r.indicator_id, period.id)) is None or v.value != r.value
+    ]
+    require_scope(acting, _indicator_scopes(session, acting, changing_values), "melden")
     log = WriteLog(session, actor=acting.name, source=f"Excel «{plan.filename}»", action=IMPORT_ACTION)
     measures = {
         m.id: m for m in session.scalars(select(Measure).where(Measure.id.in_([r.measure_id for r in plan.reports])))
@@ -858,6 +904,9 @@ def undo_import(session: Session, write_id: int, *, actor: Actor | str) -> int:
     report_ids = [c.after["id"] for c in record.changes if c.table_name == "status_report"]
     measure_ids = list(session.scalars(select(StatusReport.measure_id).where(StatusReport.id.in_(report_ids))))
     require_scope(acting, _measure_scopes(session, measure_ids), "zurücksetzen")
+    value_ids = [c.after["id"] for c in record.changes if c.table_name == "indicator_value"]
+    indicator_ids = list(session.scalars(select(IndicatorValue.indicator_id).where(IndicatorValue.id.in_(value_ids))))
+    require_scope(acting, _indicator_scopes(session, acting, indicator_ids), "zurücksetzen")
     if record.undone_by_id is not None:
         raise TrackingError(f"Import {write_id} wurde bereits rückgängig gemacht (Vorgang {record.undone_by_id}).")
     models = {"status_report": StatusReport, "indicator_value": IndicatorValue}

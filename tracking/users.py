@@ -80,6 +80,20 @@ class UserSpec:
     email: str | None = None
 
 
+def _email(value: str | None) -> str | None:
+    """E-mail as stored: trimmed, lower case, None when empty (never matches a sign-in)."""
+    value = (value or "").strip().lower()
+    return value or None
+
+
+def _check_email_free(session: Session, email: str | None, username: str) -> None:
+    if email is None:
+        return
+    other = session.scalar(select(UserAccount).where(UserAccount.email == email, UserAccount.username != username))
+    if other is not None:
+        raise TrackingError(f"Die E-Mail «{email}» gehört bereits zum Konto «{other.username}».")
+
+
 def _validate(spec: UserSpec) -> None:
     problems = []
     if not USERNAME.match(spec.username or ""):
@@ -119,6 +133,7 @@ def create_user(
         raise TrackingError(f"Benutzer «{spec.username}» gibt es bereits.")
     if password is not None:
         check_password_rules(password)
+    _check_email_free(session, _email(spec.email), spec.username)
     user = UserAccount(
         username=spec.username,
         display_name=spec.display_name.strip(),
@@ -126,7 +141,7 @@ def create_user(
         scope_fields=sorted(set(spec.scope_fields)),
         scope_departments=sorted(set(spec.scope_departments)),
         home_department=spec.home_department,
-        email=(spec.email or "").strip().lower() or None,
+        email=_email(spec.email),
         password_hash=hash_password(password) if password else None,
         active=True,
         failed_attempts=0,
@@ -155,6 +170,9 @@ def update_user(session: Session, username: str, *, actor: Actor | str, source: 
     _validate(spec)
     if acting.username == user.username and changes.get("active") is False:
         raise TrackingError("Das eigene Konto kann nicht deaktiviert werden.")
+    if "email" in changes:
+        changes["email"] = _email(changes["email"])
+        _check_email_free(session, changes["email"], user.username)
     for key, value in changes.items():
         if key in ("scope_fields", "scope_departments"):
             value = sorted(set(value))
@@ -218,7 +236,8 @@ def authenticate(session: Session, username: str, password: str, *, now: dt.date
 
 def actor_for_email(session: Session, email: str) -> Actor:
     """Single sign-on: the tool's user with this e-mail; TrackingError if there is none."""
-    user = session.scalar(select(UserAccount).where(UserAccount.email == (email or "").strip().lower()))
+    address = _email(email)
+    user = None if address is None else session.scalar(select(UserAccount).where(UserAccount.email == address))
     if user is None or not user.active:
         raise SignInFailed(
             f"Für «{email}» gibt es kein aktives Benutzerkonto in diesem Tool. Bitte die Fachstelle kontaktieren."
