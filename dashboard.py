@@ -1,18 +1,12 @@
-"""Streamlit entry: page frame, shared sidebar, navigation."""
+"""Streamlit entry: page frame, sign-in, shared sidebar, navigation."""
 
 import streamlit as st
 
-from pages import PAGES, shared
+from pages import PAGES, shared, sign_in
+from tracking.access import can_see
 
 st.set_page_config(page_title="Monitoring Digitaler Wandel", page_icon="📊", layout="wide")
 
-pages = {
-    url: st.Page(path, title=title, icon=icon, url_path=url, default=i == 0)
-    for i, (path, title, icon, url, _) in enumerate(PAGES)
-}
-navigation = st.navigation(list(pages.values()))
-choices = next(c for _, _, _, url, c in PAGES if pages[url].url_path == navigation.url_path)
-st.sidebar.markdown("**Strategie «Digitaler Wandel»**  \nKanton Luzern")
 facts = shared.store_facts()
 if facts["strategy"] is None:
     st.error(
@@ -20,8 +14,28 @@ if facts["strategy"] is None:
         "`python -m tracking init` (mit `--demo` für Demodaten) oder `make run`."
     )
     st.stop()
+
+actor = shared.signed_in()
+if actor is None:
+    # Resolve the requested page, so that its URL and filters survive, but show the sign-in.
+    st.navigation(
+        [st.Page(path, title=title, url_path=url, default=i == 0) for i, (path, title, _, url, _) in enumerate(PAGES)],
+        position="hidden",
+    )
+    shared.banners()
+    sign_in.sign_in_page()
+    st.stop()
+
+pages = {
+    url: st.Page(path, title=title, icon=icon, url_path=url, default=i == 0)
+    for i, (path, title, icon, url, _) in enumerate(PAGES)
+    if can_see(actor, url)
+}
+navigation = st.navigation(list(pages.values()))
+choices = next(c for _, _, _, url, c in PAGES if url in pages and pages[url].url_path == navigation.url_path)
+st.sidebar.markdown("**Strategie «Digitaler Wandel»**  \nKanton Luzern")
 shared.period_picker()
 shared.sidebar_choices(choices)
-shared.user_field()
+shared.identity_box(actor)
 shared.banners()
 navigation.run()

@@ -14,7 +14,10 @@ from sqlalchemy import Engine, exists, select
 
 from tracking import rollup as ru
 from tracking import schema
+from tracking.access import Actor
 from tracking.db import database_url, make_engine, transaction
+from tracking.errors import TrackingError
+from tracking.users import actor_for_email, session_minutes
 
 __all__ = ["database_url"]
 from tracking.models import Measure, Strategy
@@ -29,7 +32,6 @@ def md_text(text: object) -> str:
 
 
 PERIOD_KEY = "periode"
-USER_KEY = "benutzer"
 
 
 @st.cache_resource
@@ -147,19 +149,68 @@ def banners() -> None:
         )
 
 
-def user_field() -> None:
-    """Who is acting: every write is recorded with this name (sign-in comes later)."""
-    st.sidebar.text_input(
-        "Ihr Name (für das Protokoll)",
-        key=USER_KEY,
-        placeholder="Vorname Name",
-        help="Wird bei jeder Speicherung protokolliert.",
-    )
+ACTOR_KEY = "angemeldet"
+LAST_SEEN_KEY = "zuletzt_aktiv"
+EXPIRED_KEY = "sitzung_abgelaufen"
 
 
-def current_user() -> str | None:
-    name = (st.session_state.get(USER_KEY) or "").strip()
-    return name or None
+def sso_configured() -> bool:
+    """Single sign-on is on when .streamlit/secrets.toml has an [auth] section."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def sign_in(actor: Actor) -> None:
+    st.session_state[ACTOR_KEY] = actor
+    st.session_state[LAST_SEEN_KEY] = dt.datetime.now()
+    st.session_state.pop(EXPIRED_KEY, None)
+    if actor.role == "departementsleitung" and actor.home_department:
+        st.session_state[DEPARTMENT_KEY] = actor.home_department
+
+
+def sign_out() -> None:
+    for key in (ACTOR_KEY, LAST_SEEN_KEY):
+        st.session_state.pop(key, None)
+    if sso_configured() and getattr(st.user, "is_logged_in", False):
+        st.logout()
+
+
+def signed_in() -> Actor | None:
+    """The signed-in actor; None after TRACKING_SESSION_MINUTES without activity."""
+    actor = st.session_state.get(ACTOR_KEY)
+    now = dt.datetime.now()
+    if actor is None and sso_configured() and getattr(st.user, "is_logged_in", False):
+        with transaction(engine()) as session:
+            try:
+                actor = actor_for_email(session, st.user.get("email", ""))
+            except TrackingError as exc:
+                st.session_state["sso_fehler"] = " ".join(exc.messages)
+                return None
+        sign_in(actor)
+    if actor is None:
+        return None
+    last = st.session_state.get(LAST_SEEN_KEY, now)
+    if now - last > dt.timedelta(minutes=session_minutes()):
+        sign_out()
+        st.session_state[EXPIRED_KEY] = True
+        return None
+    st.session_state[LAST_SEEN_KEY] = now
+    return actor
+
+
+def actor() -> Actor | None:
+    return st.session_state.get(ACTOR_KEY)
+
+
+def identity_box(current: Actor) -> None:
+    st.sidebar.markdown(f"**{md_text(current.name)}**  \n{current.role_label}")
+    if current.role == "koordination":
+        st.sidebar.caption(f"Geltungsbereich: {md_text(current.scope_label)}")
+    if st.sidebar.button("Abmelden", icon=":material/logout:"):
+        sign_out()
+        st.rerun()
 
 
 FIELD_KEY = "feld"
@@ -240,7 +291,6 @@ def show_measures(display, key: str, **kwargs):
 def import_history_view(limit: int = 10) -> None:
     """The latest imports with who, when and what, each with an undo button."""
     from tracking import formatting as fmt
-    from tracking.errors import TrackingError
     from tracking.excel_import import import_history, undo_import
 
     st.subheader("Importe")
@@ -249,7 +299,10 @@ def import_history_view(limit: int = 10) -> None:
     if not history:
         st.caption("Noch keine Importe.")
         return
-    actor = current_user()
+    from tracking.access import can
+
+    current = actor()
+    allowed = current is not None and can(current, "undo")
     for item in history[:limit]:
         cols = st.columns([5, 1])
         state = f" · rückgängig gemacht (Vorgang {item['undone_by']})" if item["undone_by"] else ""
@@ -262,12 +315,12 @@ def import_history_view(limit: int = 10) -> None:
         if cols[1].button(
             "Rückgängig",
             key=f"undo_{item['id']}",
-            disabled=not actor,
-            help=None if actor else "Zuerst Ihren Namen in der Seitenleiste angeben.",
+            disabled=not allowed,
+            help=None if allowed else "Nur Administration und Koordination dürfen Importe rückgängig machen.",
         ):
             try:
                 with transaction(engine()) as session:
-                    count = undo_import(session, item["id"], actor=actor)
+                    count = undo_import(session, item["id"], actor=current)
             except TrackingError as exc:
                 st.error(" ".join(exc.messages))
             else:

@@ -7,6 +7,7 @@ from pages import shared
 from tracking import charts
 from tracking import formatting as fmt
 from tracking import rollup as ru
+from tracking.access import can
 from tracking.db import transaction
 from tracking.errors import TrackingError
 from tracking.excel_import import (
@@ -24,28 +25,41 @@ SCOPE_KINDS = {"Aktionsfeld": "field", "Departement": "department", "Alle Massna
 def template_section(period: str) -> None:
     st.subheader("1. Vorlage herunterladen")
     snap = shared.snapshot()
+    current = shared.actor()
+    field_names = dict(zip(snap.fields["field_code"], snap.fields["field_name"]))
+    department_names = dict(zip(snap.departments["department_code"], snap.departments["department_name"]))
+    kinds = dict(SCOPE_KINDS)
+    if current.role == "koordination":
+        # A coordinator gets templates for the own scope only.
+        field_names = {c: n for c, n in field_names.items() if c in current.fields}
+        department_names = {c: n for c, n in department_names.items() if c in current.departments}
+        kinds = {
+            k: v for k, v in kinds.items() if (v == "field" and field_names) or (v == "department" and department_names)
+        }
     left, right = st.columns([1, 2])
-    kind_label = left.radio("Geltungsbereich", list(SCOPE_KINDS), key="vorlage_art", horizontal=False)
-    kind = SCOPE_KINDS[kind_label]
+    kind_label = left.radio("Geltungsbereich", list(kinds), key="vorlage_art", horizontal=False)
+    kind = kinds[kind_label]
     scope = Scope()
     if kind == "field":
-        names = dict(zip(snap.fields["field_code"], snap.fields["field_name"]))
-        code = right.selectbox("Aktionsfeld", list(names), format_func=lambda c: f"{c} {names[c]}", key="vorlage_feld")
+        code = right.selectbox(
+            "Aktionsfeld", list(field_names), format_func=lambda c: f"{c} {field_names[c]}", key="vorlage_feld"
+        )
         scope = Scope("field", code)
     elif kind == "department":
-        names = dict(zip(snap.departments["department_code"], snap.departments["department_name"]))
         code = right.selectbox(
-            "Departement", list(names), format_func=lambda c: f"{c} – {names[c]}", key="vorlage_departement"
+            "Departement",
+            list(department_names),
+            format_func=lambda c: f"{c} – {department_names[c]}",
+            key="vorlage_departement",
         )
         scope = Scope("department", code)
     measures = scope.filter(shared.period_rollup(period, shared.as_of_for(period)).measures)
     count = int(measures["owes_report"].sum())
     right.caption(f"{count} meldepflichtige Massnahmen in {period} ({scope.label}).")
-    actor = shared.current_user() or "unbekannt"
 
     def make() -> bytes:
         with transaction(shared.engine()) as session:
-            return build_template(session, period=period, scope=scope, generated_by=actor)
+            return build_template(session, period=period, scope=scope, generated_by=current.name)
 
     suffix = "alle" if scope.kind == "all" else scope.code
     right.download_button(
@@ -61,7 +75,7 @@ def template_section(period: str) -> None:
 
 def upload_section(period: str) -> None:
     st.subheader("2. Ausgefüllte Vorlage hochladen")
-    actor = shared.current_user()
+    actor = shared.actor()
     upload = st.file_uploader(
         "Ausgefüllte Vorlage (.xlsx, höchstens 10 MB)",
         # A new key after each save empties the uploader for the next file.
@@ -82,6 +96,7 @@ def upload_section(period: str) -> None:
                     data,
                     upload.name,
                     expected_period=period,
+                    actor=actor,
                     progress=lambda f, t: bar.progress(min(max(f, 0.0), 1.0), text=t),
                 )
             st.session_state[cache_key] = plan
@@ -126,9 +141,6 @@ def upload_section(period: str) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     if not plan.has_changes:
         st.info("Die Datei enthält keine Änderungen gegenüber den gespeicherten Werten. Es gibt nichts zu speichern.")
-        return
-    if not actor:
-        st.warning("Bitte in der Seitenleiste Ihren Namen angeben: jede Speicherung wird protokolliert.")
         return
     if st.button(f"Änderungen speichern ({plan.count('neu') + plan.count('geändert')})", type="primary"):
         bar = st.progress(0.0, text="Wird gespeichert …")
@@ -207,7 +219,12 @@ def status_report() -> None:
         return
     shared.flash()
     row = shared.snapshot().period_row(period)
-    if row["is_open"]:
+    if not can(shared.actor(), "import"):
+        st.caption(
+            f"Rücklauf der Berichtsperiode {period}. Hochladen dürfen Administration und Koordination; "
+            "Ihre Rolle sieht den Stand."
+        )
+    elif row["is_open"]:
         st.caption(f"Berichtsperiode **{period}** ist offen: Vorlage herunterladen, ausfüllen, hochladen.")
         template_section(period)
         upload_section(period)

@@ -1,0 +1,89 @@
+"""Anmelden: local account, single sign-on, or (with demo data only) a demo role.
+
+Not a page of its own: the entry script shows it in place of whatever page
+was asked for, so a shared link opens that page right after signing in.
+"""
+
+import streamlit as st
+
+from pages import shared
+from tracking.access import ROLES, Actor
+from tracking.db import transaction
+from tracking.users import SignInFailed, authenticate, has_admin, session_minutes
+
+
+def local_form() -> None:
+    with st.form("anmeldung"):
+        username = st.text_input("Benutzername", autocomplete="username")
+        password = st.text_input("Passwort", type="password", autocomplete="current-password")
+        submitted = st.form_submit_button("Anmelden", type="primary")
+    if not submitted:
+        return
+    error = None
+    # The failed attempt is counted in the same transaction, which commits.
+    with transaction(shared.engine()) as session:
+        try:
+            actor = authenticate(session, username, password)
+        except SignInFailed as exc:
+            error = " ".join(exc.messages)
+    if error:
+        st.error(error)
+        return
+    shared.sign_in(actor)
+    st.rerun()
+
+
+def demo_form() -> None:
+    snap = shared.snapshot()
+    st.subheader("Demo ohne Passwort")
+    st.caption("Nur solange Demodaten geladen sind: eine Rolle wählen und das Werkzeug ausprobieren.")
+    role = st.radio("Rolle", list(ROLES), format_func=ROLES.get, horizontal=True, key="demo_rolle")
+    fields: list[str] = []
+    departments: list[str] = []
+    home = None
+    if role == "koordination":
+        fields = st.multiselect("Aktionsfelder", list(snap.fields["field_code"]), default=["AF5"], key="demo_felder")
+        departments = st.multiselect("Departemente", list(snap.departments["department_code"]), key="demo_departemente")
+    elif role == "departementsleitung":
+        home = st.selectbox("Departement", list(snap.departments["department_code"]), key="demo_departement")
+    if st.button("Demo starten", icon=":material/play_arrow:"):
+        if role == "koordination" and not (fields or departments):
+            st.error("Eine Koordination braucht mindestens ein Aktionsfeld oder Departement.")
+            return
+        shared.sign_in(
+            Actor(
+                name=f"Demo {ROLES[role]}",
+                role=role,
+                fields=frozenset(fields),
+                departments=frozenset(departments),
+                home_department=home,
+            )
+        )
+        st.rerun()
+
+
+def sign_in_page() -> None:
+    st.title("Anmelden")
+    st.caption("Monitoring der Strategie «Digitaler Wandel» des Kantons Luzern")
+    if st.session_state.get(shared.EXPIRED_KEY):
+        st.info(f"Ihre Sitzung ist nach {session_minutes()} Minuten ohne Aktivität abgelaufen. Bitte neu anmelden.")
+    if message := st.session_state.pop("sso_fehler", None):
+        st.error(message)
+    facts = shared.store_facts()
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Mit Benutzerkonto")
+        if shared.sso_configured():
+            st.button("Mit Single Sign-on anmelden", on_click=st.login, icon=":material/login:")
+            st.caption("oder mit einem lokalen Konto:")
+        local_form()
+        with transaction(shared.engine()) as session:
+            admin_exists = has_admin(session)
+        if not admin_exists:
+            st.info(
+                "Noch kein Administrator: die erste Administratorin wird auf dem Server angelegt mit  \n"
+                '`python -m tracking users add admin --role admin --name "Vorname Name" --password-stdin`'
+            )
+    with right:
+        if facts["demo"]:
+            demo_form()
