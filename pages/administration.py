@@ -76,6 +76,106 @@ def strategy_section(actor: Actor) -> None:
         st.rerun()
 
 
+def users_section(actor: Actor) -> None:
+    from tracking.access import ROLES
+    from tracking.users import UserSpec, create_user, list_users, set_password, update_user
+
+    st.subheader("Benutzer und Rollen")
+    snap = shared.snapshot()
+    with transaction(shared.engine()) as session:
+        users = [
+            {
+                "Benutzername": u.username,
+                "Name": u.display_name,
+                "Rolle": ROLES[u.role],
+                "Geltungsbereich": ", ".join((u.scope_fields or []) + (u.scope_departments or [])) or "–",
+                "E-Mail (SSO)": u.email or "–",
+                "aktiv": "ja" if u.active else "nein",
+                "letzte Anmeldung": fmt.datetime(u.last_login_at) if u.last_login_at else "–",
+            }
+            for u in list_users(session)
+        ]
+    if users:
+        st.dataframe(pd.DataFrame(users), hide_index=True, width="stretch")
+    else:
+        st.caption("Noch keine Benutzerkonten.")
+    with st.expander("Benutzer anlegen oder ändern", icon=":material/person_add:"):
+        with st.form("benutzer"):
+            c1, c2 = st.columns(2)
+            username = c1.text_input("Benutzername (klein, ohne Leerzeichen)")
+            name = c2.text_input("Name")
+            role = c1.selectbox("Rolle", list(ROLES), format_func=ROLES.get)
+            email = c2.text_input("E-Mail für Single Sign-on (freiwillig)")
+            fields = c1.multiselect("Aktionsfelder (Koordination)", list(snap.fields["field_code"]))
+            departments = c2.multiselect("Departemente (Koordination)", list(snap.departments["department_code"]))
+            home = c1.selectbox(
+                "Eigenes Departement (Departementsleitung)", ["–", *snap.departments["department_code"]]
+            )
+            password = c2.text_input("Passwort (neu setzen, mindestens 10 Zeichen)", type="password")
+            active = c1.checkbox("aktiv", value=True)
+            submitted = st.form_submit_button("Speichern", type="primary")
+        if submitted:
+            spec = UserSpec(
+                username.strip().lower(), name, role, fields, departments, None if home == "–" else home, email or None
+            )
+            try:
+                with transaction(shared.engine()) as session:
+                    existing = {u.username for u in list_users(session)}
+                    if spec.username in existing:
+                        update_user(
+                            session,
+                            spec.username,
+                            actor=actor,
+                            source="Verwaltung",
+                            display_name=name,
+                            role=role,
+                            scope_fields=fields,
+                            scope_departments=departments,
+                            home_department=spec.home_department,
+                            email=email,
+                            active=active,
+                        )
+                        if password:
+                            set_password(session, spec.username, password, actor=actor, source="Verwaltung")
+                    else:
+                        create_user(session, spec, password=password or None, actor=actor, source="Verwaltung")
+            except TrackingError as exc:
+                for message in exc.messages:
+                    st.error(message)
+            else:
+                st.session_state["flash"] = f"Benutzer «{spec.username}» gespeichert."
+                st.rerun()
+
+
+def audit_section() -> None:
+    from tracking.audit import AUDIT_ACTIONS, audit_entries, audit_workbook
+
+    st.subheader("Protokoll")
+    st.caption("Jeder Schreibvorgang mit Person, Zeit, Quelle und den Werten vorher und nachher. Nur lesbar.")
+    c1, c2, c3, c4 = st.columns(4)
+    person = c1.text_input("Person", key="protokoll_person")
+    action = c2.selectbox(
+        "Aktion", ["", *AUDIT_ACTIONS], format_func=lambda a: AUDIT_ACTIONS.get(a, "alle"), key="protokoll_aktion"
+    )
+    since = c3.date_input("von", value=None, format="DD.MM.YYYY", key="protokoll_von")
+    until = c4.date_input("bis", value=None, format="DD.MM.YYYY", key="protokoll_bis")
+    text = st.text_input("Suche (Massnahme, Datei, Person)", key="protokoll_text")
+    with transaction(shared.engine()) as session:
+        entries = audit_entries(
+            session, actor=person or None, action=action or None, since=since, until=until, text=text or None
+        )
+    st.caption(f"{len(entries)} Einträge")
+    st.dataframe(entries.head(500), hide_index=True, width="stretch")
+    st.download_button(
+        "Protokoll als Excel",
+        data=lambda: audit_workbook(entries),
+        file_name="Protokoll.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+        disabled=entries.empty,
+    )
+
+
 def administration() -> None:
     st.title("Verwaltung")
     shared.flash()
@@ -84,7 +184,11 @@ def administration() -> None:
     st.divider()
     strategy_section(actor)
     st.divider()
+    users_section(actor)
+    st.divider()
     shared.import_history_view(limit=20)
+    st.divider()
+    audit_section()
 
 
 administration()

@@ -252,3 +252,40 @@ def test_session_ends_after_inactivity(demo_url, monkeypatch):
     at.run()
     assert at.title[0].value == "Anmelden"
     assert "abgelaufen" in at.info[0].value
+
+
+def test_admin_creates_a_user_and_the_audit_trail_shows_it(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'admin.sqlite'}"
+    init_database(make_engine(url), actor="test", demo=False, today=REFERENCE_DATE)
+    at = signed_in_app(url, monkeypatch)
+    at.run()
+    at.switch_page("pages/administration.py").run()
+
+    def field(label):
+        return next(t for t in at.text_input if t.label.startswith(label))
+
+    field("Benutzername").input("kora")
+    field("Name").input("Kora Koordination")
+    next(s for s in at.selectbox if s.label == "Rolle").set_value("koordination")
+    next(m for m in at.multiselect if m.label.startswith("Aktionsfelder")).set_value(["AF5"])
+    field("Passwort").input("ein-langes-passwort")
+    next(b for b in at.button if b.label == "Speichern").click().run()
+    assert not at.exception
+    assert any("Benutzer «kora» gespeichert." in s.value for s in at.success)
+    users = next(d.value for d in at.dataframe if "Benutzername" in d.value.columns)
+    assert list(users["Benutzername"]) == ["kora"]
+    assert users["Geltungsbereich"].iloc[0] == "AF5"
+    audit = next(d.value for d in at.dataframe if "Vorgang" in d.value.columns)
+    row = audit[audit["Zeile"] == "kora"].iloc[0]
+    assert row["Person"] == "Test Admin" and row["Art"] == "neu"
+    assert "argon2" not in str(row["Nachher"])  # the password hash never reaches the audit trail
+
+
+def test_coordinator_is_refused_a_write_outside_the_page(demo_url, monkeypatch):
+    """Hidden buttons are not the only guard: the library refuses the write itself."""
+    from tracking.access import AccessDenied
+    from tracking.periods import set_period_open
+
+    coordinator = ROLE_ACTORS["koordination"]
+    with pytest.raises(AccessDenied), transaction(make_engine(demo_url)) as session:
+        set_period_open(session, name="2026-H2", is_open=False, actor=coordinator)
