@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -51,26 +53,57 @@ def _wipe_postgres(engine: Engine) -> None:
         conn.execute(text("CREATE SCHEMA public"))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request, tmp_path) -> Engine:
-    """An empty database with the current schema (through the migrations)."""
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'test.sqlite'}")
-    else:
-        url = _postgres_url()
-        if url is None:
-            pytest.skip("TEST_DATABASE_URL nicht gesetzt: PostgreSQL-Variante übersprungen")
-        eng = make_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-        _wipe_postgres(eng)
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """A SQLite file with the current schema, made once; tests get a copy (fast)."""
+    path = tmp_path_factory.mktemp("template") / "schema.sqlite"
+    eng = make_engine(f"sqlite:///{path}")
+    schema.upgrade(eng)
+    eng.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres() -> Engine | None:
+    """The PostgreSQL test database, wiped and migrated once per run."""
+    url = _postgres_url()
+    if url is None:
+        return None
+    eng = make_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    _wipe_postgres(eng)
     schema.upgrade(eng)
     yield eng
     eng.dispose()
 
 
+def _empty_postgres(engine: Engine) -> None:
+    """Every table emptied and its ids reset, the schema (and alembic_version) kept."""
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request, tmp_path, migrated_sqlite, migrated_postgres) -> Engine:
+    """An empty database with the current schema (through the migrations)."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.sqlite"
+        shutil.copyfile(migrated_sqlite, path)
+        eng = make_engine(f"sqlite:///{path}")
+        yield eng
+        eng.dispose()
+        return
+    if migrated_postgres is None:
+        pytest.skip("TEST_DATABASE_URL nicht gesetzt: PostgreSQL-Variante übersprungen")
+    _empty_postgres(migrated_postgres)
+    yield migrated_postgres
+
+
 @pytest.fixture
-def sqlite_engine(tmp_path) -> Engine:
-    eng = make_engine(f"sqlite:///{tmp_path / 'test.sqlite'}")
-    schema.upgrade(eng)
+def sqlite_engine(tmp_path, migrated_sqlite) -> Engine:
+    path = tmp_path / "test.sqlite"
+    shutil.copyfile(migrated_sqlite, path)
+    eng = make_engine(f"sqlite:///{path}")
     yield eng
     eng.dispose()
 
