@@ -50,7 +50,8 @@ def main() -> None:
         url = f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
         init_database(make_engine(url), actor="benchmark", demo=True, today=dt.date(2026, 11, 15))
         with (
-            streamlit_server(url, Path(tmp) / "app.log") as app,
+            # Demo data and TRACKING_DEMO_ROLE: signed in as demo admin, no sign-in screen.
+            streamlit_server(url, Path(tmp) / "app.log", env={"TRACKING_DEMO_ROLE": "admin"}) as app,
             streamlit_server(url, Path(tmp) / "empty.log", script="benchmarks/empty_app.py") as empty,
             sync_playwright() as p,
         ):

@@ -38,10 +38,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(database_url: str, log_path: Path, script: str = "dashboard.py"):
+def streamlit_server(database_url: str, log_path: Path, script: str = "dashboard.py", env: dict | None = None):
     """Start the dashboard (or another script) on a free port; yield its base URL; stop it."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url}
+    env = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
     log = log_path.open("w")
     proc = subprocess.Popen(
         [

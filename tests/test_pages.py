@@ -289,3 +289,12 @@ def test_coordinator_is_refused_a_write_outside_the_page(demo_url, monkeypatch):
     coordinator = ROLE_ACTORS["koordination"]
     with pytest.raises(AccessDenied), transaction(make_engine(demo_url)) as session:
         set_period_open(session, name="2026-H2", is_open=False, actor=coordinator)
+
+
+@pytest.mark.parametrize(("fixture", "title"), [("demo_url", "Übersicht"), ("bare_url", "Anmelden")])
+def test_demo_role_from_environment_only_with_demo_data(request, monkeypatch, fixture, title):
+    monkeypatch.setenv("TRACKING_DEMO_ROLE", "admin")
+    monkeypatch.setenv("DATABASE_URL", request.getfixturevalue(fixture))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    assert at.title[0].value == title
