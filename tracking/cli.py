@@ -84,11 +84,10 @@ def cmd_periods(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_summary(args: argparse.Namespace) -> int:
-    engine = make_engine()
-    with transaction(engine) as session:
+def _snapshot_and_period(period: str | None) -> tuple:
+    """All data for the roll-ups, and the period asked for (default: the current one)."""
+    with transaction(make_engine()) as session:
         snap = load_snapshot(session)
-        period = args.period
         if period is None:
             found = current_period(session)
             if found is None:
@@ -97,6 +96,11 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if period not in set(snap.periods["period"]):
         known = ", ".join(snap.periods["period"]) or "keine"
         raise TrackingError(f"Berichtsperiode «{period}» gibt es nicht (vorhanden: {known}).")
+    return snap, period
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    snap, period = _snapshot_and_period(args.period)
     print(summary_text(snap, period, as_of=args.today))
     return 0
 
@@ -115,18 +119,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             f"Format für «{output.name}» unklar: bitte --format pptx, pdf oder xlsx angeben "
             "(oder eine Zieldatei mit dieser Endung)."
         )
-    engine = make_engine()
-    with transaction(engine) as session:
-        snap = load_snapshot(session)
-        period = args.period
-        if period is None:
-            found = current_period(session)
-            if found is None:
-                raise TrackingError("Noch keine Berichtsperioden. Zuerst: python -m tracking init")
-            period = found.name
-    if period not in set(snap.periods["period"]):
-        known = ", ".join(snap.periods["period"]) or "keine"
-        raise TrackingError(f"Berichtsperiode «{period}» gibt es nicht (vorhanden: {known}).")
+    snap, period = _snapshot_and_period(args.period)
     content = council_content(snap, period, as_of=args.today)
     export = {"pptx": council_export.to_pptx, "pdf": council_export.to_pdf, "xlsx": council_export.to_xlsx}[kind]
     output.write_bytes(export(content))
