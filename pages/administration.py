@@ -165,7 +165,12 @@ def audit_section() -> None:
             session, actor=person or None, action=action or None, since=since, until=until, text=text or None
         )
     st.caption(f"{len(entries)} Einträge")
-    st.dataframe(entries.head(500), hide_index=True, width="stretch")
+    st.dataframe(
+        entries.head(500),
+        hide_index=True,
+        width="stretch",
+        column_config={"Zeit": st.column_config.DatetimeColumn("Zeit", format="DD.MM.YYYY HH:mm:ss")},
+    )
     st.download_button(
         "Protokoll als Excel",
         data=lambda: audit_workbook(entries),
