@@ -7,7 +7,6 @@ from pages import shared
 from tracking import charts
 from tracking import formatting as fmt
 from tracking.council import CouncilContent, council_content
-from tracking.errors import TrackingError
 from tracking.vocab import LIGHTS, NO_REPORT, light_text
 
 SECTION_KEY = "praesentation_abschnitt"
@@ -122,24 +121,23 @@ SECTIONS = [
 
 
 def exports(c: CouncilContent) -> None:
-    from tracking.council_export import to_pdf, to_pptx, to_xlsx
+    from tracking.council_export import find_browser, to_pdf, to_pptx, to_xlsx
 
     st.markdown("**Export für die Sitzung**")
     cols = st.columns(3)
     base = f"Sitzungsbericht_{c.period}"
+    # Charts need Chromium; say so here instead of handing out a broken file.
+    no_browser = find_browser() is None
+    if no_browser:
+        st.error("PowerPoint und PDF brauchen Chromium für die Grafiken; es ist auf dem Server nicht installiert.")
 
     def safe(build):
-        def run() -> bytes:
-            try:
-                return build(c)
-            except TrackingError as exc:  # e.g. no browser for the charts
-                return ("\n".join(exc.messages)).encode("utf-8")
-
-        return run
+        return lambda: build(c)
 
     cols[0].download_button(
         "PowerPoint (.pptx)",
         data=safe(to_pptx),
+        disabled=no_browser,
         file_name=f"{base}.pptx",
         icon=":material/slideshow:",
         mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
@@ -147,6 +145,7 @@ def exports(c: CouncilContent) -> None:
     cols[1].download_button(
         "PDF (A4)",
         data=safe(to_pdf),
+        disabled=no_browser,
         file_name=f"{base}.pdf",
         icon=":material/picture_as_pdf:",
         mime="application/pdf",
