@@ -310,6 +310,8 @@ def import_history_view(limit: int = 10) -> None:
     current = actor()
     allowed = current is not None and can(current, "undo")
     for item in history[:limit]:
+        # The library refuses an undo outside the scope; the button says so before.
+        in_scope = allowed and all(current.covers(f, d) for f, d in item["scopes"])
         cols = st.columns([5, 1])
         state = f" · rückgängig gemacht (Vorgang {item['undone_by']})" if item["undone_by"] else ""
         cols[0].markdown(
@@ -321,8 +323,14 @@ def import_history_view(limit: int = 10) -> None:
         if cols[1].button(
             "Rückgängig",
             key=f"undo_{item['id']}",
-            disabled=not allowed,
-            help=None if allowed else "Nur Administration und Koordination dürfen Importe rückgängig machen.",
+            disabled=not in_scope,
+            help=None
+            if in_scope
+            else (
+                f"Dieser Import betrifft Massnahmen ausserhalb Ihres Geltungsbereichs ({current.scope_label})."
+                if allowed
+                else "Nur Administration und Koordination dürfen Importe rückgängig machen."
+            ),
         ):
             try:
                 with transaction(engine()) as session:

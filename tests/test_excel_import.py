@@ -37,6 +37,7 @@ from tracking.models import (
     IndicatorValue,
     Measure,
     ReportingPeriod,
+    RowChange,
     StatusReport,
     WriteRecord,
 )
@@ -889,23 +890,23 @@ def test_apply_is_one_transaction(af5, template, monkeypatch):
     )
     data = xf.fill_indicators(data, {indicator_id(af5): 7})
     reports_before, values_before, counts_before = current_reports(af5), current_values(af5), db_counts(af5)
-    # Fail while the audit rows are written, after the new reports were flushed.
+    # Fail while the key figure is written: the new reports and their audit
+    # rows are already in the database (in the open transaction) by then.
     from tracking import audit
 
-    real = audit.WriteLog.change
-    calls = []
+    written_before_failure = []
 
     def failing(self, table, key, *args, **kwargs):
-        calls.append(key)
-        if len(calls) == 3:
-            raise RuntimeError("Verbindung unterbrochen")
-        return real(self, table, key, *args, **kwargs)
+        written_before_failure.append(
+            self.session.scalar(select(func.count()).select_from(RowChange).where(RowChange.write_id == self.record.id))
+        )
+        raise RuntimeError("Verbindung unterbrochen")
 
     monkeypatch.setattr(audit.WriteLog, "change", failing)
     with pytest.raises(RuntimeError), transaction(af5) as session:
         p = plan_import(session, data, "af5.xlsx")
         apply_import(session, p, actor="koordination")
-    assert len(calls) == 3  # reports were already in the database when it failed
+    assert written_before_failure == [4]  # four reports were logged when it failed
     assert current_reports(af5) == reports_before
     assert current_values(af5) == values_before
     assert db_counts(af5) == counts_before

@@ -195,6 +195,23 @@ def test_own_account_cannot_be_disabled(accounts):
     assert refused.value.messages == ["Das eigene Konto kann nicht deaktiviert werden."]
 
 
+@pytest.mark.parametrize("change", [{"role": "koordination", "scope_fields": ["AF1"]}, {"active": False}])
+def test_the_last_administrator_stays(accounts, change):
+    before = counts(accounts)
+    with transaction(accounts) as session, pytest.raises(TrackingError) as refused:
+        update_user(session, "anna", actor="cli", **change)
+    assert refused.value.messages == [
+        "«anna» ist die letzte aktive Administration: zuerst eine andere Person zur Administration machen, "
+        "sonst kann niemand mehr Benutzer verwalten."
+    ]
+    assert counts(accounts) == before
+    # With a second administrator the first may step down.
+    with transaction(accounts) as session:
+        update_user(session, "kim", role="admin", actor="cli")
+        assert update_user(session, "anna", actor="cli", **change)
+        assert has_admin(session)
+
+
 def test_only_an_administrator_manages_users(accounts):
     kim = sign_in(accounts, "kim", PASSWORD)
     before = counts(accounts)
@@ -257,6 +274,29 @@ def test_throttling_after_five_wrong_passwords(accounts):
     with transaction(accounts) as session:
         user = get_user(session, "kim")
         assert (user.failed_attempts, user.locked_until) == (0, None)
+
+
+@pytest.mark.parametrize("username", ["kim", "niemand", "sso.only"])
+def test_unknown_names_are_locked_like_accounts(accounts, username):
+    """The same answers, attempt by attempt, for an account, an unknown name and an SSO-only account."""
+    answers = [sign_in(accounts, username, f"falsch-{n:04d}", NOW + dt.timedelta(seconds=n)) for n in range(6)]
+    locked_until = NOW + dt.timedelta(seconds=4) + dt.timedelta(minutes=LOCK_MINUTES)
+    assert answers == [WRONG] * (MAX_FAILED_ATTEMPTS - 1) + [
+        LOCKED,
+        f"Zu viele Fehlversuche: die Anmeldung ist bis {locked_until:%H:%M} Uhr gesperrt.",
+    ]
+
+
+def test_counts_of_unknown_names_are_dropped_after_a_day(accounts):
+    from tracking.models import SignInThrottle
+
+    for n in range(3):
+        sign_in(accounts, f"geraten-{n}", "falsch-0000")
+    with transaction(accounts) as session:
+        assert session.scalar(select(func.count()).select_from(SignInThrottle)) == 3
+    sign_in(accounts, "noch-einer", "falsch-0000", NOW + dt.timedelta(hours=24, seconds=1))
+    with transaction(accounts) as session:
+        assert list(session.scalars(select(SignInThrottle.username))) == ["noch-einer"]
 
 
 def test_right_password_resets_the_failure_count(accounts):

@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracking.db import bulk_insert
 from tracking.models import RowChange, WriteRecord, local_now
 
 
@@ -66,6 +67,21 @@ class WriteLog:
             RowChange(write_id=record.id, table_name=table, row_key=key, kind=kind, before=before, after=after)
         )
         self._count += 1
+
+    def changes(self, table: str, rows: list[tuple[str, str, dict | None, dict | None]]) -> None:
+        """Many row changes (key, kind, before, after) of one table in one bulk INSERT."""
+        if not rows:
+            return
+        record = self.ensure_record()
+        bulk_insert(
+            self.session,
+            RowChange.__table__,
+            [
+                {"write_id": record.id, "table_name": table, "row_key": key, "kind": kind, "before": b, "after": a}
+                for key, kind, b, a in rows
+            ],
+        )
+        self._count += len(rows)
 
     @property
     def count(self) -> int:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+import orjson
+from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.orm import Session
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -39,17 +41,29 @@ def _on_sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
+def _json_default(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} ist nicht als JSON speicherbar")
+
+
+def json_text(value) -> str:
+    """JSON columns (the audit trail's before/after) as text; orjson is ~10× faster
+    than the json module, which shows in an import of 10'000 rows."""
+    return orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def make_engine(url: str | None = None) -> Engine:
     url = url or database_url()
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:" and not path.startswith("file:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
+        engine = create_engine(url, json_serializer=json_text)
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, json_serializer=json_text)
 
 
 @contextmanager
@@ -57,3 +71,33 @@ def transaction(engine: Engine) -> Iterator[Session]:
     """One unit of work: everything inside is committed together or not at all."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+def bulk_insert(session: Session, table: Table, rows: Sequence[dict], columns: Sequence[str] | None = None) -> None:
+    """Insert many rows in the session's transaction: COPY on PostgreSQL, executemany on SQLite.
+
+    SQLAlchemy's executemany builds a parameter dict per row in Python, which
+    costs more than the database itself for an import of 10'000 reports; here
+    each value goes only through its column type's bind processor (JSON to
+    text, dates to SQLite's format) and then straight to the driver.
+    """
+    if not rows:
+        return
+    columns = list(columns or rows[0])
+    connection = session.connection()
+    dialect = connection.dialect
+    processors = [table.c[name].type.bind_processor(dialect) for name in columns]
+    values = [
+        tuple(row[name] if process is None else process(row[name]) for name, process in zip(columns, processors))
+        for row in rows
+    ]
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in columns)
+    if dialect.name == "postgresql":
+        driver = connection.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" for _ in columns)
+        connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", values)

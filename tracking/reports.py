@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracking.audit import WriteLog, snapshot
-from tracking.models import Measure, ReportingPeriod, StatusReport, local_now
+from tracking.db import bulk_insert
+from tracking.models import ActionField, Department, Goal, Measure, ReportingPeriod, StatusReport, local_now
+from tracking.scope import Scope
+from tracking.vocab import ENDED_STATUSES
 
 REPORT_FIELDS = ["status", "light", "progress", "comment", "next_steps", "risks"]
 
@@ -22,6 +25,17 @@ class ReportValues:
     comment: str | None = None
     next_steps: str | None = None
     risks: str | None = None
+
+    def as_dict(self) -> dict:
+        """The values by REPORT_FIELDS name, as stored and compared."""
+        return {
+            "status": self.status,
+            "light": self.light,
+            "progress": self.progress,
+            "comment": self.comment,
+            "next_steps": self.next_steps,
+            "risks": self.risks,
+        }
 
 
 def current_report(session: Session, measure_id: int, period_id: int) -> StatusReport | None:
@@ -82,57 +96,170 @@ def record_report(
     return report
 
 
+def current_reports(session: Session, period_id: int) -> dict[int, tuple[int, dict]]:
+    """measure_id -> (report id, values) of the period's current reports, as plain tuples.
+
+    Read with one Core query and no ORM objects: an import of 10'000 rows
+    compares against every current report of the period.
+    """
+    columns = [getattr(StatusReport, f) for f in REPORT_FIELDS]
+    # Through the connection: plain rows, without the ORM's per-row handling.
+    rows = session.connection().execute(
+        select(StatusReport.measure_id, StatusReport.id, *columns).where(
+            StatusReport.period_id == period_id, StatusReport.is_current.is_(True)
+        )
+    )
+    return {row[0]: (row[1], dict(zip(REPORT_FIELDS, row[2:]))) for row in rows}
+
+
+@dataclass(frozen=True)
+class Reportable:
+    """A measure that owes a report in a period, with what scopes it."""
+
+    measure_id: int
+    code: str
+    goal_id: int
+    field_code: str
+    department_code: str | None
+
+
+def reportable_measures(session: Session, period: ReportingPeriod, scope: Scope | None = None) -> list[Reportable]:
+    """The measures that owe a report in the period, in the scope, by code.
+
+    The same rule as rollup.measure_status's owes_report, computed in SQL so
+    that an import never loads the history: active measure of an active goal
+    and field, started by the period's end, and not ended (abgeschlossen or
+    abgebrochen) in its last report of an earlier period, unless it reported
+    in this period anyway.
+    """
+    scope = scope or Scope()
+    if scope.kind == "field":
+        known = session.scalars(select(ActionField.code).where(ActionField.active.is_(True))).all()
+        scope.check_known(sorted(known), [])
+    elif scope.kind == "department":
+        scope.check_known([], sorted(session.scalars(select(Department.code)).all()))
+    earlier = (
+        select(
+            StatusReport.measure_id,
+            StatusReport.status,
+            func.row_number()
+            .over(partition_by=StatusReport.measure_id, order_by=ReportingPeriod.start_date.desc())
+            .label("newest"),
+        )
+        .join(ReportingPeriod, ReportingPeriod.id == StatusReport.period_id)
+        .where(StatusReport.is_current.is_(True), ReportingPeriod.start_date < period.start_date)
+        .subquery()
+    )
+    ended = select(earlier.c.measure_id).where(earlier.c.newest == 1, earlier.c.status.in_(sorted(ENDED_STATUSES)))
+    reported = select(StatusReport.measure_id).where(
+        StatusReport.period_id == period.id, StatusReport.is_current.is_(True)
+    )
+    query = (
+        select(Measure.id, Measure.code, Measure.goal_id, ActionField.code, Department.code)
+        .join(Goal, Goal.id == Measure.goal_id)
+        .join(ActionField, ActionField.id == Goal.field_id)
+        .outerjoin(Department, Department.id == Measure.lead_department_id)
+        .where(
+            Measure.active.is_(True),
+            Goal.active.is_(True),
+            ActionField.active.is_(True),
+            or_(Measure.start_date.is_(None), Measure.start_date <= period.end_date),
+            or_(Measure.id.in_(reported), Measure.id.not_in(ended)),
+        )
+        .order_by(Measure.code)
+    )
+    if scope.kind == "field":
+        query = query.where(ActionField.code == scope.code)
+    elif scope.kind == "department":
+        query = query.where(Department.code == scope.code)
+    return [Reportable(*row) for row in session.connection().execute(query)]
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    """One report to store: the measure (id and code), its values and when it was reported."""
+
+    measure_id: int
+    code: str
+    values: ReportValues
+    reported_at: dt.datetime
+
+
 def record_reports(
     session: Session,
     log: WriteLog,
     *,
     period: ReportingPeriod,
-    items: list[tuple[Measure, ReportValues, dt.datetime]],
+    items: list[ReportItem],
+    current: dict[int, tuple[int, dict]] | None = None,
 ) -> int:
     """Store many reports for one period at once; returns how many changed.
 
     The same rules as record_report (unchanged values write nothing; the old
-    version is kept, not current), with one query and two flushes in all.
+    version is kept, not current), written as three bulk statements: the old
+    versions retired, the new ones inserted, their row changes logged.
+    current is current_reports() of the period when the caller has just read it.
     """
-    current = {
-        r.measure_id: r
-        for r in session.scalars(
-            select(StatusReport).where(StatusReport.period_id == period.id, StatusReport.is_current.is_(True))
-        )
-    }
-    pending: list[tuple[Measure, StatusReport | None, dict, StatusReport]] = []
-    for measure, values, reported_at in items:
-        new_values = {f: getattr(values, f) for f in REPORT_FIELDS}
-        previous = current.get(measure.id)
-        if previous is not None and snapshot(previous, REPORT_FIELDS) == new_values:
+    if current is None:
+        current = current_reports(session, period.id)
+    pending: list[tuple[ReportItem, tuple[int, dict] | None, dict]] = []
+    for item in items:
+        new_values = item.values.as_dict()
+        previous = current.get(item.measure_id)
+        if previous is not None and previous[1] == new_values:
             continue
-        record = log.ensure_record()
-        if previous is not None:
-            previous.is_current = False
-        report = StatusReport(
-            measure_id=measure.id,
-            period_id=period.id,
-            reported_by=log.actor,
-            reported_at=reported_at,
-            is_current=True,
-            is_demo=False,
-            write_id=record.id,
-            **new_values,
-        )
-        pending.append((measure, previous, new_values, report))
+        pending.append((item, previous, new_values))
     if not pending:
         return 0
-    # The unit of work runs the UPDATEs (old versions no longer current) before
-    # the INSERTs, so the one-current-report index holds throughout.
-    session.add_all([report for *_, report in pending])
-    session.flush()
-    for measure, previous, new_values, report in pending:
-        log.change(
-            "status_report",
-            f"{measure.code}/{period.name}",
-            "update" if previous is not None else "insert",
-            before={**snapshot(previous, REPORT_FIELDS), "id": previous.id} if previous is not None else None,
-            after={**new_values, "id": report.id},
-        )
-    session.flush()
+    record = log.ensure_record()
+    # Core statements on the table, not ORM bulk ones: the ORM splits rows
+    # with None values into many small batches. Retire first: the partial
+    # unique index allows one current row per measure and period.
+    retired = [previous[0] for _, previous, _ in pending if previous is not None]
+    table = StatusReport.__table__
+    for start in range(0, len(retired), 500):
+        session.execute(update(table).where(table.c.id.in_(retired[start : start + 500])).values(is_current=False))
+    if retired:
+        # A bulk UPDATE bypasses the identity map: reports already loaded reread is_current.
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, StatusReport):
+                session.expire(obj, ["is_current"])
+    bulk_insert(
+        session,
+        StatusReport.__table__,
+        [
+            {
+                "measure_id": item.measure_id,
+                "period_id": period.id,
+                "reported_by": log.actor,
+                "reported_at": item.reported_at,
+                "is_current": True,
+                "is_demo": False,
+                "write_id": record.id,
+                **new_values,
+            }
+            for item, _, new_values in pending
+        ],
+    )
+    # The new ids by measure, read back in one query: INSERT … RETURNING of
+    # many rows in parameter order is far slower on SQLite (seen with 10'000).
+    new_ids = dict(
+        session.execute(
+            select(StatusReport.measure_id, StatusReport.id).where(
+                StatusReport.write_id == record.id, StatusReport.period_id == period.id
+            )
+        ).all()
+    )
+    log.changes(
+        "status_report",
+        [
+            (
+                f"{item.code}/{period.name}",
+                "update" if previous is not None else "insert",
+                {**previous[1], "id": previous[0]} if previous is not None else None,
+                {**new_values, "id": new_ids[item.measure_id]},
+            )
+            for item, previous, new_values in pending
+        ],
+    )
     return len(pending)

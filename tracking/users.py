@@ -1,8 +1,9 @@
 """User accounts: create and change them, check passwords, throttle guessing.
 
 Passwords are hashed with argon2id. After MAX_FAILED_ATTEMPTS wrong passwords
-in a row an account is locked for LOCK_MINUTES; the message does not tell
-whether the user name exists.
+in a row an account is locked for LOCK_MINUTES. A name without an account is
+counted and locked the same way, so neither the messages nor the lock tell
+whether a user name exists.
 """
 
 from __future__ import annotations
@@ -14,16 +15,17 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tracking.access import ROLES, Actor, require
 from tracking.audit import WriteLog, snapshot
 from tracking.errors import TrackingError
-from tracking.models import UserAccount, local_now
+from tracking.models import SignInThrottle, UserAccount, local_now
 
 MAX_FAILED_ATTEMPTS = 5
 LOCK_MINUTES = 15
+FORGET_UNKNOWN_AFTER = dt.timedelta(hours=24)
 MIN_PASSWORD_LENGTH = 10
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,99}$")
 # Never written to the audit trail.
@@ -170,6 +172,12 @@ def update_user(session: Session, username: str, *, actor: Actor | str, source: 
     _validate(spec)
     if acting.username == user.username and changes.get("active") is False:
         raise TrackingError("Das eigene Konto kann nicht deaktiviert werden.")
+    stays_admin = changes.get("active", user.active) and changes.get("role", user.role) == "admin"
+    if user.role == "admin" and user.active and not stays_admin and _active_admins(session) == [user.username]:
+        raise TrackingError(
+            f"«{user.username}» ist die letzte aktive Administration: zuerst eine andere Person zur "
+            "Administration machen, sonst kann niemand mehr Benutzer verwalten."
+        )
     if "email" in changes:
         changes["email"] = _email(changes["email"])
         _check_email_free(session, changes["email"], user.username)
@@ -208,30 +216,53 @@ WRONG = "Benutzername oder Passwort ist falsch."
 def authenticate(session: Session, username: str, password: str, *, now: dt.datetime | None = None) -> Actor:
     """The actor for a correct password; SignInFailed (German) otherwise. Counts failures."""
     now = now or local_now()
-    user = session.scalar(select(UserAccount).where(UserAccount.username == (username or "").strip().lower()))
+    name = (username or "").strip().lower()[:100]
+    user = session.scalar(select(UserAccount).where(UserAccount.username == name))
     if user is None or not user.active or not user.password_hash:
-        # Same message and similar work as a wrong password: no hint whether the name exists.
+        # Same messages, lock and work as for an account: no hint whether the name exists.
         _hasher.hash(password or "-")
-        raise SignInFailed(WRONG)
+        _count_failure(_throttle_for(session, name, now), now)
     if user.locked_until and user.locked_until > now:
-        raise SignInFailed(f"Zu viele Fehlversuche: die Anmeldung ist bis {user.locked_until:%H:%M} Uhr gesperrt.")
+        raise SignInFailed(_locked_until(user.locked_until))
     try:
         _hasher.verify(user.password_hash, password or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        user.failed_attempts += 1
-        if user.failed_attempts >= MAX_FAILED_ATTEMPTS:
-            user.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
-            user.failed_attempts = 0
-            raise SignInFailed(
-                f"Zu viele Fehlversuche: die Anmeldung ist für {LOCK_MINUTES} Minuten gesperrt."
-            ) from None
-        raise SignInFailed(WRONG) from None
+        _count_failure(user, now)
     user.failed_attempts = 0
     user.locked_until = None
     user.last_login_at = now
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return actor_for(user)
+
+
+def _locked_until(until: dt.datetime) -> str:
+    return f"Zu viele Fehlversuche: die Anmeldung ist bis {until:%H:%M} Uhr gesperrt."
+
+
+def _throttle_for(session: Session, name: str, now: dt.datetime) -> SignInThrottle:
+    """The failure count of a name without a usable account; a locked one refuses at once."""
+    # Counts of a day ago are dropped, so that guessed names do not pile up.
+    session.execute(delete(SignInThrottle).where(SignInThrottle.last_failed_at < now - FORGET_UNKNOWN_AFTER))
+    entry = session.get(SignInThrottle, name)
+    if entry is None:
+        entry = SignInThrottle(username=name, failed_attempts=0, last_failed_at=now)
+        session.add(entry)
+    elif entry.locked_until and entry.locked_until > now:
+        raise SignInFailed(_locked_until(entry.locked_until))
+    return entry
+
+
+def _count_failure(entry: UserAccount | SignInThrottle, now: dt.datetime) -> None:
+    """One more wrong password: lock after MAX_FAILED_ATTEMPTS in a row. Always raises."""
+    entry.failed_attempts += 1
+    if isinstance(entry, SignInThrottle):
+        entry.last_failed_at = now
+    if entry.failed_attempts >= MAX_FAILED_ATTEMPTS:
+        entry.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
+        entry.failed_attempts = 0
+        raise SignInFailed(f"Zu viele Fehlversuche: die Anmeldung ist für {LOCK_MINUTES} Minuten gesperrt.")
+    raise SignInFailed(WRONG)
 
 
 def actor_for_email(session: Session, email: str) -> Actor:
@@ -244,6 +275,12 @@ def actor_for_email(session: Session, email: str) -> Actor:
         )
     user.last_login_at = local_now()
     return actor_for(user)
+
+
+def _active_admins(session: Session) -> list[str]:
+    return list(
+        session.scalars(select(UserAccount.username).where(UserAccount.role == "admin", UserAccount.active.is_(True)))
+    )
 
 
 def has_admin(session: Session) -> bool:

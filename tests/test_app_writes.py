@@ -1,0 +1,210 @@
+"""Every role against every write action through the app (Streamlit AppTest).
+
+tests/test_access.py holds the same matrix for the library; here the pages are
+checked: a role that may write finds the control and it works, a role that
+may not finds it missing or disabled, and a click on a disabled control
+cannot happen. Two imports are in the database: one in AF5 (the demo
+coordinator's scope) and one in AF1 (outside it).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
+
+from tests import excel_files as xf
+from tests.conftest import REFERENCE_DATE
+from tracking.access import Actor, can, can_see
+from tracking.bootstrap import init_database
+from tracking.db import make_engine, transaction
+from tracking.excel_import import apply_import, plan_import
+from tracking.excel_template import build_template
+from tracking.models import ReportingPeriod, RowChange, StatusReport, WriteRecord
+from tracking.periods import get_period
+from tracking.reports import reportable_measures
+from tracking.scope import Scope
+
+ROOT = Path(__file__).resolve().parent.parent
+PERIOD = "2026-H2"
+ACTORS = {
+    "admin": Actor(name="Test Admin", role="admin", username="admin"),
+    "koordination": Actor(name="Kora", role="koordination", fields=frozenset({"AF5"})),
+    "departementsleitung": Actor(name="Dora", role="departementsleitung", home_department="GSD"),
+    "regierungsrat": Actor(name="Rita", role="regierungsrat"),
+}
+
+
+def _import_one_change(url: str, field: str) -> tuple[int, str]:
+    """An admin's import that changes the progress of the field's first measure: (import id, code)."""
+    engine = make_engine(url)
+    with transaction(engine) as session:
+        measure = reportable_measures(session, get_period(session, PERIOD), Scope("field", field))[0]
+        template = build_template(session, period=PERIOD, scope=Scope("field", field), generated_by="test")
+        progress = session.scalar(
+            select(StatusReport.progress).where(
+                StatusReport.measure_id == measure.measure_id, StatusReport.is_current.is_(True)
+            )
+        )
+    new_progress = 37 if progress != 37 else 38
+    data = xf.fill_template(
+        template,
+        {measure.code: {"status": "in Umsetzung", "light": "grün", "progress": new_progress, "comment": None}},
+    )
+    with transaction(engine) as session:
+        plan = plan_import(session, data, f"{field}.xlsx")
+        result = apply_import(session, plan, actor="Test Admin")
+    engine.dispose()
+    return result.write_id, measure.code
+
+
+@pytest.fixture(scope="module")
+def base_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("writes") / "demo.sqlite"
+    url = f"sqlite:///{path}"
+    init_database(make_engine(url), actor="test", demo=True, today=REFERENCE_DATE)
+    af5 = _import_one_change(url, "AF5")
+    af1 = _import_one_change(url, "AF1")
+    return path, {"AF5": af5[0], "AF1": af1[0]}
+
+
+@pytest.fixture
+def db(base_db, tmp_path):
+    """A fresh copy per test: clicks write."""
+    path, imports = base_db
+    copy = tmp_path / "demo.sqlite"
+    shutil.copyfile(path, copy)
+    return f"sqlite:///{copy}", imports
+
+
+def app_as(url: str, monkeypatch, actor: Actor, page: str) -> AppTest | None:
+    """The page as the role sees it, or None when the role's navigation does not offer it."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.session_state["angemeldet"] = actor
+    at.run()
+    try:
+        at.switch_page(page).run()
+    except Exception:  # AppTest refuses a page that is not in the role's navigation
+        return None
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def undo_button(at: AppTest, import_id: int):
+    return next((b for b in at.button if b.key == f"undo_{import_id}"), None)
+
+
+def _can_upload(at):
+    return bool(at.get("file_uploader"))
+
+
+def _undo_af5(imports):
+    def check(at):
+        button = undo_button(at, imports["AF5"])
+        return button is not None and not button.disabled
+
+    return check
+
+
+def _button(label):
+    def check(at):
+        return any(b.label == label and not b.disabled for b in at.button)
+
+    return check
+
+
+def _user_form(at):
+    return any(b.label == "Speichern" for b in at.button) and any(
+        t.label.startswith("Benutzername") for t in at.text_input
+    )
+
+
+def _strategy_upload(at):
+    return any(getattr(u, "label", "") == "Strategie-Definition (.yaml)" for u in at.get("file_uploader"))
+
+
+# (write action, page, url path, is the control there and usable?)
+CONTROLS = [
+    ("import", "pages/status_report.py", "statusbericht", lambda imports: _can_upload),
+    ("undo", "pages/status_report.py", "statusbericht", _undo_af5),
+    ("periods", "pages/administration.py", "verwaltung", lambda imports: _button("Schliessen")),
+    ("load_strategy", "pages/administration.py", "verwaltung", lambda imports: _strategy_upload),
+    ("users", "pages/administration.py", "verwaltung", lambda imports: _user_form),
+]
+
+
+@pytest.mark.parametrize("role", list(ACTORS))
+@pytest.mark.parametrize(("action", "page", "url", "control"), CONTROLS, ids=[c[0] for c in CONTROLS])
+def test_every_role_against_every_write_in_the_app(db, monkeypatch, role, action, page, url, control):
+    url_db, imports = db
+    actor = ACTORS[role]
+    allowed = can(actor, action) and can_see(actor, url)
+    at = app_as(url_db, monkeypatch, actor, page)
+    if at is None:
+        assert not can_see(actor, url)
+        assert not allowed
+        return
+    assert control(imports)(at) == allowed, f"{role} / {action}: expected {'allowed' if allowed else 'refused'}"
+
+
+def test_expected_outcomes_of_the_matrix():
+    """The matrix above asserts this table, written out by hand from the issue."""
+    expected = {
+        "admin": {"import", "undo", "periods", "load_strategy", "users"},
+        "koordination": {"import", "undo"},
+        "departementsleitung": set(),
+        "regierungsrat": set(),
+    }
+    for role, actor in ACTORS.items():
+        assert {a for a, _, url, _ in CONTROLS if can(actor, a) and can_see(actor, url)} == expected[role]
+
+
+def _undone(url: str, import_id: int) -> int | None:
+    with transaction(make_engine(url)) as session:
+        return session.get(WriteRecord, import_id).undone_by_id
+
+
+def test_coordinator_undoes_an_import_in_scope_and_not_one_outside(db, monkeypatch):
+    url, imports = db
+    at = app_as(url, monkeypatch, ACTORS["koordination"], "pages/status_report.py")
+    outside = undo_button(at, imports["AF1"])
+    assert outside.disabled
+    assert outside.help == "Dieser Import betrifft Massnahmen ausserhalb Ihres Geltungsbereichs (AF5)."
+    with transaction(make_engine(url)) as session:
+        rows = session.scalar(select(func.count()).select_from(RowChange).where(RowChange.write_id == imports["AF5"]))
+    undo_button(at, imports["AF5"]).click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [f"Import {imports['AF5']} rückgängig gemacht ({rows} Zeilen)."]
+    assert _undone(url, imports["AF5"]) is not None
+    assert _undone(url, imports["AF1"]) is None
+    with transaction(make_engine(url)) as session:
+        record = session.get(WriteRecord, _undone(url, imports["AF5"]))
+        assert (record.actor, record.action) == ("Kora", "undo")
+
+
+def test_department_head_sees_the_imports_but_cannot_undo(db, monkeypatch):
+    url, imports = db
+    at = app_as(url, monkeypatch, ACTORS["departementsleitung"], "pages/status_report.py")
+    for import_id in imports.values():
+        button = undo_button(at, import_id)
+        assert button.disabled
+        assert button.help == "Nur Administration und Koordination dürfen Importe rückgängig machen."
+    assert not at.get("file_uploader")
+
+
+def test_admin_closes_a_period_in_the_app(db, monkeypatch):
+    url, _ = db
+    at = app_as(url, monkeypatch, ACTORS["admin"], "pages/administration.py")
+    next(b for b in at.button if b.key == f"period_{PERIOD}").click().run()
+    assert not at.exception
+    assert any(f"Periode {PERIOD} geschlossen." in s.value for s in at.success)
+    with transaction(make_engine(url)) as session:
+        period = session.scalar(select(ReportingPeriod).where(ReportingPeriod.name == PERIOD))
+        assert period.is_open is False
+        closed = session.scalars(select(WriteRecord).where(WriteRecord.action == "close-period")).all()
+        assert [(r.actor, r.source) for r in closed] == [("Test Admin", "Verwaltung")]
