@@ -27,13 +27,13 @@ def periods_section(actor: Actor) -> None:
         cols[2].markdown(":material/lock_open: offen" if is_open else ":material/lock: geschlossen")
         label = "Schliessen" if is_open else "Öffnen"
         if cols[3].button(label, key=f"period_{name}"):
-            with transaction(shared.engine()) as session:
+            with transaction(shared.engine(), write=True) as session:
                 set_period_open(session, name=name, is_open=not is_open, actor=actor, source="Verwaltung")
             shared.refresh()
             st.session_state["flash"] = f"Periode {name} {'geschlossen' if is_open else 'geöffnet'}."
             st.rerun()
     if periods and st.button("Fehlende Halbjahre bis heute anlegen"):
-        with transaction(shared.engine()) as session:
+        with transaction(shared.engine(), write=True) as session:
             created = add_missing_periods(session, actor=actor, today=dt.date.today(), source="Verwaltung")
         shared.refresh()
         st.session_state["flash"] = (
@@ -69,7 +69,7 @@ def strategy_section(actor: Actor) -> None:
     st.markdown(f"**Vorschau: {len(preview.changes)} Änderungen**")
     st.dataframe(pd.DataFrame({"Änderung": preview.changes}), hide_index=True, width="stretch")
     if st.button("Definition laden", type="primary"):
-        with transaction(shared.engine()) as session:
+        with transaction(shared.engine(), write=True) as session:
             result = apply_definition(session, definition, actor=actor, source=f"Datei {upload.name}")
         shared.refresh()
         st.session_state["flash"] = f"Strategie-Definition geladen: {len(result.changes)} Änderungen."
@@ -119,7 +119,7 @@ def users_section(actor: Actor) -> None:
                 username.strip().lower(), name, role, fields, departments, None if home == "–" else home, email or None
             )
             try:
-                with transaction(shared.engine()) as session:
+                with transaction(shared.engine(), write=True) as session:
                     existing = {u.username for u in list_users(session)}
                     if spec.username in existing:
                         update_user(

@@ -183,7 +183,7 @@ def signed_in() -> Actor | None:
     actor = st.session_state.get(ACTOR_KEY)
     now = dt.datetime.now()
     if actor is None and sso_configured() and getattr(st.user, "is_logged_in", False):
-        with transaction(engine()) as session:
+        with transaction(engine(), write=True) as session:
             try:
                 actor = actor_for_email(session, st.user.get("email", ""))
             except TrackingError as exc:
@@ -333,7 +333,7 @@ def import_history_view(limit: int = 10) -> None:
             ),
         ):
             try:
-                with transaction(engine()) as session:
+                with transaction(engine(), write=True) as session:
                     count = undo_import(session, item["id"], actor=current)
             except TrackingError as exc:
                 st.error(" ".join(exc.messages))

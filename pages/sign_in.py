@@ -21,7 +21,7 @@ def local_form() -> None:
         return
     error = None
     # The failed attempt is counted in the same transaction, which commits.
-    with transaction(shared.engine()) as session:
+    with transaction(shared.engine(), write=True) as session:
         try:
             actor = authenticate(session, username, password)
         except SignInFailed as exc:

@@ -145,7 +145,7 @@ def upload_section(period: str) -> None:
     if st.button(f"Änderungen speichern ({plan.count('neu') + plan.count('geändert')})", type="primary"):
         bar = st.progress(0.0, text="Wird gespeichert …")
         try:
-            with transaction(shared.engine()) as session:
+            with transaction(shared.engine(), write=True) as session:
                 saved = apply_import(
                     session, plan, actor=actor, progress=lambda f, t: bar.progress(min(max(f, 0.0), 1.0), text=t)
                 )

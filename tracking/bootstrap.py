@@ -24,14 +24,14 @@ def init_database(engine: Engine, *, actor: str, demo: bool = False, today: dt.d
     today = today or dt.date.today()
     result = InitResult()
     schema.upgrade(engine)
-    with transaction(engine) as session:
+    with transaction(engine, write=True) as session:
         if session.scalar(select(exists().where(Strategy.id.is_not(None)))):
             result.messages.append("Strategie bereits geladen: unverändert gelassen.")
         else:
             loaded = load_strategy_file(session, LUZERN_DEFINITION, actor=actor, today=today)
             result.messages.append(f"Strategie «Digitaler Wandel» geladen ({len(loaded.changes)} Einträge).")
     if demo:
-        with transaction(engine) as session:
+        with transaction(engine, write=True) as session:
             if has_demo_data(session):
                 result.messages.append("Demodaten bereits vorhanden: unverändert gelassen.")
             else:

@@ -51,7 +51,7 @@ def cmd_load_strategy(args: argparse.Namespace) -> int:
     if args.dry_run:
         result = preview_strategy_file(engine, args.file, actor=_actor(args), today=args.today)
     else:
-        with transaction(engine) as session:
+        with transaction(engine, write=True) as session:
             result = load_strategy_file(session, args.file, actor=_actor(args), today=args.today)
     if not result.changes:
         print("Keine Änderungen: die Datenbank entspricht der Datei bereits.")
@@ -77,7 +77,7 @@ def cmd_periods(args: argparse.Namespace) -> int:
     if not args.name:
         raise TrackingError(f"Bitte die Periode angeben, z. B.: python -m tracking periods {args.action} 2026-H2")
     is_open = args.action == "open"
-    with transaction(engine) as session:
+    with transaction(engine, write=True) as session:
         changed = set_period_open(session, name=args.name, is_open=is_open, actor=_actor(args))
     word = "geöffnet" if is_open else "geschlossen"
     print(f"Periode {args.name} {word}." if changed else f"Periode {args.name} war bereits {word}.")
@@ -143,7 +143,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise TrackingError(f"Datei «{path}» nicht gefunden.")
     data = path.read_bytes()
-    with transaction(engine) as session:
+    with transaction(engine, write=True) as session:
         plan = plan_import(session, data, path.name, expected_period=args.period)
         for line in plan.summary_lines():
             print(line)
@@ -163,7 +163,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_undo(args: argparse.Namespace) -> int:
     engine = make_engine()
-    with transaction(engine) as session:
+    with transaction(engine, write=True) as session:
         count = undo_import(session, args.import_id, actor=_actor(args))
     print(f"Import {args.import_id} rückgängig gemacht: {count} Zeilen auf den früheren Stand gesetzt.")
     return 0
@@ -203,7 +203,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         raise TrackingError(f"Datei «{path}» nicht gefunden.")
     engine = make_engine()
     schema.upgrade(engine)
-    with transaction(engine) as session:
+    with transaction(engine, write=True) as session:
         counts = restore_workbook(session, path.read_bytes(), actor=_actor(args))
     print(f"Wiederhergestellt: {sum(counts.values())} Zeilen in {len(counts)} Tabellen.")
     return 0
@@ -305,7 +305,7 @@ def cmd_users(args: argparse.Namespace) -> int:
             home_department=(args.home_department or "").strip().upper() or None,
             email=(args.email or "").strip().lower() or None,
         )
-        with transaction(engine) as session:
+        with transaction(engine, write=True) as session:
             home = [spec.home_department] if spec.home_department else []
             _check_codes(session, spec.scope_fields, spec.scope_departments + home)
             user = create_user(session, spec, password=password, actor=_actor(args))
@@ -323,14 +323,14 @@ def cmd_users(args: argparse.Namespace) -> int:
                 f"{args.username} --password-stdin"
             )
         password = _read_password()
-        with transaction(engine) as session:
+        with transaction(engine, write=True) as session:
             set_password(session, args.username, password, actor=_actor(args))
         print(f"Passwort für «{args.username.strip().lower()}» gesetzt (eine allfällige Sperre ist aufgehoben).")
         return 0
 
     if args.action in ("disable", "enable"):
         active = args.action == "enable"
-        with transaction(engine) as session:
+        with transaction(engine, write=True) as session:
             changed = update_user(session, args.username, active=active, actor=_actor(args))
         word = "aktiviert" if active else "deaktiviert"
         name = args.username.strip().lower()
@@ -356,7 +356,7 @@ def cmd_users(args: argparse.Namespace) -> int:
             "Nichts zu ändern: bitte mindestens eine Angabe machen "
             "(--role, --name, --fields, --departments, --home-department, --email)."
         )
-    with transaction(engine) as session:
+    with transaction(engine, write=True) as session:
         home = [changes["home_department"]] if changes.get("home_department") else []
         _check_codes(session, changes.get("scope_fields", []), changes.get("scope_departments", []) + home)
         changed = update_user(session, args.username, actor=_actor(args), **changes)

@@ -10,9 +10,14 @@ from pathlib import Path
 
 import orjson
 from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from tracking.errors import TrackingError
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+WRITE_OPTION = "tracking_write"
+SQLITE_WAIT_SECONDS = 60
 DEFAULT_SQLITE_PATH = PROJECT_DIR / "data" / "tracking.sqlite"
 
 
@@ -38,7 +43,11 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
 
 
 def _on_sqlite_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A write transaction takes the write lock at once (BEGIN IMMEDIATE) and
+    # waits its turn: two transactions that both read first and then write
+    # would otherwise fail with «database is locked» instead of queueing.
+    write = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def _json_default(value):
@@ -59,18 +68,43 @@ def make_engine(url: str | None = None) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:" and not path.startswith("file:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, json_serializer=json_text)
+        # Wait up to SQLITE_WAIT_SECONDS for another writer before giving up.
+        engine = create_engine(url, json_serializer=json_text, connect_args={"timeout": SQLITE_WAIT_SECONDS})
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, json_serializer=json_text)
 
 
+class DatabaseBusy(TrackingError):
+    """Another write held the database too long; nothing of this one was saved."""
+
+
+BUSY_MESSAGE = (
+    "Die Datenbank ist gerade mit einem anderen Speichervorgang beschäftigt. "
+    "Nichts wurde gespeichert; bitte in einer Minute erneut versuchen."
+)
+# SQLite: lock wait ran out; PostgreSQL: deadlock or serialization conflict.
+_BUSY_SIGNS = ("database is locked", "database table is locked", "deadlock detected", "could not serialize")
+
+
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
-    """One unit of work: everything inside is committed together or not at all."""
-    with Session(engine, expire_on_commit=False) as session, session.begin():
-        yield session
+def transaction(engine: Engine, *, write: bool = False) -> Iterator[Session]:
+    """One unit of work: everything inside is committed together or not at all.
+
+    write=True for a unit that writes: on SQLite it takes the write lock
+    first, so concurrent writers wait for each other instead of failing. A
+    write that still cannot get the database raises DatabaseBusy (German),
+    never the driver's «database is locked».
+    """
+    bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
+    try:
+        with Session(bind, expire_on_commit=False) as session, session.begin():
+            yield session
+    except OperationalError as exc:
+        if any(sign in str(exc.orig).lower() for sign in _BUSY_SIGNS):
+            raise DatabaseBusy(BUSY_MESSAGE) from exc
+        raise
 
 
 def bulk_insert(session: Session, table: Table, rows: Sequence[dict], columns: Sequence[str] | None = None) -> None:

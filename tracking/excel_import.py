@@ -23,7 +23,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tracking.access import Actor, require, require_scope
@@ -39,7 +39,7 @@ from tracking.models import (
     WriteRecord,
     local_now,
 )
-from tracking.periods import get_period
+from tracking.periods import get_period, lock_period
 from tracking.report_sheet import (
     HEADER_ROW,
     INDICATOR_COLUMNS,
@@ -352,7 +352,7 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-@dataclass
+@dataclass(slots=True)
 class ReportRow:
     row: int
     code: str
@@ -369,7 +369,7 @@ class IndicatorRow:
     value: float
 
 
-@dataclass
+@dataclass(slots=True)
 class Change:
     kind: str  # "neu", "geändert", "unverändert"
     what: str  # "Statusbericht" or "Kennzahl"
@@ -916,7 +916,7 @@ def apply_import(
     report = progress or (lambda _f, _t: None)
     acting = require(actor, "import")
     period = get_period(session, plan.period)
-    if not period.is_open:
+    if not lock_period(session, period.id):
         raise _refuse(f"Die Berichtsperiode {period.name} wurde inzwischen geschlossen; nichts gespeichert.")
     # Compared again with the stored values: another upload may have landed
     # since the plan was made. Only rows that change something need to be in
@@ -970,35 +970,53 @@ def apply_import(
 
 def undo_import(session: Session, write_id: int, *, actor: Actor | str) -> int:
     """Put back the values from before an import; returns how many rows were restored."""
+    from tracking.models import RowChange
+
     acting = require(actor, "undo")
     record = session.get(WriteRecord, write_id)
     if record is None or record.action != IMPORT_ACTION:
         raise TrackingError(f"Import {write_id} gibt es nicht.")
-    report_ids = [c.after["id"] for c in record.changes if c.table_name == "status_report"]
-    measure_ids = list(session.scalars(select(StatusReport.measure_id).where(StatusReport.id.in_(report_ids))))
+    models = {"status_report": StatusReport, "indicator_value": IndicatorValue}
+    changes = session.execute(
+        select(RowChange.table_name, RowChange.row_key, RowChange.before, RowChange.after)
+        .where(RowChange.write_id == write_id, RowChange.table_name.in_(list(models)))
+        .order_by(RowChange.id)
+    ).all()
+
+    def read_rows() -> dict[str, dict[int, Any]]:
+        """The rows the import wrote: id, period, whether current, whose (measure or indicator)."""
+        return {
+            name: {
+                row.id: row
+                for row in session.execute(
+                    select(model.id, model.period_id, model.is_current, getattr(model, _OWNER[name])).where(
+                        model.id.in_([c.after["id"] for c in changes if c.table_name == name])
+                    )
+                )
+            }
+            for name, model in models.items()
+        }
+
+    # Queue behind other writes of the same periods first, then check under the lock.
+    period_ids = sorted({row.period_id for by_id in read_rows().values() for row in by_id.values()})
+    closed = [session.get(ReportingPeriod, pid).name for pid in period_ids if not lock_period(session, pid)]
+    rows = read_rows()
+    session.refresh(record)
+    measure_ids = [row[3] for row in rows["status_report"].values()]
     require_scope(acting, _measure_scopes(session, measure_ids), "zurücksetzen")
-    value_ids = [c.after["id"] for c in record.changes if c.table_name == "indicator_value"]
-    indicator_ids = list(session.scalars(select(IndicatorValue.indicator_id).where(IndicatorValue.id.in_(value_ids))))
+    indicator_ids = [row[3] for row in rows["indicator_value"].values()]
     require_scope(acting, _indicator_scopes(session, acting, indicator_ids), "zurücksetzen")
     if record.undone_by_id is not None:
         raise TrackingError(f"Import {write_id} wurde bereits rückgängig gemacht (Vorgang {record.undone_by_id}).")
-    models = {"status_report": StatusReport, "indicator_value": IndicatorValue}
-    changes = [c for c in record.changes if c.table_name in models]
     # Refuse when a later write replaced a row of this import: undoing it would
     # silently drop that later report.
+    current = {name: {row.id: row.is_current for row in rows[name].values()} for name, model in models.items()}
     for change in changes:
-        row = session.get(models[change.table_name], change.after["id"])
-        if row is None or not row.is_current:
+        if not current[change.table_name].get(change.after["id"], False):
             raise TrackingError(
                 f"Import {write_id} kann nicht rückgängig gemacht werden: {change.row_key} wurde seither "
                 "durch eine neuere Meldung ersetzt. Zuerst die neueren Importe rückgängig machen."
             )
-    period_ids = {
-        row.period_id for c in changes if (row := session.get(models[c.table_name], c.after["id"])) is not None
-    }
-    closed = session.scalars(
-        select(ReportingPeriod.name).where(ReportingPeriod.id.in_(period_ids), ReportingPeriod.is_open.is_(False))
-    ).all()
     if closed:
         raise TrackingError(
             f"Import {write_id} betrifft die geschlossene Periode {', '.join(closed)} "
@@ -1006,18 +1024,31 @@ def undo_import(session: Session, write_id: int, *, actor: Actor | str) -> int:
         )
     log = WriteLog(session, actor=acting.name, source=f"Rückgängig: Import {write_id}", action="undo")
     log.ensure_record()
-    for change in reversed(changes):
-        model = models[change.table_name]
-        new_row = session.get(model, change.after["id"])
-        new_row.is_current = False
-        session.flush()
-        if change.before is not None:
-            session.get(model, change.before["id"]).is_current = True
-        log.change(change.table_name, change.row_key, "update", before=change.after, after=change.before)
-    session.flush()
+    for name, model in models.items():
+        of_table = [c for c in changes if c.table_name == name]
+        retire = [c.after["id"] for c in of_table]
+        restore = [c.before["id"] for c in of_table if c.before is not None]
+        # Retire first: one current row per measure (or indicator) and period.
+        for ids, flag in ((retire, False), (restore, True)):
+            for start in range(0, len(ids), 500):
+                session.execute(
+                    update(model.__table__)
+                    .where(model.__table__.c.id.in_(ids[start : start + 500]))
+                    .values(is_current=flag)
+                )
+        log.changes(name, [(c.row_key, "update", c.after, c.before) for c in reversed(of_table)])
+    # The bulk UPDATEs bypass the identity map: rows already loaded reread is_current.
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, StatusReport | IndicatorValue):
+            session.expire(obj, ["is_current"])
     record.undone_by_id = log.record.id
     log.record.summary = f"Import {write_id} rückgängig gemacht: {len(changes)} Zeilen auf den früheren Stand."
+    session.flush()
     return len(changes)
+
+
+# The column that says whose row it is, for the scope check of an undo.
+_OWNER = {"status_report": "measure_id", "indicator_value": "indicator_id"}
 
 
 def import_history(session: Session) -> list[dict[str, Any]]:

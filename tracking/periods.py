@@ -55,6 +55,22 @@ def get_period(session: Session, name: str) -> ReportingPeriod:
     return period
 
 
+def lock_period(session: Session, period_id: int) -> bool:
+    """Take the period's row lock until the transaction ends; returns whether it is open.
+
+    Writes of reports for one period queue here on PostgreSQL, so that two
+    concurrent uploads never both retire the same report; each one compares
+    with what the one before it committed. (SQLite's write transactions are
+    already one at a time.) The open flag is read under the lock: a period
+    closed a moment ago counts as closed.
+    """
+    return bool(
+        session.execute(
+            select(ReportingPeriod.is_open).where(ReportingPeriod.id == period_id).with_for_update()
+        ).scalar_one()
+    )
+
+
 def current_period(session: Session, today: dt.date | None = None) -> ReportingPeriod | None:
     """The period that contains today, else the latest one that has started."""
     today = today or dt.date.today()

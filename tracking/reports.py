@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
@@ -112,8 +113,7 @@ def current_reports(session: Session, period_id: int) -> dict[int, tuple[int, di
     return {row[0]: (row[1], dict(zip(REPORT_FIELDS, row[2:]))) for row in rows}
 
 
-@dataclass(frozen=True)
-class Reportable:
+class Reportable(NamedTuple):
     """A measure that owes a report in a period, with what scopes it."""
 
     measure_id: int
@@ -172,11 +172,10 @@ def reportable_measures(session: Session, period: ReportingPeriod, scope: Scope 
         query = query.where(ActionField.code == scope.code)
     elif scope.kind == "department":
         query = query.where(Department.code == scope.code)
-    return [Reportable(*row) for row in session.connection().execute(query)]
+    return [Reportable._make(row) for row in session.connection().execute(query)]
 
 
-@dataclass(frozen=True)
-class ReportItem:
+class ReportItem(NamedTuple):
     """One report to store: the measure (id and code), its values and when it was reported."""
 
     measure_id: int
