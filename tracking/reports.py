@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracking.audit import WriteLog, snapshot
-from tracking.db import bulk_insert
-from tracking.models import ActionField, Department, Goal, Measure, ReportingPeriod, StatusReport, local_now
+from tracking.db import bulk_insert, plain_rows
+from tracking.models import (
+    ActionField,
+    Department,
+    Goal,
+    Measure,
+    ReportingPeriod,
+    StatusReport,
+    WriteRecord,
+    local_now,
+)
 from tracking.scope import Scope
 from tracking.vocab import ENDED_STATUSES
 
 REPORT_FIELDS = ["status", "light", "progress", "comment", "next_steps", "risks"]
 
 
-@dataclass(frozen=True)
-class ReportValues:
+class ReportValues(NamedTuple):
+    """What one report says, in the order of REPORT_FIELDS (compared as a tuple)."""
+
     status: str
     light: str
     progress: int
@@ -28,15 +37,8 @@ class ReportValues:
     risks: str | None = None
 
     def as_dict(self) -> dict:
-        """The values by REPORT_FIELDS name, as stored and compared."""
-        return {
-            "status": self.status,
-            "light": self.light,
-            "progress": self.progress,
-            "comment": self.comment,
-            "next_steps": self.next_steps,
-            "risks": self.risks,
-        }
+        """The values by REPORT_FIELDS name, as stored in the audit trail."""
+        return dict(zip(REPORT_FIELDS, self))
 
 
 def current_report(session: Session, measure_id: int, period_id: int) -> StatusReport | None:
@@ -97,20 +99,28 @@ def record_report(
     return report
 
 
-def current_reports(session: Session, period_id: int) -> dict[int, tuple[int, dict]]:
-    """measure_id -> (report id, values) of the period's current reports, as plain tuples.
+def last_write_id(session: Session) -> int:
+    """The newest write's id: it changes with every write to the reports (each has a WriteRecord).
+
+    Read before the current reports, it tells later whether they may have changed since.
+    """
+    return session.scalar(select(func.max(WriteRecord.id))) or 0
+
+
+def current_reports(session: Session, period_id: int) -> dict[int, tuple[int, tuple]]:
+    """measure_id -> (report id, values in REPORT_FIELDS order) of the period's current reports.
 
     Read with one Core query and no ORM objects: an import of 10'000 rows
     compares against every current report of the period.
     """
     columns = [getattr(StatusReport, f) for f in REPORT_FIELDS]
-    # Through the connection: plain rows, without the ORM's per-row handling.
-    rows = session.connection().execute(
+    rows = plain_rows(
+        session,
         select(StatusReport.measure_id, StatusReport.id, *columns).where(
             StatusReport.period_id == period_id, StatusReport.is_current.is_(True)
-        )
+        ),
     )
-    return {row[0]: (row[1], dict(zip(REPORT_FIELDS, row[2:]))) for row in rows}
+    return {row[0]: (row[1], row[2:]) for row in rows}
 
 
 class Reportable(NamedTuple):
@@ -172,7 +182,7 @@ def reportable_measures(session: Session, period: ReportingPeriod, scope: Scope 
         query = query.where(ActionField.code == scope.code)
     elif scope.kind == "department":
         query = query.where(Department.code == scope.code)
-    return [Reportable._make(row) for row in session.connection().execute(query)]
+    return [Reportable._make(row) for row in plain_rows(session, query)]
 
 
 class ReportItem(NamedTuple):
@@ -190,7 +200,7 @@ def record_reports(
     *,
     period: ReportingPeriod,
     items: list[ReportItem],
-    current: dict[int, tuple[int, dict]] | None = None,
+    current: dict[int, tuple[int, tuple]] | None = None,
 ) -> int:
     """Store many reports for one period at once; returns how many changed.
 
@@ -201,13 +211,12 @@ def record_reports(
     """
     if current is None:
         current = current_reports(session, period.id)
-    pending: list[tuple[ReportItem, tuple[int, dict] | None, dict]] = []
+    pending: list[tuple[ReportItem, tuple[int, tuple] | None, dict]] = []
     for item in items:
-        new_values = item.values.as_dict()
         previous = current.get(item.measure_id)
-        if previous is not None and previous[1] == new_values:
+        if previous is not None and previous[1] == item.values:
             continue
-        pending.append((item, previous, new_values))
+        pending.append((item, previous, item.values.as_dict()))
     if not pending:
         return 0
     record = log.ensure_record()
@@ -243,11 +252,12 @@ def record_reports(
     # The new ids by measure, read back in one query: INSERT … RETURNING of
     # many rows in parameter order is far slower on SQLite (seen with 10'000).
     new_ids = dict(
-        session.execute(
+        plain_rows(
+            session,
             select(StatusReport.measure_id, StatusReport.id).where(
                 StatusReport.write_id == record.id, StatusReport.period_id == period.id
-            )
-        ).all()
+            ),
+        )
     )
     log.changes(
         "status_report",
@@ -255,7 +265,7 @@ def record_reports(
             (
                 f"{item.code}/{period.name}",
                 "update" if previous is not None else "insert",
-                {**previous[1], "id": previous[0]} if previous is not None else None,
+                {**dict(zip(REPORT_FIELDS, previous[1])), "id": previous[0]} if previous is not None else None,
                 {**new_values, "id": new_ids[item.measure_id]},
             )
             for item, previous, new_values in pending
