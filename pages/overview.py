@@ -5,7 +5,6 @@ import streamlit as st
 from pages import shared
 from tracking import charts
 from tracking import formatting as fmt
-from tracking import rollup as ru
 
 
 def overview() -> None:
@@ -17,11 +16,11 @@ def overview() -> None:
             "`python -m tracking load-strategy DATEI.yaml`."
         )
         return
-    snap = shared.snapshot()
-    current = shared.period_rollup(period, shared.as_of_for(period))
-    previous_name = snap.previous_period(period)
-    h = ru.headline(current)
-    prev = ru.headline(shared.period_rollup(previous_name, None)) if previous_name else None
+    structure = shared.structure()
+    current = shared.figures(period, shared.as_of_for(period))
+    previous_name = structure.previous_period(period)
+    h = current.headline
+    prev = shared.figures(previous_name, None).headline if previous_name else None
 
     st.caption(f"Berichtsperiode **{period}**" + (f" · Vergleich mit {previous_name}" if previous_name else ""))
 
@@ -83,7 +82,7 @@ def overview() -> None:
         "Farbe: Fortschritt der Ziele des Felds, die dem Kernziel dienen (gewichtet nach Beitrag). "
         "Text: stärkster Beitrag und Fortschritt. «–»: kein Beitrag."
     )
-    core_names = dict(zip(snap.core_goals["core_code"], snap.core_goals["core_name"]))
+    core_names = dict(zip(structure.core_goals["core_code"], structure.core_goals["core_name"]))
     st.plotly_chart(charts.field_core_heatmap(current.matrix), width="stretch", key="heatmap")
     with st.expander("Kernziele im Wortlaut"):
         for code, name in core_names.items():
@@ -95,8 +94,9 @@ def overview() -> None:
         st.plotly_chart(charts.field_progress_bars(current.fields), width="stretch", key="fieldbars")
     with right:
         st.subheader("Ampeln pro Aktionsfeld")
-        dist = ru.light_distribution(current.measures, "field_code")
-        st.plotly_chart(charts.light_distribution_bars(dist, "field_code"), width="stretch", key="lights")
+        st.plotly_chart(
+            charts.light_distribution_bars(current.lights_by_field, "field_code"), width="stretch", key="lights"
+        )
 
     st.subheader("Verlauf über die Perioden")
     st.plotly_chart(charts.progress_trend_lines(shared.trend(period)), width="stretch", key="trend")

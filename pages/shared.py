@@ -18,6 +18,7 @@ from tracking import schema
 from tracking.access import ROLES, Actor
 from tracking.db import database_url, make_engine, transaction
 from tracking.errors import TrackingError
+from tracking.figures import PeriodFigures, figures_trend, period_figures
 from tracking.users import actor_for_email, session_minutes
 
 __all__ = ["database_url"]
@@ -55,7 +56,30 @@ def _snapshot(url: str) -> ru.Snapshot:
 
 
 def snapshot() -> ru.Snapshot:
+    """All measures and reports (pages that list measures); the overview needs only structure()."""
     return _snapshot(database_url())
+
+
+@st.cache_data(ttl=300)
+def _structure(url: str) -> ru.Snapshot:
+    with transaction(_engine(url)) as session:
+        return ru.load_snapshot(session, with_measures=False)
+
+
+def structure() -> ru.Snapshot:
+    """Strategy, departments and periods without measures and reports: cheap at any scale."""
+    return _structure(database_url())
+
+
+@st.cache_data(ttl=300, show_spinner="Kennzahlen werden berechnet …")
+def _figures(url: str, period: str, as_of: dt.date | None) -> PeriodFigures:
+    with transaction(_engine(url)) as session:
+        return period_figures(session, _structure(url), period, as_of=as_of)
+
+
+def figures(period: str, as_of: dt.date | None) -> PeriodFigures:
+    """The overview's figures for a period, aggregated in SQL (tracking/figures.py)."""
+    return _figures(database_url(), period, as_of)
 
 
 @st.cache_data(ttl=300)
@@ -85,7 +109,8 @@ def period_rollup(period: str, as_of: dt.date | None) -> ru.PeriodRollup:
 
 @st.cache_data(ttl=300, show_spinner="Verlauf wird berechnet …")
 def _trend(url: str, up_to: str) -> pd.DataFrame:
-    return ru.progress_trend(_snapshot(url), up_to=up_to)
+    with transaction(_engine(url)) as session:
+        return figures_trend(session, _structure(url), up_to=up_to)
 
 
 def trend(up_to: str) -> pd.DataFrame:
@@ -98,7 +123,7 @@ def refresh() -> None:
 
 
 def period_names() -> list[str]:
-    return list(snapshot().periods["period"])
+    return list(structure().periods["period"])
 
 
 def default_period() -> str | None:
@@ -132,7 +157,7 @@ def selected_period() -> str | None:
 
 def as_of_for(period: str) -> dt.date | None:
     """Plan and overdue checks of the running period use today, not its end."""
-    row = snapshot().period_row(period)
+    row = structure().period_row(period)
     today = dt.date.today()
     return today if row["start_date"] <= today <= row["end_date"] else None
 
@@ -232,13 +257,13 @@ def _code_picker(label: str, codes: list[str], key: str, help_text: str, **kwarg
 
 
 def _field_picker() -> None:
-    snap = snapshot()
+    snap = structure()
     names = "; ".join(f"{c} {n}" for c, n in zip(snap.fields["field_code"], snap.fields["field_name"]))
     _code_picker("Aktionsfeld", list(snap.fields["field_code"]), FIELD_KEY, names)
 
 
 def _department_picker() -> None:
-    snap = snapshot()
+    snap = structure()
     names = "; ".join(
         f"{c} {n}" for c, n in zip(snap.departments["department_code"], snap.departments["department_name"])
     )
@@ -246,7 +271,7 @@ def _department_picker() -> None:
 
 
 def _core_goal_picker() -> None:
-    snap = snapshot()
+    snap = structure()
     names = "; ".join(f"{c} {n}" for c, n in zip(snap.core_goals["core_code"], snap.core_goals["core_name"]))
     _code_picker("Kernziel", list(snap.core_goals["core_code"]), CORE_GOAL_KEY, names)
 

@@ -34,7 +34,7 @@ def local_form() -> None:
 
 
 def demo_form() -> None:
-    snap = shared.snapshot()
+    snap = shared.structure()
     st.subheader("Demo ohne Passwort")
     st.caption("Nur solange Demodaten geladen sind: eine Rolle wählen und das Werkzeug ausprobieren.")
     role = st.radio("Rolle", list(ROLES), format_func=ROLES.get, horizontal=True, key="demo_rolle")

@@ -24,7 +24,7 @@ SCOPE_KINDS = {"Aktionsfeld": "field", "Departement": "department", "Alle Massna
 
 def template_section(period: str) -> None:
     st.subheader("1. Vorlage herunterladen")
-    snap = shared.snapshot()
+    snap = shared.structure()
     current = shared.actor()
     field_names = dict(zip(snap.fields["field_code"], snap.fields["field_name"]))
     department_names = dict(zip(snap.departments["department_code"], snap.departments["department_name"]))
@@ -218,7 +218,7 @@ def status_report() -> None:
         st.info("Noch keine Berichtsperioden erfasst.")
         return
     shared.flash()
-    row = shared.snapshot().period_row(period)
+    row = shared.structure().period_row(period)
     if not can(shared.actor(), "import"):
         st.caption(
             f"Rücklauf der Berichtsperiode {period}. Hochladen dürfen Administration und Koordination; "
@@ -230,7 +230,7 @@ def status_report() -> None:
         upload_section(period)
     else:
         open_periods = [
-            p for p, o in zip(shared.snapshot().periods["period"], shared.snapshot().periods["is_open"]) if o
+            p for p, o in zip(shared.structure().periods["period"], shared.structure().periods["is_open"]) if o
         ]
         hint = (
             f"Offen: {', '.join(open_periods)} (in der Seitenleiste wählen)."

@@ -49,7 +49,7 @@ def streamlit_server(database_url: str, log_path: Path, script: str = "dashboard
             "-m",
             "streamlit",
             "run",
-            "dashboard.py",
+            script,
             "--server.address",
             "127.0.0.1",
             "--server.port",

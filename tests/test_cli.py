@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from tracking.cli import build_parser, main
 from tracking.db import make_engine, transaction
-from tracking.models import Measure, ReportingPeriod, WriteRecord
+from tracking.models import Measure, ReportingPeriod, StatusReport, WriteRecord
 from tracking.strategy import LUZERN_DEFINITION
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,3 +163,19 @@ def test_bad_argument_exits_with_usage():
     )
     assert result.returncode == 2
     assert "Datum «morgen» ungültig: erwartet 31.12.2026 oder 2026-12-31." in result.stderr
+
+
+def test_generate_fills_an_empty_database_and_shows_progress(db, capsys):
+    code, out, err = run(capsys, "generate", "--measures", "40", "--periods", "3", "--today", "15.11.2026")
+    assert code == 0
+    with transaction(make_engine(db)) as session:
+        measures = session.scalar(select(func.count()).select_from(Measure))
+        reports = session.scalar(select(func.count()).select_from(StatusReport))
+    assert measures == 40
+    assert out.startswith(f"Erzeugt: 40 Massnahmen, {reports} Statusberichte, Perioden 2025-H2 bis 2026-H2 (")
+    assert "[100%]" in err
+    code, _, err = run(capsys, "generate", "--measures", "5")
+    assert (code, err) == (
+        1,
+        "Fehler: Die Datenbank enthält schon Massnahmen: synthetische Daten nur in eine leere Datenbank.\n",
+    )

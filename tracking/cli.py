@@ -7,6 +7,7 @@ import datetime as dt
 import getpass
 import os
 import sys
+import time
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -43,6 +44,27 @@ def cmd_init(args: argparse.Namespace) -> int:
     for message in result.messages:
         print(message)
     print(f"Datenbank: {engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from tracking.synthetic import generate_synthetic
+
+    engine = make_engine()
+    init_database(engine, actor=_actor(args), demo=False, today=args.today)
+    started = time.perf_counter()
+
+    def show(fraction: float, text: str) -> None:
+        print(f"[{fraction:4.0%}] {text}", file=sys.stderr, flush=True)
+
+    with transaction(engine, write=True) as session:
+        result = generate_synthetic(
+            session, measures=args.measures, periods=args.periods, seed=args.seed, today=args.today, progress=show
+        )
+    print(
+        f"Erzeugt: {result.measures} Massnahmen, {result.reports} Statusberichte, Perioden "
+        f"{result.periods[0]} bis {result.periods[-1]} ({time.perf_counter() - started:.1f} s)."
+    )
     return 0
 
 
@@ -421,6 +443,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help="Demodaten erzeugen (fester Seed)")
     p.add_argument("--today", type=_date, help="Stichtag statt heute (für Demodaten und Perioden), z. B. 15.11.2026")
     p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser(
+        "generate",
+        help="grosse synthetische Daten für Last- und Skalierungstests",
+        description=(
+            "Legt in einer Datenbank ohne Massnahmen viele nummerierte Massnahmen mit Statusberichten über "
+            "mehrere Halbjahre an (als Demodaten markiert), z. B. 100'000 Massnahmen über 20 Perioden."
+        ),
+    )
+    p.add_argument("--measures", type=int, default=100_000, help="Anzahl Massnahmen (Standard 100000)")
+    p.add_argument("--periods", type=int, default=20, help="Anzahl Halbjahre bis heute (Standard 20)")
+    p.add_argument("--seed", type=int, default=7, help="Zufallsstartwert (Standard 7)")
+    p.add_argument("--today", type=_date, help="Stichtag statt heute, z. B. 15.11.2026")
+    p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser(
         "load-strategy",

@@ -197,6 +197,11 @@ class ReportingPeriod(Base):
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+# Written as SQLAlchemy renders `status.in_(sorted(ENDED_STATUSES))`: SQLite
+# uses a partial index only when the query repeats its condition word for word.
+ENDED_PREDICATE = "status IN ('abgebrochen', 'abgeschlossen')"
+
+
 class StatusReport(Base):
     """One report for a measure in a period; later uploads supersede, never delete."""
 
@@ -218,11 +223,21 @@ class StatusReport(Base):
             sqlite_where=text("is_current"),
             postgresql_where=text("is_current"),
         ),
+        # A period's reports, and one measure's report in a period (the SQL
+        # figures join every measure to its report this way).
+        Index("ix_status_report_period_measure", "period_id", "measure_id"),
+        # The few final reports (ended measures) without scanning the history.
+        Index(
+            "ix_status_report_ended",
+            "measure_id",
+            sqlite_where=text(ENDED_PREDICATE),
+            postgresql_where=text(ENDED_PREDICATE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     measure_id: Mapped[int] = mapped_column(ForeignKey("measure.id"), index=True)
-    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_period.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_period.id"))
     status: Mapped[str] = mapped_column(String(20))
     light: Mapped[str] = mapped_column(String(10))
     progress: Mapped[int] = mapped_column(Integer)

@@ -69,12 +69,43 @@ class Snapshot:
         return names[index - 1] if index > 0 else None
 
 
+MEASURE_COLUMNS = [
+    "measure_id",
+    "code",
+    "title",
+    "goal_id",
+    "department_id",
+    "start_date",
+    "planned_end",
+    "weight",
+    "active",
+    "budget_chf",
+    "responsible_unit",
+]
+REPORT_COLUMNS = [
+    "measure_id",
+    "period_id",
+    "status",
+    "light",
+    "progress",
+    "comment",
+    "next_steps",
+    "risks",
+    "reported_by",
+    "reported_at",
+]
+
+
 def _frame(session: Session, query, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(session.execute(query).all(), columns=columns)
 
 
-def load_snapshot(session: Session) -> Snapshot:
-    """Read the active strategy structure, all measures and all current reports."""
+def load_snapshot(session: Session, *, with_measures: bool = True) -> Snapshot:
+    """Read the active strategy structure, all measures and all current reports.
+
+    with_measures=False reads the structure and the periods only: what the
+    sidebar and the SQL figures (tracking/figures.py) need at any scale.
+    """
     fields = _frame(
         session,
         select(ActionField.id, ActionField.code, ActionField.name, ActionField.position)
@@ -105,6 +136,21 @@ def load_snapshot(session: Session) -> Snapshot:
         select(Department.id, Department.code, Department.name).order_by(Department.code),
         ["department_id", "department_code", "department_name"],
     )
+    periods = _frame(
+        session,
+        select(
+            ReportingPeriod.id,
+            ReportingPeriod.name,
+            ReportingPeriod.start_date,
+            ReportingPeriod.end_date,
+            ReportingPeriod.is_open,
+        ).order_by(ReportingPeriod.start_date),
+        ["period_id", "period", "start_date", "end_date", "is_open"],
+    )
+    if not with_measures:
+        measures = pd.DataFrame(columns=MEASURE_COLUMNS)
+        reports = pd.DataFrame(columns=REPORT_COLUMNS)
+        return Snapshot(fields, goals, core_goals, contributions, departments, measures, periods, reports)
     measures = _frame(
         session,
         select(
@@ -120,30 +166,7 @@ def load_snapshot(session: Session) -> Snapshot:
             Measure.budget_chf,
             Measure.responsible_unit,
         ).order_by(Measure.code),
-        [
-            "measure_id",
-            "code",
-            "title",
-            "goal_id",
-            "department_id",
-            "start_date",
-            "planned_end",
-            "weight",
-            "active",
-            "budget_chf",
-            "responsible_unit",
-        ],
-    )
-    periods = _frame(
-        session,
-        select(
-            ReportingPeriod.id,
-            ReportingPeriod.name,
-            ReportingPeriod.start_date,
-            ReportingPeriod.end_date,
-            ReportingPeriod.is_open,
-        ).order_by(ReportingPeriod.start_date),
-        ["period_id", "period", "start_date", "end_date", "is_open"],
+        MEASURE_COLUMNS,
     )
     reports = _frame(
         session,
@@ -159,18 +182,7 @@ def load_snapshot(session: Session) -> Snapshot:
             StatusReport.reported_by,
             StatusReport.reported_at,
         ).where(StatusReport.is_current.is_(True)),
-        [
-            "measure_id",
-            "period_id",
-            "status",
-            "light",
-            "progress",
-            "comment",
-            "next_steps",
-            "risks",
-            "reported_by",
-            "reported_at",
-        ],
+        REPORT_COLUMNS,
     )
     return Snapshot(fields, goals, core_goals, contributions, departments, measures, periods, reports)
 
