@@ -3,17 +3,26 @@
 TEST_DATABASE_URL points at an empty PostgreSQL database that the tests may
 wipe. Without it the PostgreSQL variants are skipped, unless REQUIRE_POSTGRES=1
 (CI), where a missing database fails the run instead.
+
+Tests of the store run on both through the `engine` fixture. The others (the
+pages, the browser, the command line) make their own database with
+temp_database_url(): a SQLite file, or with TEST_BACKEND=postgres a new
+PostgreSQL database on TEST_DATABASE_URL's server (the role needs CREATEDB).
+`make test` runs the suite, then with TEST_BACKEND=postgres once more the
+tests that do not already run on both.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 
 from tracking import schema
 from tracking.db import make_engine, transaction
@@ -23,7 +32,68 @@ from tracking.strategy import LUZERN_DEFINITION, load_strategy_file
 REFERENCE_DATE = dt.date(2026, 11, 15)
 
 
+def on_postgres_backend() -> bool:
+    return os.environ.get("TEST_BACKEND") == "postgres"
+
+
+_CREATED_DATABASES: list[str] = []
+
+
+def _server_url() -> str:
+    url = _postgres_url()
+    if url is None:
+        raise RuntimeError("TEST_BACKEND=postgres braucht TEST_DATABASE_URL.")
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def _create_postgres_database(name: str, template: str | None = None) -> str:
+    admin = create_engine(_server_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    admin.dispose()
+    _CREATED_DATABASES.append(name)
+    return make_url(_server_url()).set(database=name).render_as_string(hide_password=False)
+
+
+def temp_database_url(path: Path) -> str:
+    """A new, empty database: the SQLite file at path, or (TEST_BACKEND=postgres) a new PostgreSQL database."""
+    if not on_postgres_backend():
+        return f"sqlite:///{path}"
+    name = f"t_{re.sub(r'[^a-z0-9]', '_', path.stem.lower())}_{uuid.uuid4().hex[:8]}"
+    return _create_postgres_database(name)
+
+
+def copy_database_url(url: str, path: Path) -> str:
+    """A copy of the database at url (no connection may be open to it): a file copy or a template copy."""
+    if url.startswith("sqlite"):
+        shutil.copyfile(make_url(url).database, path)
+        return f"sqlite:///{path}"
+    name = f"t_{re.sub(r'[^a-z0-9]', '_', path.stem.lower())}_{uuid.uuid4().hex[:8]}"
+    return _create_postgres_database(name, template=make_url(url).database)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if not _CREATED_DATABASES:
+        return
+    admin = create_engine(_server_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for name in _CREATED_DATABASES:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+# Fixtures that already give a test both databases: under TEST_BACKEND=postgres
+# such tests are left out (the first pass ran them on both).
+_BOTH_DATABASES = {"engine", "luzern", "sqlite_engine", "migrated_postgres"}
+
+
 def pytest_collection_modifyitems(config, items):
+    if on_postgres_backend():
+        keep = [item for item in items if not (_BOTH_DATABASES & set(getattr(item, "fixturenames", ())))]
+        dropped = [item for item in items if item not in keep]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = keep
     # In CI a skipped required test is a failure, not a quiet pass.
     required = {m for m in ("postgres", "browser", "libreoffice") if os.environ.get(f"REQUIRE_{m.upper()}") == "1"}
     if not required:
@@ -130,7 +200,7 @@ def server(tmp_path_factory, browser):
     from tracking.bootstrap import init_database
 
     tmp = tmp_path_factory.mktemp("browser")
-    url = f"sqlite:///{tmp / 'demo.sqlite'}"
+    url = temp_database_url(tmp / "demo.sqlite")
     init_database(make_engine(url), actor="test", demo=True, today=REFERENCE_DATE)
     with streamlit_server(url, tmp / "streamlit.log") as base:
         # Streamlit shows a «Page not found» dialog to the very first session of

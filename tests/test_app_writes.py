@@ -9,7 +9,6 @@ coordinator's scope) and one in AF1 (outside it).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from tests import excel_files as xf
-from tests.conftest import REFERENCE_DATE
+from tests.conftest import REFERENCE_DATE, copy_database_url, temp_database_url
 from tracking.access import Actor, can, can_see
 from tracking.bootstrap import init_database
 from tracking.db import make_engine, transaction
@@ -63,21 +62,20 @@ def _import_one_change(url: str, field: str) -> tuple[int, str]:
 
 @pytest.fixture(scope="module")
 def base_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("writes") / "demo.sqlite"
-    url = f"sqlite:///{path}"
-    init_database(make_engine(url), actor="test", demo=True, today=REFERENCE_DATE)
+    url = temp_database_url(tmp_path_factory.mktemp("writes") / "demo.sqlite")
+    engine = make_engine(url)
+    init_database(engine, actor="test", demo=True, today=REFERENCE_DATE)
+    engine.dispose()
     af5 = _import_one_change(url, "AF5")
     af1 = _import_one_change(url, "AF1")
-    return path, {"AF5": af5[0], "AF1": af1[0]}
+    return url, {"AF5": af5[0], "AF1": af1[0]}
 
 
 @pytest.fixture
 def db(base_db, tmp_path):
     """A fresh copy per test: clicks write."""
-    path, imports = base_db
-    copy = tmp_path / "demo.sqlite"
-    shutil.copyfile(path, copy)
-    return f"sqlite:///{copy}", imports
+    url, imports = base_db
+    return copy_database_url(url, tmp_path / "demo.sqlite"), imports
 
 
 def app_as(url: str, monkeypatch, actor: Actor, page: str) -> AppTest | None:

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Column, Engine, Integer, MetaData, Table, func, select
 
-from tests.conftest import REFERENCE_DATE
+from tests.conftest import REFERENCE_DATE, temp_database_url
 from tests.factories import add_measure, add_report
 from tracking import schema
 from tracking.audit import WriteLog
@@ -29,7 +29,7 @@ AWKWARD_TEXTS = ["Zeile 1\r\nZeile 2\rEnde", "Glocke \x07", "_x0041_ bleibt", " 
 
 
 def new_database(path) -> Engine:
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(temp_database_url(path))
     schema.upgrade(engine)
     return engine
 

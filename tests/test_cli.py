@@ -11,6 +11,7 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
+from tests.conftest import temp_database_url
 from tracking.cli import build_parser, main
 from tracking.db import make_engine, transaction
 from tracking.models import Measure, ReportingPeriod, StatusReport, WriteRecord
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    url = temp_database_url(tmp_path / "cli.sqlite")
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("TRACKING_USER", "cli-test")
     return url

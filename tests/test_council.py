@@ -23,7 +23,7 @@ from pptx.util import Pt
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from tests.conftest import REFERENCE_DATE
+from tests.conftest import REFERENCE_DATE, temp_database_url
 from tests.factories import add_measure, add_report, definition_dict, load_definition
 from tracking import council_export, schema
 from tracking import formatting as fmt
@@ -210,8 +210,8 @@ def test_period_without_any_report_reads_sensibly(engine):
     assert [d.topic for d in content.decisions] == ["Rücklauf unter 50 %: STK (0 %)"]
 
 
-def test_reports_of_empty_and_sparse_periods_build_without_error(sqlite_engine):
-    snap = small_without_reports(sqlite_engine, n_measures=1)
+def test_reports_of_empty_and_sparse_periods_build_without_error(engine):
+    snap = small_without_reports(engine, n_measures=1)
     for content in (council_content(snap, H1), council_content(snap, H2)):
         charts = blank_charts(content)
         deck = Presentation(io.BytesIO(council_export.to_pptx(content, images=charts)))
@@ -239,7 +239,7 @@ def test_singular_and_plural_helpers():
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     path = tmp_path_factory.mktemp("council") / "demo.sqlite"
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(temp_database_url(path))
     init_database(engine, actor="test", demo=True, today=REFERENCE_DATE)
     with transaction(engine) as session:
         snap = load_snapshot(session)
@@ -409,9 +409,9 @@ def test_xlsx_has_the_tables_and_no_formulas(demo):
     assert wb["Matrix"].max_row == 1 + 9 + 1  # nine fields and the core goals' row
 
 
-def test_xlsx_keeps_formula_like_text_as_text(sqlite_engine):
-    build_small(sqlite_engine)
-    with transaction(sqlite_engine) as session:
+def test_xlsx_keeps_formula_like_text_as_text(engine):
+    build_small(engine)
+    with transaction(engine) as session:
         measure = session.scalar(select(Measure).where(Measure.code == "M-B"))
         measure.title = '=HYPERLINK("http://example.invalid";"klick")'
         session.flush()
@@ -463,7 +463,7 @@ def test_missing_pdf_font_gives_a_clear_german_error(demo, monkeypatch, tmp_path
 
 
 def test_cli_report_writes_the_file_and_fails_in_german(tmp_path, monkeypatch, capsys):
-    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    url = temp_database_url(tmp_path / "cli.sqlite")
     monkeypatch.setenv("DATABASE_URL", url)
     engine = make_engine(url)
     schema.upgrade(engine)

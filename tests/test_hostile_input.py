@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.browser import open_page, streamlit_server, wait_idle
-from tests.conftest import REFERENCE_DATE
+from tests.conftest import REFERENCE_DATE, temp_database_url
 from tracking.bootstrap import init_database
 from tracking.db import make_engine, transaction
 from tracking.models import Measure, ReportingPeriod, StatusReport
@@ -22,7 +22,7 @@ LINK = "[klick](javascript:window.__pwned=3)"
 
 @pytest.fixture(scope="module")
 def hostile_url(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('hostile') / 'hostile.sqlite'}"
+    url = temp_database_url(tmp_path_factory.mktemp("hostile") / "hostile.sqlite")
     engine = make_engine(url)
     init_database(engine, actor="test", demo=True, today=REFERENCE_DATE)
     with transaction(engine) as session:

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pages import PAGES
-from tests.conftest import REFERENCE_DATE
+from tests.conftest import REFERENCE_DATE, temp_database_url
 from tracking.access import Actor
 from tracking.bootstrap import init_database
 from tracking.db import make_engine, transaction
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory):
     path = tmp_path_factory.mktemp("pages") / "demo.sqlite"
-    url = f"sqlite:///{path}"
+    url = temp_database_url(path)
     init_database(make_engine(url), actor="test", demo=True, today=REFERENCE_DATE)
     return url
 
@@ -78,7 +78,7 @@ def test_changing_the_period_changes_the_figures(app, demo_url):
 
 
 def test_empty_database_says_what_to_do(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    url = temp_database_url(tmp_path / "empty.sqlite")
     monkeypatch.setenv("DATABASE_URL", url)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.run()
@@ -140,7 +140,7 @@ def test_measure_detail_shows_its_history(app):
 @pytest.fixture(scope="module")
 def bare_url(tmp_path_factory):
     """The strategy without any measure or report: what a new installation shows."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('bare') / 'bare.sqlite'}"
+    url = temp_database_url(tmp_path_factory.mktemp("bare") / "bare.sqlite")
     init_database(make_engine(url), actor="test", demo=False, today=REFERENCE_DATE)
     return url
 
@@ -255,7 +255,7 @@ def test_session_ends_after_inactivity(demo_url, monkeypatch):
 
 
 def test_admin_creates_a_user_and_the_audit_trail_shows_it(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'admin.sqlite'}"
+    url = temp_database_url(tmp_path / "admin.sqlite")
     init_database(make_engine(url), actor="test", demo=False, today=REFERENCE_DATE)
     at = signed_in_app(url, monkeypatch)
     at.run()

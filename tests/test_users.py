@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from tests import excel_files as xf
+from tests.conftest import temp_database_url
 from tests.factories import add_measure, add_report
 from tracking.access import AccessDenied, Actor
 from tracking.audit import AUDIT_COLUMNS, WriteLog, audit_entries, audit_workbook
@@ -641,7 +642,7 @@ def test_audit_workbook_has_no_formula_cells(reported):
 
 @pytest.fixture
 def cli_db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'users.sqlite'}"
+    url = temp_database_url(tmp_path / "users.sqlite")
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("TRACKING_USER", "cli-test")
     return url
