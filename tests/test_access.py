@@ -10,6 +10,7 @@ the check would show.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -73,6 +74,7 @@ NOT_BEFORE_VERB = {
     "Berichtsperioden öffnen oder schliessen": "Berichtsperioden nicht öffnen oder schliessen",
     "Benutzer verwalten": "Benutzer nicht verwalten",
     "Daten wiederherstellen": "Daten nicht wiederherstellen",
+    "den Massnahmenkatalog ändern": "den Massnahmenkatalog nicht ändern",
 }
 
 
@@ -112,6 +114,7 @@ def db_state(engine: Engine) -> dict[str, Any]:
             "user_account": count(UserAccount),
             "periods": dict(session.execute(select(ReportingPeriod.name, ReportingPeriod.is_open)).all()),
             "goals": sorted(session.execute(select(Goal.code, Goal.name, Goal.active)).all()),
+            "measures": sorted(session.execute(select(Measure.code, Measure.title, Measure.active)).all()),
         }
 
 
@@ -243,6 +246,34 @@ def _definition_changed(before, after, ctx):
     assert after["write_record"] == before["write_record"] + 1
 
 
+def _prepare_catalogue(engine):
+    """A catalogue file with one new measure (no code) in goal 5.1, checked."""
+    from openpyxl import load_workbook
+
+    from tracking.catalogue import MEASURE_SHEET, export_catalogue, plan_catalogue
+
+    with transaction(engine) as session:
+        workbook = load_workbook(io.BytesIO(export_catalogue(session)))
+    sheet = workbook[MEASURE_SHEET]
+    sheet.append([None, "5.1", "Neue Massnahme aus dem Katalog", None, "STK"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with transaction(engine) as session:
+        return {"plan": plan_catalogue(session, buffer.getvalue(), "katalog.xlsx")}
+
+
+def _write_catalogue(session, actor, ctx):
+    from tracking.catalogue import apply_catalogue
+
+    assert apply_catalogue(session, ctx["plan"], actor=actor) is not None
+
+
+def _catalogue_changed(before, after, ctx):
+    added = set(after["measures"]) - set(before["measures"])
+    assert added == {("M-5.1.01", "Neue Massnahme aus dem Katalog", True)}
+    assert after["write_record"] == before["write_record"] + 1
+
+
 def _write_close(session, actor, ctx):
     assert set_period_open(session, name=PERIOD, is_open=False, actor=actor, source="test")
 
@@ -370,6 +401,14 @@ CASES = [
         _prepare_nothing,
         _write_create_user,
         _user_changed,
+    ),
+    Case(
+        "catalogue",
+        {"admin"},
+        "den Massnahmenkatalog ändern",
+        _prepare_catalogue,
+        _write_catalogue,
+        _catalogue_changed,
     ),
     Case(
         "restore",

@@ -184,10 +184,47 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
+    from tracking.catalogue import CATALOGUE_ACTION, undo_catalogue
+    from tracking.models import WriteRecord
+
     engine = make_engine()
     with transaction(engine, write=True) as session:
-        count = undo_import(session, args.import_id, actor=_actor(args))
-    print(f"Import {args.import_id} rückgängig gemacht: {count} Zeilen auf den früheren Stand gesetzt.")
+        record = session.get(WriteRecord, args.import_id)
+        if record is not None and record.action == CATALOGUE_ACTION:
+            count = undo_catalogue(session, args.import_id, actor=_actor(args))
+            what = "Katalog-Import"
+        else:
+            count = undo_import(session, args.import_id, actor=_actor(args))
+            what = "Import"
+    print(f"{what} {args.import_id} rückgängig gemacht: {count} Zeilen auf den früheren Stand gesetzt.")
+    return 0
+
+
+def cmd_catalogue(args: argparse.Namespace) -> int:
+    from tracking.catalogue import apply_catalogue, export_catalogue, plan_catalogue
+
+    engine = make_engine()
+    if args.action == "export":
+        with transaction(engine) as session:
+            data = export_catalogue(session, generated_by=_actor(args))
+        Path(args.output).write_bytes(data)
+        print(f"Katalog gespeichert: {args.output}")
+        return 0
+    path = Path(args.file)
+    if not path.is_file():
+        raise TrackingError(f"Datei «{path}» nicht gefunden.")
+    with transaction(engine, write=True) as session:
+        plan = plan_catalogue(session, path.read_bytes(), path.name)
+        for line in plan.summary_lines():
+            print(line)
+        if args.dry_run:
+            print("Probelauf: nichts gespeichert.")
+            return 0
+        write_id = apply_catalogue(session, plan, actor=_actor(args))
+    if write_id is None:
+        print("Keine Änderungen: nichts gespeichert.")
+    else:
+        print(f"Gespeichert als Katalog-Import {write_id} (rückgängig: python -m tracking undo {write_id}).")
     return 0
 
 
@@ -538,8 +575,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "undo",
-        help="einen Import rückgängig machen",
-        description=("Setzt alle Meldungen eines Imports auf den Stand davor zurück (die Geschichte bleibt erhalten)."),
+        help="einen Import (Statusbericht oder Katalog) rückgängig machen",
+        description=(
+            "Setzt alle Meldungen eines Imports auf den Stand davor zurück (die Geschichte bleibt erhalten); "
+            "bei einem Katalog-Import die Massnahmen und Kennzahlen."
+        ),
     )
     p.add_argument("import_id", type=int, metavar="IMPORT_ID", help="Nummer aus «python -m tracking imports»")
     p.set_defaults(func=cmd_undo)
@@ -565,6 +605,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file", metavar="DATEI.xlsx")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser(
+        "catalogue",
+        help="Massnahmenkatalog als Excel ausgeben oder einlesen",
+        description=(
+            "Alle Massnahmen und Kennzahlen als Excel-Datei (export) oder eine bearbeitete Datei prüfen und "
+            "speichern (import): neue anlegen, geänderte nachführen, mit Aktiv «nein» ausser Kraft setzen."
+        ),
+    )
+    catalogue = p.add_subparsers(dest="action", required=True, metavar="AKTION")
+    q = catalogue.add_parser("export", help="Katalog als Excel-Datei speichern")
+    q.add_argument("-o", "--output", required=True, metavar="DATEI.xlsx")
+    q = catalogue.add_parser("import", help="bearbeiteten Katalog prüfen und speichern")
+    q.add_argument("file", metavar="DATEI.xlsx")
+    q.add_argument("--dry-run", action="store_true", help="nur prüfen und Änderungen zeigen, nichts speichern")
+    p.set_defaults(func=cmd_catalogue)
 
     p = sub.add_parser(
         "users",

@@ -114,7 +114,7 @@ class ImportRefused(TrackingError):
         super().__init__([str(p) for p in problems])
 
 
-def _refuse(message: str) -> ImportRefused:
+def refusal(message: str) -> ImportRefused:
     return ImportRefused([Problem(message)])
 
 
@@ -126,55 +126,55 @@ def check_file(data: bytes, filename: str = "Datei", *, max_bytes: int | None = 
     limit = max_bytes if max_bytes is not None else max_upload_bytes()
     name = filename or "Datei"
     if not data:
-        raise _refuse(f"«{name}» ist leer (0 Bytes). Bitte die ausgefüllte Vorlage als .xlsx hochladen.")
+        raise refusal(f"«{name}» ist leer (0 Bytes). Bitte die ausgefüllte Vorlage als .xlsx hochladen.")
     if len(data) > limit:
-        raise _refuse(f"«{name}» ist {_size(len(data))} gross; erlaubt sind höchstens {_size(limit)}.")
+        raise refusal(f"«{name}» ist {_size(len(data))} gross; erlaubt sind höchstens {_size(limit)}.")
     head = data[:8]
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         # OLE2: either an old .xls or an xlsx encrypted with a password.
         if "EncryptionInfo".encode("utf-16-le") in data or b"EncryptedPackage" in data:
-            raise _refuse(
+            raise refusal(
                 f"«{name}» ist mit einem Passwort geschützt. Bitte den Passwortschutz entfernen "
                 "(Datei > Informationen > Arbeitsmappe schützen) und erneut hochladen."
             )
-        raise _refuse(
+        raise refusal(
             f"«{name}» ist im alten Excel-Format (.xls). Bitte in Excel oder LibreOffice als "
             "«Excel-Arbeitsmappe (.xlsx)» speichern und erneut hochladen."
         )
     if not head.startswith(b"PK\x03\x04"):
         if _looks_like_text(data):
-            raise _refuse(
+            raise refusal(
                 f"«{name}» ist eine Textdatei (z. B. CSV), keine Excel-Arbeitsmappe. "
                 "Bitte die Vorlage aus dem Tool verwenden und als .xlsx speichern."
             )
-        raise _refuse(f"«{name}» ist keine Excel-Arbeitsmappe (.xlsx). Bitte die Vorlage aus dem Tool verwenden.")
+        raise refusal(f"«{name}» ist keine Excel-Arbeitsmappe (.xlsx). Bitte die Vorlage aus dem Tool verwenden.")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
             names = {m.filename for m in members}
             if "mimetype" in names and b"opendocument" in archive.read("mimetype"):
-                raise _refuse(
+                raise refusal(
                     f"«{name}» ist eine OpenDocument-Tabelle (.ods). Bitte in LibreOffice mit "
                     "«Speichern unter» als «Excel 2007-365 (.xlsx)» speichern."
                 )
             if "xl/workbook.xml" not in names:
-                raise _refuse(f"«{name}» ist keine Excel-Arbeitsmappe (.xlsx), sondern ein anderes ZIP-Archiv.")
+                raise refusal(f"«{name}» ist keine Excel-Arbeitsmappe (.xlsx), sondern ein anderes ZIP-Archiv.")
             if len(members) > MAX_ZIP_MEMBERS:
-                raise _refuse(f"«{name}» enthält ungewöhnlich viele Teile ({len(members)}) und wird abgelehnt.")
+                raise refusal(f"«{name}» enthält ungewöhnlich viele Teile ({len(members)}) und wird abgelehnt.")
             total = sum(m.file_size for m in members)
             ratio = max((m.file_size / max(m.compress_size, 1) for m in members), default=0)
             if total > MAX_UNCOMPRESSED_BYTES or ratio > MAX_COMPRESSION_RATIO:
-                raise _refuse(
+                raise refusal(
                     f"«{name}» würde entpackt {total / 1024 / 1024:.0f} MB ergeben (Verhältnis {ratio:.0f}:1) "
                     "und wird zum Schutz des Servers abgelehnt."
                 )
             bad = archive.testzip()
             if bad is not None:
-                raise _refuse(f"«{name}» ist beschädigt (Teil «{bad}» defekt). Bitte neu speichern.")
+                raise refusal(f"«{name}» ist beschädigt (Teil «{bad}» defekt). Bitte neu speichern.")
     except zipfile.BadZipFile as exc:
-        raise _refuse(f"«{name}» ist beschädigt (kein lesbares ZIP-Archiv). Bitte neu speichern.") from exc
+        raise refusal(f"«{name}» ist beschädigt (kein lesbares ZIP-Archiv). Bitte neu speichern.") from exc
     except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, zlib.error, EOFError, OSError) as exc:
-        raise _refuse(f"«{name}» ist beschädigt oder verschlüsselt und kann nicht gelesen werden.") from exc
+        raise refusal(f"«{name}» ist beschädigt oder verschlüsselt und kann nicht gelesen werden.") from exc
 
 
 def _size(n: int) -> str:
@@ -204,7 +204,7 @@ def _looks_like_text(data: bytes) -> bool:
 # --- reading cells ----------------------------------------------------------
 
 
-def _text(value: Any) -> str | None:
+def cell_text(value: Any) -> str | None:
     if value.__class__ is str:  # the common case first: most cells are text
         return value.strip() or None
     if value is None:
@@ -447,27 +447,27 @@ def show_value(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
-def _read_sheet(workbook: CalamineWorkbook, name: str) -> list[list[Any]]:
+def read_sheet(workbook: CalamineWorkbook, name: str) -> list[list[Any]]:
     try:
         return workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except Exception as exc:  # calamine's XmlError, CalamineError, ... for a damaged sheet
-        raise _refuse(f"Das Blatt «{name}» kann nicht gelesen werden: die Arbeitsmappe ist beschädigt.") from exc
+        raise refusal(f"Das Blatt «{name}» kann nicht gelesen werden: die Arbeitsmappe ist beschädigt.") from exc
 
 
-def _read_meta(workbook: CalamineWorkbook) -> dict[str, str]:
+def read_meta(workbook: CalamineWorkbook) -> dict[str, str]:
     if META_SHEET not in workbook.sheet_names:
-        raise _refuse(
+        raise refusal(
             "Die Datei ist keine Vorlage dieses Tools (das verborgene Blatt «_meta» fehlt). "
             "Bitte die Vorlage unter «Statusbericht» herunterladen und diese ausfüllen."
         )
     meta = {}
-    for row in _read_sheet(workbook, META_SHEET):
-        if len(row) >= 2 and _text(row[0]):
-            meta[_text(row[0])] = _text(row[1]) or ""
+    for row in read_sheet(workbook, META_SHEET):
+        if len(row) >= 2 and cell_text(row[0]):
+            meta[cell_text(row[0])] = cell_text(row[1]) or ""
     return meta
 
 
-def _check_header(rows: list[list[Any]], sheet: str, columns: list[Column]) -> list[Problem]:
+def check_header(rows: list[list[Any]], sheet: str, columns: list[Column]) -> list[Problem]:
     header = rows[HEADER_ROW - 1] if len(rows) >= HEADER_ROW else []
     problems = []
     for index, column in enumerate(columns):
@@ -475,11 +475,11 @@ def _check_header(rows: list[list[Any]], sheet: str, columns: list[Column]) -> l
         found = header[index] if index < len(header) else None
         if _header_norm(found) == _header_norm(column.header):
             continue
-        if not _text(found):
+        if not cell_text(found):
             message = f"Spalte «{column.header}» fehlt."
         else:
             message = (
-                f"erwartet die Spalte «{column.header}», gefunden «{_text(found)}». "
+                f"erwartet die Spalte «{column.header}», gefunden «{cell_text(found)}». "
                 "Spalten nicht umbenennen oder verschieben."
             )
         problems.append(Problem(message, sheet, HEADER_ROW, letter))
@@ -503,46 +503,46 @@ def plan_import(
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises its own error types for broken parts
-        raise _refuse(f"«{filename}» kann nicht gelesen werden: die Arbeitsmappe ist beschädigt.") from exc
+        raise refusal(f"«{filename}» kann nicht gelesen werden: die Arbeitsmappe ist beschädigt.") from exc
     if REPORT_SHEET not in workbook.sheet_names:
         found = ", ".join(f"«{n}»" for n in workbook.sheet_names if n != META_SHEET) or "keine"
-        raise _refuse(f"Das Blatt «{REPORT_SHEET}» fehlt (gefunden: {found}). Bitte die Vorlage des Tools verwenden.")
-    meta = _read_meta(workbook)
+        raise refusal(f"Das Blatt «{REPORT_SHEET}» fehlt (gefunden: {found}). Bitte die Vorlage des Tools verwenden.")
+    meta = read_meta(workbook)
 
     version = meta.get("template_version")
     if version != TEMPLATE_VERSION:
-        raise _refuse(
+        raise refusal(
             f"Die Vorlage hat die Version «{version or '–'}», erwartet wird «{TEMPLATE_VERSION}». "
             "Bitte eine neue Vorlage herunterladen und die Angaben übertragen."
         )
     period_name = meta.get("period", "")
     if expected_period and period_name != expected_period:
-        raise _refuse(
+        raise refusal(
             f"Die Datei ist eine Vorlage für die Berichtsperiode {period_name or '–'}, gewählt ist {expected_period}. "
             f"Bitte die Vorlage für {expected_period} verwenden oder die Periode wechseln."
         )
     try:
         period = get_period(session, period_name)
     except TrackingError as exc:
-        raise _refuse(f"Die Vorlage nennt die Berichtsperiode «{period_name}», die es nicht gibt.") from exc
+        raise refusal(f"Die Vorlage nennt die Berichtsperiode «{period_name}», die es nicht gibt.") from exc
     if not period.is_open:
-        raise _refuse(
+        raise refusal(
             f"Die Berichtsperiode {period.name} ist geschlossen: Meldungen sind nicht mehr möglich. "
             "Bitte die Fachstelle kontaktieren, falls eine Korrektur nötig ist."
         )
     try:
         scope = Scope.parse(meta.get("scope", ""))
     except TrackingError as exc:
-        raise _refuse(f"Der Geltungsbereich der Vorlage «{meta.get('scope')}» ist unbekannt.") from exc
+        raise refusal(f"Der Geltungsbereich der Vorlage «{meta.get('scope')}» ist unbekannt.") from exc
 
     report(0.1, "Blatt «Statusbericht» wird gelesen …")
-    rows = _read_sheet(workbook, REPORT_SHEET)
-    problems = _check_header(rows, REPORT_SHEET, REPORT_COLUMNS)
+    rows = read_sheet(workbook, REPORT_SHEET)
+    problems = check_header(rows, REPORT_SHEET, REPORT_COLUMNS)
     indicator_rows: list[list[Any]] = []
     if INDICATOR_SHEET in workbook.sheet_names:
-        indicator_rows = _read_sheet(workbook, INDICATOR_SHEET)
-        if any(_text(c) for r in indicator_rows[HEADER_ROW:] for c in r):
-            problems += _check_header(indicator_rows, INDICATOR_SHEET, INDICATOR_COLUMNS)
+        indicator_rows = read_sheet(workbook, INDICATOR_SHEET)
+        if any(cell_text(c) for r in indicator_rows[HEADER_ROW:] for c in r):
+            problems += check_header(indicator_rows, INDICATOR_SHEET, INDICATOR_COLUMNS)
     if problems:
         raise ImportRefused(problems)
 
@@ -655,9 +655,9 @@ class _ReportRowValidator:
         if len(raw) < len(REPORT_COLUMNS):
             raw = list(raw) + [None] * (len(REPORT_COLUMNS) - len(raw))
         before = len(self.problems)
-        code = _text(raw[0])
+        code = cell_text(raw[0])
         if not code:
-            if any(_text(raw[_INDEX[k]]) for k in _INPUT_KEYS):
+            if any(cell_text(raw[_INDEX[k]]) for k in _INPUT_KEYS):
                 self.problem(
                     excel_row, "code", "Code fehlt: ohne Massnahmencode kann die Zeile nicht zugeordnet werden."
                 )
@@ -676,10 +676,10 @@ class _ReportRowValidator:
         if measure is None:
             self._not_allowed(code, excel_row)
             return None
-        status_text = _text(raw[_STATUS])
-        light_text = _text(raw[_LIGHT])
+        status_text = cell_text(raw[_STATUS])
+        light_text = cell_text(raw[_LIGHT])
         raw_progress = raw[_PROGRESS]
-        progress_text = _text(raw_progress)
+        progress_text = cell_text(raw_progress)
         if not (status_text or light_text or progress_text):
             return "empty"
 
@@ -712,7 +712,7 @@ class _ReportRowValidator:
                     )
                     value = None
 
-        comment = _text(raw[_COMMENT])
+        comment = cell_text(raw[_COMMENT])
         if light in NEEDS_REASON and not comment:
             self.problem(
                 excel_row,
@@ -733,7 +733,7 @@ class _ReportRowValidator:
                 self.problem(
                     excel_row,
                     "as_of",
-                    f"«{_text(raw_as_of)}» ist kein gültiges Datum. Erlaubt: 31.12.2026 oder 2026-12-31.",
+                    f"«{cell_text(raw_as_of)}» ist kein gültiges Datum. Erlaubt: 31.12.2026 oder 2026-12-31.",
                 )
             else:
                 if as_of and as_of > self._latest:
@@ -746,8 +746,8 @@ class _ReportRowValidator:
             light=light,
             progress=value,
             comment=comment,
-            next_steps=_text(raw[_NEXT_STEPS]),
-            risks=_text(raw[_RISKS]),
+            next_steps=cell_text(raw[_NEXT_STEPS]),
+            risks=cell_text(raw[_RISKS]),
         )
         return ReportRow(excel_row, code, measure.measure_id, values, as_of)
 
@@ -786,7 +786,7 @@ def _validate_indicators(
         excel_row = HEADER_ROW + 1 + offset
         raw_value = raw[value_index] if value_index < len(raw) else None
         raw_id = raw[id_index] if id_index < len(raw) else None
-        if not _text(raw_value):
+        if not cell_text(raw_value):
             continue
         try:
             indicator_id = int(parse_number(raw_id))
@@ -829,7 +829,7 @@ def _validate_indicators(
         except (TypeError, ValueError):
             problems.append(
                 Problem(
-                    f"«{_text(raw_value)}» ist keine Zahl. Erlaubt: z. B. 1234.5 oder 1'234.5.",
+                    f"«{cell_text(raw_value)}» ist keine Zahl. Erlaubt: z. B. 1234.5 oder 1'234.5.",
                     INDICATOR_SHEET,
                     excel_row,
                     value_col,
@@ -940,7 +940,7 @@ def apply_import(
     acting = require(actor, "import")
     period = get_period(session, plan.period)
     if not lock_period(session, period.id):
-        raise _refuse(f"Die Berichtsperiode {period.name} wurde inzwischen geschlossen; nichts gespeichert.")
+        raise refusal(f"Die Berichtsperiode {period.name} wurde inzwischen geschlossen; nichts gespeichert.")
     # Compared again with the stored values when another write landed since
     # the plan was made (read under the period's lock). Only rows that change
     # something need to be in the uploader's scope: an unchanged, pre-filled

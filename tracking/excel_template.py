@@ -36,6 +36,7 @@ from tracking.report_sheet import (
 from tracking.rollup import load_snapshot, measure_status
 from tracking.scope import Scope
 from tracking.vocab import DIRECTIONS, LIGHTS, STATUSES
+from tracking.xlsx import put_cell
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 LOCKED_FILL = PatternFill("solid", fgColor="EDEDED")
@@ -172,7 +173,7 @@ def build_template(
             "last_report": _last_report_text(row),
         }
         for c, column in enumerate(REPORT_COLUMNS, start=1):
-            cell = ws.cell(row=r, column=c, value=values[column.key])
+            cell = put_cell(ws, r, c, values[column.key])
             cell.protection = Protection(locked=column.locked)
             if column.locked:
                 cell.fill = LOCKED_FILL
@@ -284,7 +285,7 @@ def _write_indicators(wb: Workbook, session: Session, period: ReportingPeriod, r
             "comment": None,
         }
         for c, column in enumerate(INDICATOR_COLUMNS, start=1):
-            cell = ws.cell(row=r, column=c, value=values[column.key])
+            cell = put_cell(ws, r, c, values[column.key])
             cell.protection = Protection(locked=column.locked)
             if column.locked:
                 cell.fill = LOCKED_FILL

@@ -45,8 +45,8 @@ def _days(session: Session, later, earlier):
     return cast(later - earlier, Float)
 
 
-def _counting(columns: list, period_end: dt.date):
-    """Per goal, over the measures that count in the period: active and started by its end.
+def _counting(columns: list, period_start: dt.date, period_end: dt.date):
+    """Per goal, over the measures that count in the period (Measure.counts_in) and started by its end.
 
     Grouped by goal_id + 0: SQLite would otherwise walk the measures in the
     order of the goal index, one random page read per measure (3 times
@@ -56,7 +56,7 @@ def _counting(columns: list, period_end: dt.date):
     goal = (Measure.goal_id + 0).label("goal")
     return (
         select(goal, *columns)
-        .where(Measure.active.is_(True), or_(Measure.start_date.is_(None), Measure.start_date <= period_end))
+        .where(Measure.counts_in(period_start), or_(Measure.start_date.is_(None), Measure.start_date <= period_end))
         .group_by(goal)
     )
 
@@ -108,6 +108,7 @@ def _goal_aggregates(session: Session, period: pd.Series, day: dt.date, margin: 
                 _count(StatusReport.status == "abgeschlossen"),
                 *light_columns,
             ],
+            start,
             end,
         )
         .select_from(StatusReport)
@@ -156,6 +157,7 @@ def _goal_aggregates(session: Session, period: pd.Series, day: dt.date, margin: 
                 _weight_of(final_weighted),
                 _count(final.status == "abgeschlossen"),
             ],
+            start,
             end,
         )
         .select_from(final)
@@ -180,7 +182,7 @@ def _goal_aggregates(session: Session, period: pd.Series, day: dt.date, margin: 
     ]
 
     # 3. Every counting measure.
-    measures = _counting([func.count(), _count(late)], end)
+    measures = _counting([func.count(), _count(late)], start, end)
 
     agg = pd.DataFrame(session.execute(measures).all(), columns=["goal_id", "n_measures", "late"])
     for rows, columns in (

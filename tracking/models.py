@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    or_,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -179,10 +180,19 @@ class Measure(Base):
     budget_chf: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set when the catalogue retires the measure: it still counts in periods
+    # that began before this day (its history stays), not in later ones.
+    retired_on: Mapped[dt.date | None] = mapped_column(Date)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     goal: Mapped[Goal] = relationship()
     lead_department: Mapped[Department] = relationship()
+
+    @classmethod
+    def counts_in(cls, period_start: dt.date):
+        """SQL: the measure counts in a period that starts on period_start (active, or retired later)."""
+        return or_(cls.active.is_(True), cls.retired_on > period_start)
+
     partners: Mapped[list[Department]] = relationship(secondary=measure_partner)
 
 

@@ -170,7 +170,7 @@ def reportable_measures(session: Session, period: ReportingPeriod, scope: Scope 
         .join(ActionField, ActionField.id == Goal.field_id)
         .outerjoin(Department, Department.id == Measure.lead_department_id)
         .where(
-            Measure.active.is_(True),
+            Measure.counts_in(period.start_date),
             Goal.active.is_(True),
             ActionField.active.is_(True),
             or_(Measure.start_date.is_(None), Measure.start_date <= period.end_date),

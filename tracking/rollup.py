@@ -81,6 +81,7 @@ MEASURE_COLUMNS = [
     "active",
     "budget_chf",
     "responsible_unit",
+    "retired_on",
 ]
 REPORT_COLUMNS = [
     "measure_id",
@@ -165,6 +166,7 @@ def load_snapshot(session: Session, *, with_measures: bool = True) -> Snapshot:
             Measure.active,
             Measure.budget_chf,
             Measure.responsible_unit,
+            Measure.retired_on,
         ).order_by(Measure.code),
         MEASURE_COLUMNS,
     )
@@ -196,6 +198,15 @@ def weighted_mean(values: pd.Series, weights: pd.Series) -> float:
     if not mask.any():
         return float("nan")
     return float(np.average(values[mask].astype(float), weights=weights[mask].astype(float)))
+
+
+def counts_in(measures: pd.DataFrame, period_start: dt.date) -> pd.Series:
+    """Active measures, and those the catalogue retired after the period began (Measure.counts_in)."""
+    active = measures["active"].astype(bool)
+    if "retired_on" not in measures:
+        return active
+    later = [isinstance(day, dt.date) and day > period_start for day in measures["retired_on"]]
+    return active | pd.Series(later, index=measures.index, dtype=bool)
 
 
 def expected_progress(start: dt.date | None, planned_end: dt.date | None, day: dt.date) -> float:
@@ -230,7 +241,7 @@ def measure_status(
     day = min(prow["end_date"], as_of) if as_of else prow["end_date"]
     order = snap.periods[["period_id", "start_date"]].rename(columns={"start_date": "period_start"})
 
-    m = snap.measures[snap.measures["active"].astype(bool)].copy()
+    m = snap.measures[counts_in(snap.measures, prow["start_date"])].copy()
     m = m[m["start_date"].isna() | (m["start_date"] <= prow["end_date"])]
 
     reports = snap.reports.merge(order, on="period_id")

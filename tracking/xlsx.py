@@ -47,6 +47,20 @@ def text_cell(ws, value: str) -> WriteOnlyCell:
     return cell
 
 
+def put_cell(ws, row: int, column: int, value: Any, number_format: str | None = None):
+    """Write one cell of an ordinary (not write-only) sheet; text stays text, even «=…»."""
+    if isinstance(value, str):
+        value = escape_text(value)
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # openpyxl makes any str starting with "=" a formula
+        if looks_like_formula(value):
+            cell.quotePrefix = True
+    if number_format and value is not None:
+        cell.number_format = number_format
+    return cell
+
+
 def header_cell(ws, value: str) -> WriteOnlyCell:
     cell = text_cell(ws, value)
     cell.font = HEADER_FONT
