@@ -1,4 +1,4 @@
-"""Verwaltung: reporting periods, the strategy definition, the import history."""
+"""Verwaltung: reporting periods, the strategy definition, users, the measures catalogue, imports, the audit trail."""
 
 import datetime as dt
 
@@ -8,10 +8,15 @@ import streamlit as st
 from pages import shared
 from tracking import formatting as fmt
 from tracking.access import Actor
+from tracking.catalogue import LABELS, NO, YES, shown_value
 from tracking.db import transaction
 from tracking.errors import TrackingError
+from tracking.excel_import import ImportRefused
 from tracking.periods import add_missing_periods, all_periods, set_period_open
 from tracking.strategy import apply_definition, parse_definition, preview_definition
+from tracking.vocab import DIRECTIONS
+
+NEW = "– neu –"
 
 
 def periods_section(actor: Actor) -> None:
@@ -147,6 +152,265 @@ def users_section(actor: Actor) -> None:
                 st.rerun()
 
 
+def catalogue_section(actor: Actor) -> None:
+    from tracking.catalogue import apply_catalogue, export_catalogue, plan_catalogue
+
+    st.subheader("Massnahmenkatalog")
+    st.caption(
+        "Massnahmen und Kennzahlen anlegen, ändern oder ausser Kraft setzen: einzeln im Formular oder alle auf "
+        "einmal in Excel. Ausser Kraft gesetzte Massnahmen zählen ab der nächsten Periode nicht mehr; ihre "
+        "Geschichte bleibt. Gelöscht wird nichts."
+    )
+
+    def make() -> bytes:
+        with transaction(shared.engine()) as session:
+            return export_catalogue(session, generated_by=actor.name)
+
+    left, right = st.columns([1, 2])
+    left.download_button(
+        "Katalog herunterladen (.xlsx)",
+        data=make,
+        file_name=f"Massnahmenkatalog_{dt.date.today():%Y-%m-%d}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+    )
+    upload = right.file_uploader(
+        "Bearbeiteten Katalog hochladen (.xlsx)", key=f"katalog_{st.session_state.get('katalog_runde', 0)}"
+    )
+    if upload is not None:
+        cache_key = f"katalog_plan:{upload.file_id}"
+        if cache_key not in st.session_state:
+            try:
+                with transaction(shared.engine()) as session:
+                    st.session_state[cache_key] = plan_catalogue(session, upload.getvalue(), upload.name)
+            except ImportRefused as refused:
+                st.session_state[cache_key] = refused
+        plan = st.session_state[cache_key]
+        if isinstance(plan, ImportRefused):
+            st.error(
+                f"Der Katalog «{upload.name}» wurde nicht übernommen: {len(plan.problems)} "
+                f"Problem{'e' if len(plan.problems) != 1 else ''}. Nichts wurde gespeichert.",
+                icon=":material/error:",
+            )
+            shared.problems_table(plan.problems)
+        else:
+            catalogue_preview(plan)
+            if plan.has_changes and st.button("Katalog speichern", type="primary", key="katalog_speichern"):
+                with transaction(shared.engine(), write=True) as session:
+                    write_id = apply_catalogue(session, plan, actor=actor)
+                del st.session_state[cache_key]
+                st.session_state["katalog_runde"] = st.session_state.get("katalog_runde", 0) + 1
+                shared.refresh()
+                st.session_state["flash"] = f"Katalog gespeichert (Vorgang {write_id})."
+                st.rerun()
+    measure_form(actor)
+    indicator_form(actor)
+    catalogue_changes(actor)
+
+
+def catalogue_preview(plan) -> None:
+    cols = st.columns(4)
+    for col, kind in zip(cols, ("neu", "geändert", "ausser Kraft", "unverändert")):
+        col.metric(kind.capitalize(), plan.count(kind))
+    changed = [c for c in plan.changes if c.kind != "unverändert"]
+    if not changed:
+        st.info("Der Katalog enthält keine Änderungen gegenüber den gespeicherten Werten.")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Zeile": c.row,
+                    "Art": c.kind,
+                    "Was": c.what,
+                    "Eintrag": c.key,
+                    "Änderung": "; ".join(
+                        f"{LABELS[k]}: {shown_value(a)} → {shown_value(b)}" for k, (a, b) in c.fields.items()
+                    ),
+                }
+                for c in changed
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def _save_entries(actor: Actor, *, measures=(), indicators=()) -> None:
+    """Check and save form entries with the catalogue's rules; problems show by field."""
+    from tracking.catalogue import apply_catalogue, plan_entries
+
+    try:
+        with transaction(shared.engine(), write=True) as session:
+            plan = plan_entries(session, measures=list(measures), indicators=list(indicators))
+            write_id = apply_catalogue(session, plan, actor=actor)
+    except ImportRefused as refused:
+        for problem in refused.problems:
+            st.error(f"{problem.header or 'Eingabe'}: {problem.message}")
+        return
+    if write_id is None:
+        st.info("Keine Änderung: die Angaben entsprechen den gespeicherten.")
+        return
+    shared.refresh()
+    changes = "; ".join(line.strip() for line in plan.summary_lines()[1:])
+    st.session_state["flash"] = f"Katalog gespeichert (Vorgang {write_id}): {changes}."
+    st.rerun()
+
+
+def measure_form(actor: Actor) -> None:
+    from tracking.catalogue import measure_entries
+
+    structure = shared.structure()
+    with transaction(shared.engine()) as session:
+        stored = measure_entries(session)
+    with st.expander("Massnahme anlegen, ändern oder ausser Kraft setzen", icon=":material/edit_note:"):
+        code = st.selectbox(
+            "Massnahme",
+            [NEW, *stored],
+            format_func=lambda c: c if c == NEW else f"{c} {stored[c]['title']}",
+            key="katalog_massnahme",
+        )
+        values = stored.get(code, {})
+        goals = list(structure.goals["goal_code"])
+        departments = list(structure.departments["department_code"])
+        with st.form(f"massnahme_{code}"):
+            c1, c2 = st.columns(2)
+            goal = c1.selectbox(
+                "Ziel",
+                goals,
+                index=goals.index(values["goal"]) if values.get("goal") in goals else 0,
+                disabled=code != NEW,
+                help="Eine Massnahme wechselt das Ziel nicht.",
+            )
+            department = c2.selectbox(
+                "Federführung",
+                departments,
+                index=departments.index(values["department"]) if values.get("department") in departments else 0,
+            )
+            title = st.text_input("Titel", value=values.get("title") or "")
+            description = st.text_area("Beschreibung", value=values.get("description") or "")
+            unit = c1.text_input("Verantwortliche Stelle", value=values.get("responsible_unit") or "")
+            contact = c2.text_input("Kontakt", value=values.get("contact") or "")
+            partners = st.multiselect(
+                "Partnerdepartemente",
+                departments,
+                default=(values.get("partners") or "").split(", ") if values.get("partners") else [],
+            )
+            d1, d2, d3, d4 = st.columns(4)
+            start = d1.date_input("Beginn", value=values.get("start_date"), format="DD.MM.YYYY")
+            end = d2.date_input("Geplantes Ende", value=values.get("planned_end"), format="DD.MM.YYYY")
+            budget = d3.number_input(
+                "Budget CHF",
+                min_value=0.0,
+                step=1000.0,
+                value=float(values["budget_chf"]) if values.get("budget_chf") is not None else None,
+            )
+            weight = d4.number_input("Gewicht", min_value=0.1, step=0.5, value=float(values.get("weight") or 1.0))
+            active = st.checkbox(
+                "aktiv (ohne Haken: ausser Kraft ab der nächsten Periode)", value=values.get("active", True)
+            )
+            submitted = st.form_submit_button("Massnahme speichern", type="primary")
+        if submitted:
+            entry = {
+                "code": None if code == NEW else code,
+                "goal": goal if code == NEW else values["goal"],
+                "title": title,
+                "description": description or None,
+                "department": department,
+                "responsible_unit": unit or None,
+                "contact": contact or None,
+                "partners": ", ".join(partners) or None,
+                "start_date": start,
+                "planned_end": end,
+                "budget_chf": budget,
+                "weight": weight,
+                "active": YES if active else NO,
+            }
+            _save_entries(actor, measures=[entry])
+
+
+def indicator_form(actor: Actor) -> None:
+    from tracking.catalogue import indicator_entries
+
+    structure = shared.structure()
+    with transaction(shared.engine()) as session:
+        stored = indicator_entries(session)
+    with st.expander("Kennzahl anlegen, ändern oder ausser Kraft setzen", icon=":material/query_stats:"):
+        choice = st.selectbox(
+            "Kennzahl",
+            [NEW, *stored],
+            format_func=lambda i: i if i == NEW else f"Nr. {i} {stored[i]['name']} ({stored[i]['goal']})",
+            key="katalog_kennzahl",
+        )
+        values = stored.get(choice, {})
+        goals = list(structure.goals["goal_code"])
+        with st.form(f"kennzahl_{choice}"):
+            c1, c2 = st.columns(2)
+            goal = c1.selectbox(
+                "Ziel",
+                goals,
+                index=goals.index(values["goal"]) if values.get("goal") in goals else 0,
+                disabled=choice != NEW,
+            )
+            name = c2.text_input("Kennzahl", value=values.get("name") or "")
+            unit = c1.text_input("Einheit", value=values.get("unit") or "")
+            direction = c2.selectbox(
+                "Richtung",
+                list(DIRECTIONS.values()),
+                index=list(DIRECTIONS).index(values.get("direction") or "hoeher"),
+            )
+            d1, d2, d3, d4 = st.columns(4)
+            baseline = d1.number_input("Ausgangswert", value=values.get("baseline"))
+            baseline_year = d2.number_input("Ausgangsjahr", value=values.get("baseline_year"), step=1, format="%d")
+            target = d3.number_input("Zielwert", value=values.get("target"))
+            target_year = d4.number_input("Zieljahr", value=values.get("target_year"), step=1, format="%d")
+            active = st.checkbox("aktiv", value=values.get("active", True))
+            submitted = st.form_submit_button("Kennzahl speichern", type="primary")
+        if submitted:
+            entry = {
+                "id": None if choice == NEW else choice,
+                "goal": goal if choice == NEW else values["goal"],
+                "name": name,
+                "unit": unit,
+                "baseline": baseline,
+                "baseline_year": baseline_year,
+                "target": target,
+                "target_year": target_year,
+                "direction": direction,
+                "active": YES if active else NO,
+            }
+            _save_entries(actor, indicators=[entry])
+
+
+def catalogue_changes(actor: Actor) -> None:
+    """The latest catalogue changes, each with an undo button."""
+    from tracking.catalogue import catalogue_history, undo_catalogue
+
+    with transaction(shared.engine()) as session:
+        records = catalogue_history(session)
+    if not records:
+        return
+    st.markdown("**Letzte Katalogänderungen**")
+    for item in records:
+        write_id, undone_by = item["id"], item["undone_by"]
+        cols = st.columns([5, 1])
+        state = f" · rückgängig gemacht (Vorgang {undone_by})" if undone_by else ""
+        cols[0].markdown(
+            f"**Vorgang {write_id}** · {fmt.datetime(item['at'])} · {shared.md_text(item['actor'])} · "
+            f"{shared.md_text(item['source'])}  \n{shared.md_text(item['summary'])}{state}"
+        )
+        if not undone_by and cols[1].button("Rückgängig", key=f"katalog_undo_{write_id}"):
+            try:
+                with transaction(shared.engine(), write=True) as session:
+                    count = undo_catalogue(session, write_id, actor=actor)
+            except TrackingError as exc:
+                st.error(" ".join(exc.messages))
+            else:
+                shared.refresh()
+                st.session_state["flash"] = f"Katalogänderung {write_id} rückgängig gemacht ({count} Einträge)."
+                st.rerun()
+
+
 def audit_section() -> None:
     from tracking.audit import AUDIT_ACTIONS, audit_entries, audit_workbook
 
@@ -190,6 +454,8 @@ def administration() -> None:
     strategy_section(actor)
     st.divider()
     users_section(actor)
+    st.divider()
+    catalogue_section(actor)
     st.divider()
     shared.import_history_view(limit=20)
     st.divider()

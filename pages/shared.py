@@ -370,6 +370,17 @@ def import_history_view(limit: int = 10) -> None:
         st.caption(f"{len(history) - limit} ältere Importe: vollständige Liste mit `python -m tracking imports`.")
 
 
+def problems_table(problems) -> None:
+    """The problems of a refused file or form: sheet, row, column and what is wrong."""
+    table = pd.DataFrame(
+        [
+            {"Blatt": p.sheet or "–", "Zeile": p.row or "–", "Spalte": p.column or "–", "Problem": p.message}
+            for p in problems
+        ]
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
 def flash() -> None:
     """Show the message a write left for the next run (st.rerun drops the page's output)."""
     if message := st.session_state.pop("flash", None):

@@ -13,16 +13,18 @@ from tracking.errors import TrackingError
 from tracking.excel_import import (
     ImportRefused,
     apply_import,
+    plan_entries,
     plan_import,
     show_value,
 )
 from tracking.excel_template import build_template
 from tracking.scope import Scope
+from tracking.vocab import LIGHTS, STATUSES
 
 SCOPE_KINDS = {"Aktionsfeld": "field", "Departement": "department", "Alle Massnahmen": "all"}
 
 
-def template_section(period: str) -> None:
+def template_section(period: str) -> Scope:
     st.subheader("1. Vorlage herunterladen")
     snap = shared.structure()
     current = shared.actor()
@@ -71,6 +73,7 @@ def template_section(period: str) -> None:
         type="primary",
         disabled=count == 0,
     )
+    return scope
 
 
 def upload_section(period: str) -> None:
@@ -112,17 +115,15 @@ def upload_section(period: str) -> None:
             "Bitte korrigieren und erneut hochladen.",
             icon=":material/error:",
         )
-        table = pd.DataFrame(
-            [
-                {"Blatt": p.sheet or "–", "Zeile": p.row or "–", "Spalte": p.column or "–", "Problem": p.message}
-                for p in result.problems
-            ]
-        )
-        st.dataframe(table, hide_index=True, width="stretch")
+        shared.problems_table(result.problems)
         return
 
-    plan = result
-    st.markdown(f"**Vorschau** – Datei «{plan.filename}», Periode {plan.period}, {plan.scope.label}")
+    preview_and_save(result, f"Datei «{result.filename}»", cache_key, "upload_round")
+
+
+def preview_and_save(plan, what: str, cache_key: str, round_key: str) -> None:
+    """The preview of a checked upload or table, and the button that saves it."""
+    st.markdown(f"**Vorschau** – {what}, Periode {plan.period}, {plan.scope.label}")
     cols = st.columns(4)
     cols[0].metric("Neu", plan.count("neu"))
     cols[1].metric("Geändert", plan.count("geändert"))
@@ -140,14 +141,19 @@ def upload_section(period: str) -> None:
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     if not plan.has_changes:
-        st.info("Die Datei enthält keine Änderungen gegenüber den gespeicherten Werten. Es gibt nichts zu speichern.")
+        st.info("Keine Änderungen gegenüber den gespeicherten Werten. Es gibt nichts zu speichern.")
         return
-    if st.button(f"Änderungen speichern ({plan.count('neu') + plan.count('geändert')})", type="primary"):
+    if st.button(
+        f"Änderungen speichern ({plan.count('neu') + plan.count('geändert')})", type="primary", key=f"save_{cache_key}"
+    ):
         bar = st.progress(0.0, text="Wird gespeichert …")
         try:
             with transaction(shared.engine(), write=True) as session:
                 saved = apply_import(
-                    session, plan, actor=actor, progress=lambda f, t: bar.progress(min(max(f, 0.0), 1.0), text=t)
+                    session,
+                    plan,
+                    actor=shared.actor(),
+                    progress=lambda f, t: bar.progress(min(max(f, 0.0), 1.0), text=t),
                 )
         except TrackingError as exc:
             bar.empty()
@@ -155,13 +161,100 @@ def upload_section(period: str) -> None:
             return
         bar.empty()
         del st.session_state[cache_key]
-        st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
+        st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
         shared.refresh()
         st.session_state["flash"] = (
             f"Gespeichert als Import {saved.write_id}: {saved.reports_written} Meldungen, "
             f"{saved.values_written} Kennzahlwerte. Die Übersicht zeigt die neuen Werte."
         )
         st.rerun()
+
+
+ENTRY_COLUMNS = {
+    "code": "Code",
+    "title": "Titel",
+    "status": "Status",
+    "light": "Ampel",
+    "progress": "Fortschritt %",
+    "comment": "Kommentar / Begründung",
+    "next_steps": "Nächste Schritte",
+    "risks": "Risiken",
+}
+
+
+def entry_section(period: str, scope: Scope) -> None:
+    """Status entry in the browser: a table of the measures in scope, checked and saved like an upload."""
+    st.subheader("Oder direkt hier erfassen")
+    actor = shared.actor()
+    measures = scope.filter(shared.period_rollup(period, shared.as_of_for(period)).measures)
+    measures = measures[measures["owes_report"]]
+    if actor.role != "admin":
+        measures = measures[[actor.covers(f, d) for f, d in zip(measures["field_code"], measures["department_code"])]]
+    if measures.empty:
+        st.caption("Keine meldepflichtigen Massnahmen in diesem Geltungsbereich.")
+        return
+    st.caption(
+        f"Für wenige Massnahmen ohne Excel ({scope.label}, {len(measures)} Massnahmen): Status, Ampel und "
+        "Fortschritt eintragen; Gelb und Rot brauchen eine Begründung. Zeilen ohne Angaben bleiben ohne Meldung. "
+        "Es gelten dieselben Prüfungen wie beim Hochladen."
+    )
+    # Pre-filled with what the period already holds; measures without a report stay empty.
+    has = measures["has_report"].tolist()
+
+    def current(column: str, labels: dict | None = None) -> list:
+        return [
+            (labels.get(v) if labels else v) if h and isinstance(v, str) else None
+            for v, h in zip(measures[column], has)
+        ]
+
+    table = pd.DataFrame(
+        {
+            "Code": measures["code"].tolist(),
+            "Titel": measures["title"].tolist(),
+            "Status": current("status", STATUSES),
+            "Ampel": current("light", LIGHTS),
+            "Fortschritt %": [int(v) if h else None for v, h in zip(measures["progress"], has)],
+            "Kommentar / Begründung": current("comment"),
+            "Nächste Schritte": current("next_steps"),
+            "Risiken": current("risks"),
+        }
+    )
+    round_key = "entry_round"
+    edited = st.data_editor(
+        table,
+        key=f"erfassung_{period}_{scope}_{st.session_state.get(round_key, 0)}",
+        hide_index=True,
+        width="stretch",
+        num_rows="fixed",
+        disabled=["Code", "Titel"],
+        column_config={
+            "Status": st.column_config.SelectboxColumn("Status", options=list(STATUSES.values())),
+            "Ampel": st.column_config.SelectboxColumn("Ampel", options=list(LIGHTS.values())),
+            "Fortschritt %": st.column_config.NumberColumn("Fortschritt %", min_value=0, max_value=100, step=1),
+            "Titel": st.column_config.TextColumn("Titel", width="large"),
+        },
+    )
+    cache_key = f"entry_plan:{period}:{scope}"
+    if st.button("Eingaben prüfen", icon=":material/fact_check:"):
+        entries = [
+            {key: (None if pd.isna(row[label]) else row[label]) for key, label in ENTRY_COLUMNS.items()}
+            for _, row in edited.iterrows()
+        ]
+        try:
+            with transaction(shared.engine()) as session:
+                st.session_state[cache_key] = plan_entries(session, entries, period=period, scope=scope, actor=actor)
+        except ImportRefused as refused:
+            st.session_state[cache_key] = refused
+    result = st.session_state.get(cache_key)
+    if isinstance(result, ImportRefused):
+        st.error(
+            f"Nicht übernommen: {len(result.problems)} Problem{'e' if len(result.problems) != 1 else ''} "
+            "(Zeile 2 ist die erste Zeile der Tabelle). Nichts wurde gespeichert.",
+            icon=":material/error:",
+        )
+        shared.problems_table(result.problems)
+    elif result is not None:
+        preview_and_save(result, "Eingaben im Browser", cache_key, round_key)
 
 
 def completeness_section(period: str) -> None:
@@ -226,8 +319,10 @@ def status_report() -> None:
         )
     elif row["is_open"]:
         st.caption(f"Berichtsperiode **{period}** ist offen: Vorlage herunterladen, ausfüllen, hochladen.")
-        template_section(period)
+        scope = template_section(period)
         upload_section(period)
+        st.divider()
+        entry_section(period, scope)
     else:
         open_periods = [
             p for p, o in zip(shared.structure().periods["period"], shared.structure().periods["is_open"]) if o

@@ -22,7 +22,7 @@ from tracking.bootstrap import init_database
 from tracking.db import make_engine, transaction
 from tracking.excel_import import apply_import, plan_import
 from tracking.excel_template import build_template
-from tracking.models import ReportingPeriod, RowChange, StatusReport, WriteRecord
+from tracking.models import Measure, ReportingPeriod, RowChange, StatusReport, WriteRecord
 from tracking.periods import get_period
 from tracking.reports import reportable_measures
 from tracking.scope import Scope
@@ -206,3 +206,35 @@ def test_admin_closes_a_period_in_the_app(db, monkeypatch):
         assert period.is_open is False
         closed = session.scalars(select(WriteRecord).where(WriteRecord.action == "close-period")).all()
         assert [(r.actor, r.source) for r in closed] == [("Test Admin", "Verwaltung")]
+
+
+def test_admin_adds_a_measure_in_the_catalogue_form(db, monkeypatch):
+    url, _ = db
+    at = app_as(url, monkeypatch, ACTORS["admin"], "pages/administration.py")
+    form_title = next(t for t in at.text_input if t.label == "Titel")
+    next(s for s in at.selectbox if s.label == "Ziel").set_value("5.1")
+    form_title.input("Serviceportal für Gemeinden")
+    next(s for s in at.selectbox if s.label == "Federführung").set_value("GSD")
+    next(b for b in at.button if b.label == "Massnahme speichern").click().run()
+    assert not at.exception
+    with transaction(make_engine(url)) as session:
+        codes = list(session.scalars(select(Measure.code).where(Measure.code.like("M-5.1.%")).order_by(Measure.code)))
+        added = session.scalar(select(Measure).where(Measure.title == "Serviceportal für Gemeinden"))
+    # The demo data numbers goal 5.1's measures from 01: the new one takes the next number.
+    assert added.code == f"M-5.1.{len(codes):02d}" and added.code == codes[-1]
+    assert [s.value for s in at.success] == [
+        f"Katalog gespeichert (Vorgang {_last_write(url)}): neu: Massnahme {added.code}."
+    ]
+
+
+def test_catalogue_form_names_the_field_that_is_wrong(db, monkeypatch):
+    url, _ = db
+    at = app_as(url, monkeypatch, ACTORS["admin"], "pages/administration.py")
+    next(b for b in at.button if b.label == "Massnahme speichern").click().run()  # no title
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Titel: Titel fehlt."]
+
+
+def _last_write(url: str) -> int:
+    with transaction(make_engine(url)) as session:
+        return session.scalar(select(func.max(WriteRecord.id)))

@@ -17,6 +17,7 @@ from tests import excel_files as xf
 from tests.conftest import REFERENCE_DATE
 from tests.factories import add_measure, add_report
 from tracking import excel_import
+from tracking.access import Actor
 from tracking.cli import main
 from tracking.db import transaction
 from tracking.demo import generate_demo
@@ -46,6 +47,7 @@ from tracking.rollup import load_snapshot, rollup
 from tracking.scope import Scope
 
 PERIOD = "2026-H2"
+KORA = Actor(name="Kora", role="koordination", fields=frozenset({"AF5"}))
 GENERATED_AT = dt.datetime(2026, 11, 16, 9, 30)
 REAL_DATE = dt.date
 
@@ -1131,3 +1133,59 @@ def test_cli_import_of_missing_file_and_wrong_period(cli_db, capsys, tmp_path):
         "Fehler: Die Datei ist eine Vorlage für die Berichtsperiode 2026-H2, gewählt ist 2026-H1. "
         "Bitte die Vorlage für 2026-H1 verwenden oder die Periode wechseln.\n"
     )
+
+
+# --- status entry in the browser table (plan_entries) ------------------------------
+
+
+def entry(code: str, **values) -> dict:
+    return {"code": code, "status": None, "light": None, "progress": None, "comment": None} | values
+
+
+def test_browser_entries_are_checked_compared_and_saved_like_a_file(af5):
+    from tracking.excel_import import plan_entries
+
+    entries = [
+        entry("M-5.1.01", status="in Umsetzung", light="grün", progress=30),  # as stored: unchanged
+        entry("M-5.1.02", status="in Umsetzung", light="gelb", progress=25, comment="Lieferverzug"),
+        entry("M-5.2.01"),  # nothing typed: no report
+        entry("M-5.2.02", status="geplant", light="grün", progress=0),
+    ]
+    with transaction(af5) as session:
+        p = plan_entries(session, entries, period=PERIOD, scope=Scope("field", "AF5"), actor=KORA)
+    assert (p.count("neu"), p.count("geändert"), p.count("unverändert"), p.empty_rows) == (1, 1, 1, 1)
+    with transaction(af5) as session:
+        result = apply_import(session, p, actor=KORA)
+        record = session.get(WriteRecord, result.write_id)
+        assert (record.actor, record.source) == ("Kora", "Browser-Tabelle")
+    assert result.reports_written == 2
+
+
+def test_browser_entries_name_the_row_and_column_of_each_problem(af5):
+    from tracking.excel_import import plan_entries
+
+    entries = [
+        entry("M-5.1.01", status="fertig", light="grün", progress=30),
+        entry("M-5.1.02", status="in Umsetzung", light="rot", progress=120),
+        entry("M-1.1.01", status="geplant", light="grün", progress=0),
+    ]
+    before = db_counts(af5)
+    with pytest.raises(ImportRefused) as refused, transaction(af5) as session:
+        plan_entries(session, entries, period=PERIOD, scope=Scope("field", "AF5"), actor=KORA)
+    assert [(p.row, p.column, p.message.split(".")[0]) for p in refused.value.problems] == [
+        (2, "F", "«fertig» ist kein gültiger Status"),
+        (3, "H", "120 liegt ausserhalb von 0 bis 100"),
+        (3, "I", "Ampel rot braucht eine Begründung"),
+        (4, "A", "Massnahme M-1"),
+    ]
+    assert db_counts(af5) == before
+
+
+def test_browser_entries_for_a_closed_period_are_refused(af5):
+    from tracking.excel_import import plan_entries
+
+    with transaction(af5) as session:
+        set_period_open(session, name=PERIOD, is_open=False, actor="fachstelle")
+    with pytest.raises(ImportRefused) as refused, transaction(af5) as session:
+        plan_entries(session, [entry("M-5.1.01")], period=PERIOD, scope=Scope(), actor=KORA)
+    assert refused.value.messages == ["Die Berichtsperiode 2026-H2 ist geschlossen: Meldungen sind nicht mehr möglich."]

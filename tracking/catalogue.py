@@ -135,7 +135,7 @@ DIRECTION_WORDS = {label: key for key, label in DIRECTIONS.items()} | {key: key 
 # --- the catalogue as it is stored -------------------------------------------------
 
 
-def _measure_rows(session: Session) -> dict[str, dict[str, Any]]:
+def measure_entries(session: Session) -> dict[str, dict[str, Any]]:
     """Every measure by code, with the values of MEASURE_FIELDS as the workbook shows them."""
     partners: dict[int, list[str]] = {}
     for measure_id, code in session.execute(
@@ -169,7 +169,7 @@ def _measure_rows(session: Session) -> dict[str, dict[str, Any]]:
     return rows
 
 
-def _indicator_rows(session: Session) -> dict[int, dict[str, Any]]:
+def indicator_entries(session: Session) -> dict[int, dict[str, Any]]:
     return {
         i.id: {
             "goal": goal,
@@ -212,7 +212,7 @@ def export_catalogue(session: Session, *, generated_by: str = "", now: dt.dateti
 
     measures = wb.create_sheet(MEASURE_SHEET)
     _header(measures, MEASURE_COLUMNS)
-    for row, (code, values) in enumerate(_measure_rows(session).items(), start=HEADER_ROW + 1):
+    for row, (code, values) in enumerate(measure_entries(session).items(), start=HEADER_ROW + 1):
         cells = {"code": code, **values, "active": YES if values["active"] else NO}
         for index, column in enumerate(MEASURE_COLUMNS, start=1):
             number_format = {"start_date": "DD.MM.YYYY", "planned_end": "DD.MM.YYYY", "budget_chf": "#,##0.00"}
@@ -224,7 +224,7 @@ def export_catalogue(session: Session, *, generated_by: str = "", now: dt.dateti
 
     indicators = wb.create_sheet(INDICATOR_SHEET)
     _header(indicators, INDICATOR_COLUMNS)
-    for row, (indicator_id, values) in enumerate(_indicator_rows(session).items(), start=HEADER_ROW + 1):
+    for row, (indicator_id, values) in enumerate(indicator_entries(session).items(), start=HEADER_ROW + 1):
         cells = {
             "id": indicator_id,
             **values,
@@ -342,13 +342,14 @@ class CataloguePlan:
             detail = ""
             if change.fields:
                 detail = ": " + "; ".join(
-                    f"{LABELS[name]} {_shown(old)} → {_shown(new)}" for name, (old, new) in change.fields.items()
+                    f"{LABELS[name]} {shown_value(old)} → {shown_value(new)}"
+                    for name, (old, new) in change.fields.items()
                 )
             lines.append(f"  {change.kind}: {change.what} {change.key}{detail}")
         return lines
 
 
-def _shown(value: Any) -> str:
+def shown_value(value: Any) -> str:
     if value is None or value == "":
         return "–"
     if isinstance(value, bool):
@@ -381,15 +382,37 @@ def plan_catalogue(session: Session, data: bytes, filename: str = "Datei") -> Ca
     problems += check_header(indicator_rows, INDICATOR_SHEET, INDICATOR_COLUMNS)
     if problems:
         raise ImportRefused(problems)
+    return _plan_rows(session, measure_rows[HEADER_ROW:], indicator_rows[HEADER_ROW:], filename)
 
+
+def plan_entries(
+    session: Session,
+    *,
+    measures: list[dict[str, Any]] = (),
+    indicators: list[dict[str, Any]] = (),
+    source: str = "Formular",
+) -> CataloguePlan:
+    """The same checks and preview for entries typed into a form (dicts by column key).
+
+    A problem names the form's entry as «Zeile 2» (the first) and the field by
+    its column header, as in the workbook.
+    """
+    measure_rows = [[entry.get(c.key) for c in MEASURE_COLUMNS] for entry in measures]
+    indicator_rows = [[entry.get(c.key) for c in INDICATOR_COLUMNS] for entry in indicators]
+    return _plan_rows(session, measure_rows, indicator_rows, source)
+
+
+def _plan_rows(
+    session: Session, measure_rows: list[list[Any]], indicator_rows: list[list[Any]], filename: str
+) -> CataloguePlan:
     goals = dict(session.execute(select(Goal.code, Goal.active)).all())
     departments = set(session.scalars(select(Department.code)))
-    stored = _measure_rows(session)
+    stored = measure_entries(session)
     reader = _Reader(goals, departments)
     measures: dict[str, dict[str, Any]] = {}
     rows_of: dict[str, int] = {}
     new_rows: list[tuple[int, dict[str, Any]]] = []
-    for offset, raw in enumerate(measure_rows[HEADER_ROW:]):
+    for offset, raw in enumerate(measure_rows):
         excel_row = HEADER_ROW + 1 + offset
         values = reader.measure(raw, excel_row)
         if values is None:
@@ -452,10 +475,10 @@ def plan_catalogue(session: Session, data: bytes, filename: str = "Datei") -> Ca
         measures[code] = values
         rows_of[code] = excel_row
 
-    stored_indicators = _indicator_rows(session)
+    stored_indicators = indicator_entries(session)
     indicators: list[tuple[int | None, dict[str, Any]]] = []
     indicator_row_of: dict[Any, int] = {}
-    for offset, raw in enumerate(indicator_rows[HEADER_ROW:]):
+    for offset, raw in enumerate(indicator_rows):
         excel_row = HEADER_ROW + 1 + offset
         parsed = reader.indicator(raw, excel_row, stored_indicators)
         if parsed is None:
@@ -713,7 +736,7 @@ def apply_catalogue(
     goals = dict(session.execute(select(Goal.code, Goal.id)).all())
     departments = dict(session.execute(select(Department.code, Department.id)).all())
     by_id = {d.id: d for d in session.scalars(select(Department))}
-    stored = _measure_rows(session)
+    stored = measure_entries(session)
     log = WriteLog(session, actor=acting.name, source=f"Katalog «{plan.filename}»", action=CATALOGUE_ACTION)
     today = today or dt.date.today()
     for code, values in plan.measures.items():
@@ -747,7 +770,7 @@ def apply_catalogue(
             before=_audit_values({k: before[k] for k in MEASURE_FIELDS}) | {"id": before["id"]} if before else None,
             after=_audit_values({k: values[k] for k in MEASURE_FIELDS}) | {"id": measure.id},
         )
-    stored_indicators = _indicator_rows(session)
+    stored_indicators = indicator_entries(session)
     for indicator_id, values in plan.indicators:
         before = stored_indicators.get(indicator_id)
         if before is not None and before == values:
@@ -829,6 +852,26 @@ def undo_catalogue(session: Session, write_id: int, *, actor: Actor | str) -> in
     log.record.summary = f"Katalog-Import {write_id} rückgängig gemacht: {len(changes)} Einträge."
     session.flush()
     return len(changes)
+
+
+def catalogue_history(session: Session, limit: int = 5) -> list[dict[str, Any]]:
+    """The latest catalogue writes, newest first, with whether each was undone."""
+    return [
+        {
+            "id": r.id,
+            "at": r.at,
+            "actor": r.actor,
+            "source": r.source,
+            "summary": r.summary or "",
+            "undone_by": r.undone_by_id,
+        }
+        for r in session.scalars(
+            select(WriteRecord)
+            .where(WriteRecord.action == CATALOGUE_ACTION)
+            .order_by(WriteRecord.id.desc())
+            .limit(limit)
+        )
+    ]
 
 
 def _restore_measure(measure: Measure, values: dict, goals: dict, departments: dict, by_id: dict) -> None:

@@ -395,6 +395,11 @@ class ImportPlan:
     # just before them: apply_import reuses them when no write came in between.
     current: dict[int, tuple[int, tuple]] | None = field(default=None, repr=False)
     write_mark: int | None = None
+    source: str | None = None  # for the audit trail; default: the file name
+
+    @property
+    def source_label(self) -> str:
+        return self.source or f"Excel «{self.filename}»"
 
     def count(self, kind: str) -> int:
         return sum(1 for c in self.changes if c.kind == kind)
@@ -546,26 +551,68 @@ def plan_import(
     if problems:
         raise ImportRefused(problems)
 
+    # A number in a percent-formatted cell (100 % arrives as 1.0, 200 % as 2.0)
+    # can only be told apart by its format: read the formats whenever the
+    # workbook has a percent style at all (the tool's template has none).
+    progress_letter = letter_of(REPORT_COLUMNS, "progress")
+    percent_rows = percent_cells(data, REPORT_SHEET, progress_letter) if _has_percent_style(data) else set()
+    plan = _plan_rows(session, period, scope, rows[HEADER_ROW:], indicator_rows, percent_rows, actor, report)
+    plan.filename, plan.data_size = filename, len(data)
+    return plan
+
+
+@gc_paused()
+def plan_entries(
+    session: Session,
+    entries: list[dict[str, Any]],
+    *,
+    period: str,
+    scope: Scope,
+    actor: Actor | None = None,
+    source: str = "Browser-Tabelle",
+) -> ImportPlan:
+    """The same checks, comparison and preview for reports typed into a table in the browser.
+
+    entries: one dict per measure by REPORT_COLUMNS key (code, status, light,
+    progress, comment, next_steps, risks, as_of); status and light as shown
+    («in Umsetzung», «grün»). A problem names the table's row as Zeile 2 for
+    the first, as in the template.
+    """
+    found = get_period(session, period)
+    if not found.is_open:
+        raise refusal(f"Die Berichtsperiode {found.name} ist geschlossen: Meldungen sind nicht mehr möglich.")
+    rows = [[entry.get(c.key) for c in REPORT_COLUMNS] for entry in entries]
+    plan = _plan_rows(session, found, scope, rows, [], set(), actor, lambda _f, _t: None)
+    plan.filename, plan.source = source, source
+    return plan
+
+
+def _plan_rows(
+    session: Session,
+    period: ReportingPeriod,
+    scope: Scope,
+    rows: list[list[Any]],
+    indicator_rows: list[list[Any]],
+    percent_rows: set[int],
+    actor: Actor | None,
+    report: ProgressCallback,
+) -> ImportPlan:
+    """Check report rows (raw cells in REPORT_COLUMNS order, the first is Excel row 2) and compare."""
+    problems: list[Problem] = []
     try:
         reportable = reportable_measures(session, period, scope)
     except TrackingError as exc:  # e.g. a field retired since the template was made
         raise ImportRefused([Problem(f"Vorlage für {scope.label}: {m}") for m in exc.messages]) from exc
     allowed = {r.code: r for r in reportable}
 
-    # A number in a percent-formatted cell (100 % arrives as 1.0, 200 % as 2.0)
-    # can only be told apart by its format: read the formats whenever the
-    # workbook has a percent style at all (the tool's template has none).
-    progress_letter = letter_of(REPORT_COLUMNS, "progress")
-    percent_rows = percent_cells(data, REPORT_SHEET, progress_letter) if _has_percent_style(data) else set()
-
     validate = _ReportRowValidator(session, allowed, percent_rows, scope)
     reports: list[ReportRow] = []
     empty_rows = 0
-    total = max(len(rows) - HEADER_ROW, 1)
-    for offset, raw in enumerate(rows[HEADER_ROW:]):
+    total = max(len(rows), 1)
+    for offset, raw in enumerate(rows):
         excel_row = HEADER_ROW + 1 + offset
         if offset % 2000 == 0:
-            report(0.1 + 0.6 * offset / total, f"Zeile {excel_row} von {len(rows)} wird geprüft …")
+            report(0.1 + 0.6 * offset / total, f"Zeile {excel_row} von {len(rows) + HEADER_ROW} wird geprüft …")
         parsed = validate(raw, excel_row)
         if parsed == "empty":
             empty_rows += 1
@@ -600,7 +647,7 @@ def plan_import(
     changes = _compare(session, period, current, reports, indicators)
     report(1.0, "Prüfung abgeschlossen.")
     return ImportPlan(
-        filename, period.name, scope, reports, indicators, changes, empty_rows, len(data), current, write_mark
+        "", period.name, scope, reports, indicators, changes, empty_rows, 0, current, write_mark=write_mark
     )
 
 
@@ -960,7 +1007,7 @@ def apply_import(
             if (v := current_value(session, r.indicator_id, period.id)) is None or v.value != r.value
         ]
         require_scope(acting, _indicator_scopes(session, acting, changing_values), "melden")
-    log = WriteLog(session, actor=acting.name, source=f"Excel «{plan.filename}»", action=IMPORT_ACTION)
+    log = WriteLog(session, actor=acting.name, source=plan.source_label, action=IMPORT_ACTION)
     now = local_now()
     report(0.1, f"{len(plan.reports)} Meldungen werden gespeichert …")
     items = [
