@@ -370,14 +370,19 @@ def import_history_view(limit: int = 10) -> None:
         st.caption(f"{len(history) - limit} ältere Importe: vollständige Liste mit `python -m tracking imports`.")
 
 
-def problems_table(problems) -> None:
-    """The problems of a refused file or form: sheet, row, column and what is wrong."""
-    table = pd.DataFrame(
-        [
+def problems_table(problems, *, in_browser_table: bool = False) -> None:
+    """The problems of a refused file: sheet, row, column (Excel's letter) and what is wrong.
+
+    in_browser_table: the problems of the status table on the page, named by row and column header.
+    """
+    if in_browser_table:
+        rows = [{"Zeile": p.row or "–", "Spalte": p.header or p.column or "–", "Problem": p.message} for p in problems]
+    else:
+        rows = [
             {"Blatt": p.sheet or "–", "Zeile": p.row or "–", "Spalte": p.column or "–", "Problem": p.message}
             for p in problems
         ]
-    )
+    table = pd.DataFrame(rows)
     st.dataframe(table, hide_index=True, width="stretch")
 
 

@@ -170,6 +170,7 @@ def preview_and_save(plan, what: str, cache_key: str, round_key: str) -> None:
         st.rerun()
 
 
+EMPTY = "–"
 ENTRY_COLUMNS = {
     "code": "Code",
     "title": "Titel",
@@ -201,9 +202,10 @@ def entry_section(period: str, scope: Scope) -> None:
     # Pre-filled with what the period already holds; measures without a report stay empty.
     has = measures["has_report"].tolist()
 
+    # Empty cells are "" (the editor would show None): "" is read back as nothing typed.
     def current(column: str, labels: dict | None = None) -> list:
         return [
-            (labels.get(v) if labels else v) if h and isinstance(v, str) else None
+            (labels.get(v, v) if labels else v) if h and isinstance(v, str) else ""
             for v, h in zip(measures[column], has)
         ]
 
@@ -213,7 +215,7 @@ def entry_section(period: str, scope: Scope) -> None:
             "Titel": measures["title"].tolist(),
             "Status": current("status", STATUSES),
             "Ampel": current("light", LIGHTS),
-            "Fortschritt %": [int(v) if h else None for v, h in zip(measures["progress"], has)],
+            "Fortschritt %": [str(int(v)) if h else "" for v, h in zip(measures["progress"], has)],
             "Kommentar / Begründung": current("comment"),
             "Nächste Schritte": current("next_steps"),
             "Risiken": current("risks"),
@@ -228,16 +230,21 @@ def entry_section(period: str, scope: Scope) -> None:
         num_rows="fixed",
         disabled=["Code", "Titel"],
         column_config={
-            "Status": st.column_config.SelectboxColumn("Status", options=list(STATUSES.values())),
-            "Ampel": st.column_config.SelectboxColumn("Ampel", options=list(LIGHTS.values())),
-            "Fortschritt %": st.column_config.NumberColumn("Fortschritt %", min_value=0, max_value=100, step=1),
-            "Titel": st.column_config.TextColumn("Titel", width="large"),
+            "Status": st.column_config.SelectboxColumn("Status", options=[EMPTY, *STATUSES.values()], width="medium"),
+            "Ampel": st.column_config.SelectboxColumn("Ampel", options=[EMPTY, *LIGHTS.values()], width="small"),
+            "Fortschritt %": st.column_config.TextColumn(
+                "Fortschritt %", width="small", help="Ganze Zahl von 0 bis 100, z. B. 50 oder 50 %"
+            ),
+            "Titel": st.column_config.TextColumn("Titel", width="medium"),
         },
     )
     cache_key = f"entry_plan:{period}:{scope}"
     if st.button("Eingaben prüfen", icon=":material/fact_check:"):
         entries = [
-            {key: (None if pd.isna(row[label]) else row[label]) for key, label in ENTRY_COLUMNS.items()}
+            {
+                key: (None if pd.isna(row[label]) or row[label] == "" else row[label])
+                for key, label in ENTRY_COLUMNS.items()
+            }
             for _, row in edited.iterrows()
         ]
         try:
@@ -252,7 +259,7 @@ def entry_section(period: str, scope: Scope) -> None:
             "(Zeile 2 ist die erste Zeile der Tabelle). Nichts wurde gespeichert.",
             icon=":material/error:",
         )
-        shared.problems_table(result.problems)
+        shared.problems_table(result.problems, in_browser_table=True)
     elif result is not None:
         preview_and_save(result, "Eingaben im Browser", cache_key, round_key)
 

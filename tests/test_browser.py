@@ -150,3 +150,65 @@ def test_council_page_exports_a_pdf_in_one_click(server, page, tmp_path):
     assert "2026-H2" in text
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "sitzungsbericht.png"), full_page=True)
+
+
+def test_new_measure_from_verwaltung_to_template_to_report_to_overview(server, page, tmp_path):
+    """Add a measure in Verwaltung, find it in the next template, report its status, see it in the overview.
+
+    The report goes in through the template here: typing into the status table
+    (a canvas grid) from Playwright proved unreliable; the table's checks are
+    those of plan_entries, tested in test_excel_import.py.
+    """
+    import openpyxl
+
+    def completeness_on_overview() -> str:
+        open_page(page, server, "")
+        page.wait_for_selector(".js-plotly-plot .heatmaplayer", timeout=30_000)
+        metric = page.locator('[data-testid="stMetric"]').filter(has_text="Rücklauf")
+        return metric.locator('[data-testid="stMetricValue"]').inner_text()
+
+    open_page(page, server, "verwaltung")
+    page.get_by_text("Massnahme anlegen, ändern oder ausser Kraft setzen").click()
+    wait_idle(page)
+    form = page.locator('[data-testid="stForm"]').filter(has_text="Massnahme speichern")
+    form.get_by_role("combobox", name="Ziel").click()
+    page.keyboard.type("9.2")  # the list is long: typing filters it
+    page.get_by_role("option", name="9.2", exact=True).click()
+    form.get_by_label("Titel").fill("Gemeinsames Portal der Zentralschweiz")
+    form.get_by_role("button", name="Massnahme speichern").click()
+    wait_idle(page)
+    flash = page.get_by_text(re.compile(r"Katalog gespeichert \(Vorgang \d+\): neu: Massnahme M-9\.2\.\d+"))
+    flash.wait_for(timeout=30_000)
+    code = re.search(r"M-9\.2\.\d+", flash.inner_text()).group(0)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "verwaltung-massnahme-neu.png"), full_page=True)
+    before = completeness_on_overview()
+
+    open_page(page, server, "statusbericht")
+    page.get_by_role("combobox", name="Aktionsfeld").click()
+    page.get_by_role("option", name="AF9 regionales und nationales Engagement").click()
+    wait_idle(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Vorlage herunterladen (.xlsx)").click()
+    template = tmp_path / "vorlage.xlsx"
+    download.value.save_as(template)
+    wait_idle(page)  # the download button reruns the page
+    sheet = openpyxl.load_workbook(template)["Statusbericht"]
+    codes = [sheet[f"A{r}"].value for r in range(2, sheet.max_row + 1) if sheet[f"A{r}"].value]
+    assert code in codes, "the new measure is in the next template"
+
+    workbook = openpyxl.load_workbook(template)
+    sheet = workbook["Statusbericht"]
+    row = 2 + codes.index(code)
+    sheet[f"F{row}"], sheet[f"G{row}"], sheet[f"H{row}"] = "in Umsetzung", "grün", 15
+    filled = tmp_path / "ausgefuellt.xlsx"
+    workbook.save(filled)
+    page.locator('[data-testid="stFileUploaderDropzone"] input[type=file]').set_input_files(str(filled))
+    wait_idle(page)
+    page.get_by_text("Vorschau").first.wait_for()
+    page.get_by_role("button", name="Änderungen speichern (1)").click()
+    wait_idle(page)
+    page.get_by_text(re.compile(r"Gespeichert als Import \d+: 1 Meldungen")).wait_for(timeout=30_000)
+
+    # One more report for the period: the overview's Rücklauf moves.
+    assert completeness_on_overview() != before
