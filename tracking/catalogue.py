@@ -744,21 +744,9 @@ def apply_catalogue(
         if before is not None and all(before[k] == values[k] for k in MEASURE_FIELDS):
             continue
         measure = session.get(Measure, before["id"]) if before else Measure(code=code, is_demo=False)
-        measure.goal_id = goals[values["goal"]]
-        measure.title = values["title"]
-        measure.description = values["description"]
-        measure.lead_department_id = departments[values["department"]]
-        measure.responsible_unit = values["responsible_unit"]
-        measure.contact = values["contact"]
-        measure.start_date = values["start_date"]
-        measure.planned_end = values["planned_end"]
-        measure.budget_chf = values["budget_chf"]
-        measure.weight = values["weight"]
-        if values["active"] != (before["active"] if before else True) or before is None:
-            measure.active = values["active"]
-            measure.retired_on = None if values["active"] else today
-        partner_codes = (values["partners"] or "").split(", ") if values["partners"] else []
-        measure.partners = [by_id[departments[p]] for p in partner_codes]
+        if before is None:
+            measure.active = True  # so that one entered inactive gets its retirement day
+        _set_measure(measure, values, goals, departments, by_id, today)
         if before is None:
             session.add(measure)
         session.flush()
@@ -831,7 +819,7 @@ def undo_catalogue(session: Session, write_id: int, *, actor: Actor | str) -> in
                 session.execute(delete(measure_partner).where(measure_partner.c.measure_id == measure.id))
                 session.delete(measure)
             else:
-                _restore_measure(measure, change.before, goals, departments, by_id)
+                _set_measure(measure, change.before, goals, departments, by_id, dt.date.today())
         elif change.table_name == "indicator":
             indicator = session.get(Indicator, change.after["id"])
             if change.before is None:
@@ -874,19 +862,25 @@ def catalogue_history(session: Session, limit: int = 5) -> list[dict[str, Any]]:
     ]
 
 
-def _restore_measure(measure: Measure, values: dict, goals: dict, departments: dict, by_id: dict) -> None:
+def _set_measure(measure: Measure, values: dict, goals: dict, departments: dict, by_id: dict, today: dt.date) -> None:
+    """Give a measure the catalogue values (as planned, or as the audit trail stored them)."""
+
+    def day(value):
+        return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
     measure.goal_id = goals[values["goal"]]
     measure.title = values["title"]
     measure.description = values["description"]
     measure.lead_department_id = departments[values["department"]]
     measure.responsible_unit = values["responsible_unit"]
     measure.contact = values["contact"]
-    measure.start_date = dt.date.fromisoformat(values["start_date"]) if values["start_date"] else None
-    measure.planned_end = dt.date.fromisoformat(values["planned_end"]) if values["planned_end"] else None
-    measure.budget_chf = Decimal(str(values["budget_chf"])) if values["budget_chf"] is not None else None
+    measure.start_date = day(values["start_date"])
+    measure.planned_end = day(values["planned_end"])
+    budget = values["budget_chf"]
+    measure.budget_chf = Decimal(str(budget)) if budget is not None else None
     measure.weight = values["weight"]
     if measure.active != values["active"]:
         measure.active = values["active"]
-        measure.retired_on = None if values["active"] else dt.date.today()
+        measure.retired_on = None if values["active"] else today
     codes = values["partners"].split(", ") if values["partners"] else []
     measure.partners = [by_id[departments[c]] for c in codes]
