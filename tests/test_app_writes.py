@@ -133,6 +133,7 @@ CONTROLS = [
     ("periods", "pages/administration.py", "verwaltung", lambda imports: _button("Schliessen")),
     ("load_strategy", "pages/administration.py", "verwaltung", lambda imports: _strategy_upload),
     ("users", "pages/administration.py", "verwaltung", lambda imports: _user_form),
+    ("catalogue", "pages/administration.py", "verwaltung", lambda imports: _button("Massnahme speichern")),
 ]
 
 
@@ -153,7 +154,7 @@ def test_every_role_against_every_write_in_the_app(db, monkeypatch, role, action
 def test_expected_outcomes_of_the_matrix():
     """The matrix above asserts this table, written out by hand from the issue."""
     expected = {
-        "admin": {"import", "undo", "periods", "load_strategy", "users"},
+        "admin": {"import", "undo", "periods", "load_strategy", "users", "catalogue"},
         "koordination": {"import", "undo"},
         "departementsleitung": set(),
         "regierungsrat": set(),
