@@ -7,6 +7,7 @@ reads) and with the database left exactly as it was.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import types
 
@@ -1189,3 +1190,16 @@ def test_browser_entries_for_a_closed_period_are_refused(af5):
     with pytest.raises(ImportRefused) as refused, transaction(af5) as session:
         plan_entries(session, [entry("M-5.1.01")], period=PERIOD, scope=Scope(), actor=KORA)
     assert refused.value.messages == ["Die Berichtsperiode 2026-H2 ist geschlossen: Meldungen sind nicht mehr möglich."]
+
+
+def test_template_keeps_formula_like_titles_as_text(af5):
+    from openpyxl import load_workbook
+
+    title = '=HYPERLINK("http://x","y")'
+    with transaction(af5) as session:
+        session.scalar(select(Measure).where(Measure.code == "M-5.1.01")).title = title
+    workbook = load_workbook(io.BytesIO(make_template(af5)))
+    sheet = workbook["Statusbericht"]
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet[f"A{r}"].value == "M-5.1.01")
+    cell = sheet[f"B{row}"]
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (title, "s", True)
