@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
-from tests.browser import CHROMIUM_FLAGS, IDLE, chromium_path, streamlit_server  # noqa: E402
+from benchmarks.overview_benchmark import load  # noqa: E402
+from tests.browser import CHROMIUM_FLAGS, chromium_path, streamlit_server  # noqa: E402
 from tracking import rollup as ru  # noqa: E402
 from tracking import schema  # noqa: E402
 from tracking.db import make_engine, transaction  # noqa: E402
@@ -107,20 +108,6 @@ def peak_rss_mb(port: int) -> float:
         except OSError:
             continue
     return float("nan")
-
-
-def load(context, url: str, charts: int) -> float:
-    page = context.new_page()
-    start = time.perf_counter()
-    page.goto(url)
-    page.wait_for_selector(IDLE, timeout=600_000)
-    if charts:
-        page.wait_for_function(
-            f"() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}", timeout=600_000
-        )
-    elapsed = time.perf_counter() - start
-    page.close()
-    return elapsed
 
 
 def render(url: str, tmp: Path) -> tuple[float, float, float, float]:

@@ -257,12 +257,24 @@ def _save_entries(actor: Actor, *, measures=(), indicators=()) -> None:
     st.rerun()
 
 
-def measure_form(actor: Actor) -> None:
-    from tracking.catalogue import measure_entries
+# Read once per database and cached like the other loaders; shared.refresh()
+# after every write clears them, so the forms always show the stored values.
+@st.cache_data(ttl=300)
+def _catalogue(url: str) -> tuple[dict, dict, list]:
+    from tracking.catalogue import catalogue_history, indicator_entries, measure_entries
 
-    structure = shared.structure()
     with transaction(shared.engine()) as session:
-        stored = measure_entries(session)
+        return measure_entries(session), indicator_entries(session), catalogue_history(session)
+
+
+def catalogue() -> tuple[dict, dict, list]:
+    """Stored measures, indicators and the latest catalogue changes."""
+    return _catalogue(shared.database_url())
+
+
+def measure_form(actor: Actor) -> None:
+    structure = shared.structure()
+    stored = catalogue()[0]
     with st.expander("Massnahme anlegen, ändern oder ausser Kraft setzen", icon=":material/edit_note:"):
         code = st.selectbox(
             "Massnahme",
@@ -330,11 +342,8 @@ def measure_form(actor: Actor) -> None:
 
 
 def indicator_form(actor: Actor) -> None:
-    from tracking.catalogue import indicator_entries
-
     structure = shared.structure()
-    with transaction(shared.engine()) as session:
-        stored = indicator_entries(session)
+    stored = catalogue()[1]
     with st.expander("Kennzahl anlegen, ändern oder ausser Kraft setzen", icon=":material/query_stats:"):
         choice = st.selectbox(
             "Kennzahl",
@@ -384,10 +393,9 @@ def indicator_form(actor: Actor) -> None:
 
 def catalogue_changes(actor: Actor) -> None:
     """The latest catalogue changes, each with an undo button."""
-    from tracking.catalogue import catalogue_history, undo_catalogue
+    from tracking.catalogue import undo_catalogue
 
-    with transaction(shared.engine()) as session:
-        records = catalogue_history(session)
+    records = catalogue()[2]
     if not records:
         return
     st.markdown("**Letzte Katalogänderungen**")
