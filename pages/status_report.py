@@ -222,13 +222,16 @@ def entry_section(period: str, scope: Scope) -> None:
         }
     )
     round_key = "entry_round"
-    edited = st.data_editor(
+    # A fixed key gives the table a stable handle (CSS class st-key-erfassung) for browser tests.
+    edited = st.container(key="erfassung").data_editor(
         table,
         key=f"erfassung_{period}_{scope}_{st.session_state.get(round_key, 0)}",
         hide_index=True,
         width="stretch",
         num_rows="fixed",
         disabled=["Code", "Titel"],
+        # No rerun per cell: the edits travel with «Eingaben prüfen», none lost to a rerun in between.
+        on_change="ignore",
         column_config={
             "Status": st.column_config.SelectboxColumn("Status", options=[EMPTY, *STATUSES.values()], width="medium"),
             "Ampel": st.column_config.SelectboxColumn("Ampel", options=[EMPTY, *LIGHTS.values()], width="small"),

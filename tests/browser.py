@@ -130,3 +130,78 @@ def open_page(page, base: str, path: str = "", role: str = "admin") -> None:
         wait_idle(page)
         page.get_by_role("button", name="Abmelden").wait_for()
         wait_idle(page)
+
+
+def data_grid_cell(grid, column: int, row: int):
+    """One cell of a Streamlit data grid, as its accessible twin (the grid itself draws on a canvas)."""
+    return grid.locator(f"td#glide-cell-{column}-{row}")
+
+
+def data_grid_cell_texts(grid, column: int) -> list[str]:
+    """The texts of one column of a small Streamlit data grid (all rows in view)."""
+    grid.locator('canvas[data-testid="data-grid-canvas"]').focus()
+    table = grid.locator('table[role="grid"]')
+    cells = grid.locator(f'td[id^="glide-cell-{column}-"]')
+    # The accessible table is built a moment after the grid, and rebuilt after a change:
+    # poll until it holds a cell for each of its rows.
+    deadline = time.monotonic() + 10
+    while True:
+        rows = int(table.get_attribute("aria-rowcount", timeout=10_000) or 1) - 1
+        texts = cells.all_text_contents()
+        if len(texts) == rows or time.monotonic() > deadline:
+            return texts
+        time.sleep(0.05)
+
+
+def select_data_grid_cell(grid, column: int, row: int, attempts: int = 5) -> None:
+    """Select one cell of a Streamlit data grid through its accessible table (td#glide-cell-COL-ROW).
+
+    The grid selects the cell whose accessible twin gets the focus. That table
+    is rebuilt a moment after each change, and a focus that lands in between is
+    lost; so focus, check that the grid selected exactly this cell, and else
+    go through a neighbour and try again. Reliable on a freshly drawn grid;
+    after an edit the grid no longer follows the accessible table.
+    """
+    from playwright.sync_api import expect
+
+    canvas = grid.locator('canvas[data-testid="data-grid-canvas"]')
+    cell = grid.locator(f"td#glide-cell-{column}-{row}")
+    for attempt in range(attempts):
+        canvas.focus()
+        cell.focus()
+        try:
+            expect(cell).to_be_focused(timeout=2_000)
+            expect(cell).to_have_attribute("aria-selected", "true", timeout=2_000)
+            return
+        except AssertionError:
+            if attempt == attempts - 1:
+                raise
+            # The grid ignores a second focus on the cell it saw last.
+            grid.locator(f"td#glide-cell-0-{row}").focus()
+
+
+def paste_into_data_grid(page, grid, column: int, row: int, cells: list[str]) -> None:
+    """Paste cells copied from a spreadsheet row (tab-separated) into st.data_editor, with Ctrl+V.
+
+    Needs the context's clipboard permissions (clipboard-read, clipboard-write).
+    """
+    select_data_grid_cell(grid, column, row)
+    page.evaluate("text => navigator.clipboard.writeText(text)", "\t".join(cells))
+    page.keyboard.press("Control+V")
+    wait_idle(page)
+
+
+def type_into_data_grid(page, grid, column: int, row: int, value: str) -> None:
+    """Type one value into a cell of st.data_editor: select it, Enter, type into the cell's editor, Enter.
+
+    The keys go to the editor only once it is open, never to whatever else has the focus.
+    """
+    select_data_grid_cell(grid, column, row)
+    page.keyboard.press("Enter")
+    # A text cell opens a textarea, a choice cell a searchable list (react-select).
+    editor = page.locator("#portal textarea.gdg-input, #portal input[id^='react-select']").first
+    editor.wait_for(timeout=10_000)
+    editor.fill(value)
+    editor.press("Enter")
+    editor.wait_for(state="detached", timeout=10_000)
+    wait_idle(page)

@@ -5,8 +5,17 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser import ARTIFACTS, open_page, wait_idle
+from tests.browser import (
+    ARTIFACTS,
+    data_grid_cell,
+    data_grid_cell_texts,
+    open_page,
+    paste_into_data_grid,
+    type_into_data_grid,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -152,13 +161,31 @@ def test_council_page_exports_a_pdf_in_one_click(server, page, tmp_path):
     page.screenshot(path=str(ARTIFACTS / "sitzungsbericht.png"), full_page=True)
 
 
-def test_new_measure_from_verwaltung_to_template_to_report_to_overview(server, page, tmp_path):
-    """Add a measure in Verwaltung, find it in the next template, report its status, see it in the overview.
+def status_table(page):
+    """The status table on Statusbericht (the page has other grids: preview, missing reports, imports)."""
+    return page.locator('.st-key-erfassung [data-testid="stDataFrame"]')
 
-    The report goes in through the template here: typing into the status table
-    (a canvas grid) from Playwright proved unreliable; the table's checks are
-    those of plan_entries, tested in test_excel_import.py.
-    """
+
+def check_and_save_table(page, *, new: int, changed: int) -> None:
+    """Press «Eingaben prüfen», compare the preview's counts, save, wait for the confirmation."""
+    page.get_by_role("button", name="Eingaben prüfen").click()
+    wait_idle(page)
+    page.get_by_text(re.compile(r"^Vorschau – Eingaben im Browser, Periode 2026-H2")).wait_for(timeout=30_000)
+
+    def metric(label: str) -> str:
+        box = page.locator('[data-testid="stMetric"]').filter(has=page.get_by_text(label, exact=True))
+        return box.locator('[data-testid="stMetricValue"]').inner_text()
+
+    assert (metric("Neu"), metric("Geändert")) == (str(new), str(changed))
+    page.screenshot(path=str(ARTIFACTS / f"statusbericht-tabelle-{new}-{changed}.png"), full_page=True)
+    page.get_by_role("button", name=f"Änderungen speichern ({new + changed})").click()
+    wait_idle(page)
+    page.get_by_text(re.compile(r"Gespeichert als Import \d+: 1 Meldungen")).wait_for(timeout=30_000)
+
+
+def test_new_measure_from_verwaltung_to_template_to_report_to_overview(server, page, tmp_path):
+    """Add a measure in Verwaltung, enter and correct its status in the browser table, find it with
+    that status in the next template, see the overview move."""
     import openpyxl
 
     def completeness_on_overview() -> str:
@@ -188,27 +215,30 @@ def test_new_measure_from_verwaltung_to_template_to_report_to_overview(server, p
     page.get_by_role("combobox", name="Aktionsfeld").click()
     page.get_by_role("option", name="AF9 regionales und nationales Engagement").click()
     wait_idle(page)
+    # A coordinator with few measures pastes the row from a spreadsheet into the table ...
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    grid = status_table(page)
+    row = data_grid_cell_texts(grid, 0).index(code)
+    paste_into_data_grid(page, grid, 2, row, ["in Umsetzung", "gelb", "15 %", "Partner entscheiden erst 2027"])
+    check_and_save_table(page, new=1, changed=0)
+    # ... sees the saved values in the table, the percent sign read as a number ...
+    for column, text in enumerate(["in Umsetzung", "gelb", "15", "Partner entscheiden erst 2027"], start=2):
+        expect(data_grid_cell(status_table(page), column, row)).to_have_text(text)
+    # ... and corrects the progress by typing into its cell.
+    type_into_data_grid(page, status_table(page), 4, row, "20")
+    check_and_save_table(page, new=0, changed=1)
+    expect(data_grid_cell(status_table(page), 4, row)).to_have_text("20")
+
+    # The next template lists the new measure with the values just saved.
     with page.expect_download() as download:
         page.get_by_role("button", name="Vorlage herunterladen (.xlsx)").click()
     template = tmp_path / "vorlage.xlsx"
     download.value.save_as(template)
     wait_idle(page)  # the download button reruns the page
     sheet = openpyxl.load_workbook(template)["Statusbericht"]
-    codes = [sheet[f"A{r}"].value for r in range(2, sheet.max_row + 1) if sheet[f"A{r}"].value]
-    assert code in codes, "the new measure is in the next template"
-
-    workbook = openpyxl.load_workbook(template)
-    sheet = workbook["Statusbericht"]
-    row = 2 + codes.index(code)
-    sheet[f"F{row}"], sheet[f"G{row}"], sheet[f"H{row}"] = "in Umsetzung", "grün", 15
-    filled = tmp_path / "ausgefuellt.xlsx"
-    workbook.save(filled)
-    page.locator('[data-testid="stFileUploaderDropzone"] input[type=file]').set_input_files(str(filled))
-    wait_idle(page)
-    page.get_by_text("Vorschau").first.wait_for()
-    page.get_by_role("button", name="Änderungen speichern (1)").click()
-    wait_idle(page)
-    page.get_by_text(re.compile(r"Gespeichert als Import \d+: 1 Meldungen")).wait_for(timeout=30_000)
+    rows = {sheet[f"A{r}"].value: r for r in range(2, sheet.max_row + 1) if sheet[f"A{r}"].value}
+    assert code in rows, "the new measure is in the next template"
+    assert [sheet[f"{c}{rows[code]}"].value for c in "FGH"] == ["in Umsetzung", "gelb", 20]
 
     # One more report for the period: the overview's Rücklauf moves.
     assert completeness_on_overview() != before
