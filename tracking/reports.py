@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracking.audit import WriteLog, snapshot
-from tracking.db import bulk_insert, plain_rows
+from tracking.db import bulk_insert_columns, plain_rows
 from tracking.models import (
     ActionField,
     Department,
@@ -232,23 +232,18 @@ def record_reports(
         for obj in list(session.identity_map.values()):
             if isinstance(obj, StatusReport):
                 session.expire(obj, ["is_current"])
-    bulk_insert(
-        session,
-        StatusReport.__table__,
-        [
-            {
-                "measure_id": item.measure_id,
-                "period_id": period.id,
-                "reported_by": log.actor,
-                "reported_at": item.reported_at,
-                "is_current": True,
-                "is_demo": False,
-                "write_id": record.id,
-                **new_values,
-            }
-            for item, _, new_values in pending
-        ],
-    )
+    count = len(pending)
+    columns = {
+        "measure_id": [item.measure_id for item, _, _ in pending],
+        "period_id": [period.id] * count,
+        "reported_by": [log.actor] * count,
+        "reported_at": [item.reported_at for item, _, _ in pending],
+        "is_current": [True] * count,
+        "is_demo": [False] * count,
+        "write_id": [record.id] * count,
+    }
+    columns.update(zip(REPORT_FIELDS, map(list, zip(*(item.values for item, _, _ in pending)))))
+    bulk_insert_columns(session, StatusReport.__table__, columns)
     # The new ids by measure, read back in one query: INSERT … RETURNING of
     # many rows in parameter order is far slower on SQLite (seen with 10'000).
     new_ids = dict(
