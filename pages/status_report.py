@@ -196,8 +196,9 @@ def entry_section(period: str, scope: Scope) -> None:
         return
     st.caption(
         f"Für wenige Massnahmen ohne Excel ({scope.label}, {len(measures)} Massnahmen): Status, Ampel und "
-        "Fortschritt eintragen; Gelb und Rot brauchen eine Begründung. Zeilen ohne Angaben bleiben ohne Meldung. "
-        "Es gelten dieselben Prüfungen wie beim Hochladen."
+        "Fortschritt eintragen oder Zeilen aus Excel einfügen (Zelle wählen, Ctrl+V); Gelb und Rot brauchen eine "
+        "Begründung. Zeilen ohne Angaben bleiben ohne Meldung. Die Eingaben zählen erst mit «Eingaben prüfen», "
+        "dort gelten dieselben Prüfungen wie beim Hochladen."
     )
     # Pre-filled with what the period already holds; measures without a report stay empty.
     has = measures["has_report"].tolist()
