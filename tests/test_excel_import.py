@@ -754,6 +754,10 @@ def test_preview_counts_new_changed_unchanged(af5, template):
         "  neu: Statusbericht M-5.2.01",
         f"  neu: Kennzahl Nr. {number} Online-Dienstleistungen (Anzahl)",
     ]
+    # The preview on the page shows what a new report and a new value say.
+    new = {c.key: c.fields for c in p.changes if c.kind == "neu"}
+    assert new["M-5.2.01"] == {"Status": (None, "in_umsetzung"), "Ampel": (None, "gruen"), "Fortschritt": (None, 45)}
+    assert new[f"Nr. {number} Online-Dienstleistungen (Anzahl)"] == {"Wert": (None, 12.5)}
 
 
 def test_preview_summary_singular_for_one_empty_row(af5, template):

@@ -900,7 +900,9 @@ def _compare(
     for row in reports:
         existing = current.get(row.measure_id)
         if existing is None:
-            changes.append(Change("neu", "Statusbericht", row.code, row.row))
+            # What the new report says, for the preview (the CLI summary names new rows only).
+            said = {FIELD_LABELS[f]: (None, v) for f, v in zip(REPORT_FIELDS, row.values) if v is not None}
+            changes.append(Change("neu", "Statusbericht", row.code, row.row, said))
             continue
         old = existing[1]
         if old == row.values:
@@ -912,7 +914,7 @@ def _compare(
         existing_value = current_value(session, row.indicator_id, period.id)
         key = f"Nr. {row.indicator_id} {row.label}"
         if existing_value is None:
-            changes.append(Change("neu", "Kennzahl", key, row.row))
+            changes.append(Change("neu", "Kennzahl", key, row.row, {"Wert": (None, row.value)}))
         elif existing_value.value != row.value:
             changes.append(Change("geändert", "Kennzahl", key, row.row, {"Wert": (existing_value.value, row.value)}))
         else:
