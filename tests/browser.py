@@ -140,17 +140,18 @@ def data_grid_cell(grid, column: int, row: int):
 def data_grid_cell_texts(grid, column: int) -> list[str]:
     """The texts of one column of a small Streamlit data grid (all rows in view)."""
     grid.locator('canvas[data-testid="data-grid-canvas"]').focus()
-    table = grid.locator('table[role="grid"]')
-    cells = grid.locator(f'td[id^="glide-cell-{column}-"]')
-    # The accessible table is built a moment after the grid, and rebuilt after a change:
-    # poll until it holds a cell for each of its rows.
-    deadline = time.monotonic() + 10
-    while True:
-        rows = int(table.get_attribute("aria-rowcount", timeout=10_000) or 1) - 1
-        texts = cells.all_text_contents()
-        if len(texts) == rows or time.monotonic() > deadline:
-            return texts
-        time.sleep(0.05)
+    # The accessible table is built a moment after the grid, and rebuilt after a
+    # change: wait until it holds a cell of the column for each of its rows.
+    grid.page.wait_for_function(
+        """([frame, column]) => {
+            const table = frame.querySelector('table[role="grid"]');
+            const rows = table ? Number(table.getAttribute("aria-rowcount")) - 1 : -1;
+            return rows === frame.querySelectorAll(`td[id^="glide-cell-${column}-"]`).length;
+        }""",
+        arg=[grid.element_handle(timeout=10_000), column],
+        timeout=10_000,
+    )
+    return grid.locator(f'td[id^="glide-cell-{column}-"]').all_text_contents()
 
 
 def select_data_grid_cell(grid, column: int, row: int, attempts: int = 5) -> None:
