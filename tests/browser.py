@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -137,21 +138,16 @@ def data_grid_cell(grid, column: int, row: int):
     return grid.locator(f"td#glide-cell-{column}-{row}")
 
 
-def data_grid_cell_texts(grid, column: int) -> list[str]:
-    """The texts of one column of a small Streamlit data grid (all rows in view)."""
+def data_grid_row(grid, text: str, column: int = 0) -> int:
+    """The row of a Streamlit data grid whose cell in the column reads exactly text.
+
+    Waits for it: the grid's accessible table is built a moment after the grid
+    is drawn, and until then may still show the rows it had before.
+    """
     grid.locator('canvas[data-testid="data-grid-canvas"]').focus()
-    # The accessible table is built a moment after the grid, and rebuilt after a
-    # change: wait until it holds a cell of the column for each of its rows.
-    grid.page.wait_for_function(
-        """([frame, column]) => {
-            const table = frame.querySelector('table[role="grid"]');
-            const rows = table ? Number(table.getAttribute("aria-rowcount")) - 1 : -1;
-            return rows === frame.querySelectorAll(`td[id^="glide-cell-${column}-"]`).length;
-        }""",
-        arg=[grid.element_handle(timeout=10_000), column],
-        timeout=10_000,
-    )
-    return grid.locator(f'td[id^="glide-cell-{column}-"]').all_text_contents()
+    cell = grid.locator(f'td[id^="glide-cell-{column}-"]').filter(has_text=re.compile(f"^{re.escape(text)}$"))
+    cell.wait_for(state="attached", timeout=30_000)
+    return int(cell.get_attribute("id").rsplit("-", 1)[1])
 
 
 def select_data_grid_cell(grid, column: int, row: int, attempts: int = 5) -> None:

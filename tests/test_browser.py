@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tests.browser import (
     ARTIFACTS,
     data_grid_cell,
-    data_grid_cell_texts,
+    data_grid_row,
     open_page,
     paste_into_data_grid,
     type_into_data_grid,
@@ -218,7 +218,7 @@ def test_new_measure_from_verwaltung_to_template_to_report_to_overview(server, p
     # A coordinator with few measures pastes the row from a spreadsheet into the table ...
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     grid = status_table(page)
-    row = data_grid_cell_texts(grid, 0).index(code)
+    row = data_grid_row(grid, code)
     paste_into_data_grid(page, grid, 2, row, ["in Umsetzung", "gelb", "15 %", "Partner entscheiden erst 2027"])
     check_and_save_table(page, new=1, changed=0)
     # ... sees the saved values in the table, the percent sign read as a number ...
