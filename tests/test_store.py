@@ -120,6 +120,51 @@ def test_database_refuses_bad_structure(store, sql):
         conn.execute(text(sql))
 
 
+@pytest.mark.parametrize(
+    ("sql", "accepted"),
+    [
+        (
+            "INSERT INTO row_change (write_id, table_name, row_key, kind)"
+            " SELECT max(id), 't', 'k', 'retire' FROM write_record",
+            True,
+        ),
+        (
+            "INSERT INTO row_change (write_id, table_name, row_key, kind)"
+            " SELECT max(id), 't', 'k', 'delete' FROM write_record",
+            False,
+        ),
+        (
+            "INSERT INTO row_change (write_id, table_name, row_key, kind)"
+            " SELECT max(id), 't', 'k', 'Insert' FROM write_record",
+            False,
+        ),
+        (
+            "INSERT INTO user_account (username, display_name, role, scope_fields, scope_departments, active,"
+            " failed_attempts) VALUES ('rr', 'R R', 'regierungsrat', '[]', '[]', true, 0)",
+            True,
+        ),
+        (
+            "INSERT INTO user_account (username, display_name, role, scope_fields, scope_departments, active,"
+            " failed_attempts) VALUES ('chef', 'Chef', 'chef', '[]', '[]', true, 0)",
+            False,
+        ),
+    ],
+)
+def test_vocabulary_checks_of_audit_and_users(engine, sql, accepted):
+    """The allowed words pass, any other word (or another case) is refused by the database itself."""
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO write_record (actor, at, source, action) VALUES ('t', :at, 's', 'import')"),
+            {"at": dt.datetime(2026, 11, 1)},
+        )
+    if accepted:
+        with engine.begin() as conn:
+            conn.execute(text(sql))
+    else:
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text(sql))
+
+
 def test_new_report_supersedes_and_keeps_history(store):
     engine, _ = store
     with transaction(engine) as session:

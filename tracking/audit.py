@@ -8,10 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Select, insert, literal, select
 from sqlalchemy.orm import Session
 
-from tracking.db import bulk_insert
+from tracking.db import bulk_insert_columns
 from tracking.models import RowChange, WriteRecord, local_now
 
 
@@ -73,15 +73,37 @@ class WriteLog:
         if not rows:
             return
         record = self.ensure_record()
-        bulk_insert(
+        keys, kinds, befores, afters = (list(column) for column in zip(*rows))
+        count = len(keys)
+        bulk_insert_columns(
             self.session,
             RowChange.__table__,
-            [
-                {"write_id": record.id, "table_name": table, "row_key": key, "kind": kind, "before": b, "after": a}
-                for key, kind, b, a in rows
-            ],
+            {
+                "write_id": [record.id] * count,
+                "table_name": [table] * count,
+                "row_key": keys,
+                "kind": kinds,
+                "before": befores,
+                "after": afters,
+            },
         )
-        self._count += len(rows)
+        self._count += count
+
+    def changes_from_select(self, table: str, rows: Select, count: int) -> None:
+        """Row changes the database builds itself, in one INSERT … SELECT.
+
+        rows selects (row_key, kind, before, after) in the order to log; count is
+        how many rows it gives. For big writes whose values are already stored:
+        the database makes the JSON faster than Python could send it.
+        """
+        if not count:
+            return
+        record = self.ensure_record()
+        query = rows.add_columns(literal(record.id), literal(table))
+        self.session.execute(
+            insert(RowChange).from_select(["row_key", "kind", "before", "after", "write_id", "table_name"], query)
+        )
+        self._count += count
 
     @property
     def count(self) -> int:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import orjson
-from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy import JSON, ColumnElement, Engine, Table, cast, create_engine, event, func, literal
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -159,6 +159,22 @@ def _processed(process, column: list) -> list:
         return list(map(process, column))
     done = {value: process(value) for value in distinct}
     return list(map(done.__getitem__, column))
+
+
+def json_object(session: Session, values: dict[str, ColumnElement]) -> ColumnElement:
+    """A JSON object built in SQL from named column values (json_object on SQLite,
+    json_build_object on PostgreSQL)."""
+    name = "json_build_object" if session.get_bind().dialect.name == "postgresql" else "json_object"
+    return getattr(func, name)(*(part for key, value in values.items() for part in (literal(key), value)))
+
+
+def json_pairs(session: Session, pairs: dict[int, int]):
+    """The pairs as a table (key, value) of text, from one JSON parameter, to join in SQL
+    (json_each on SQLite, json_each_text on PostgreSQL): thousands of pairs cost one bound value."""
+    document = literal(orjson.dumps({str(k): v for k, v in pairs.items()}).decode())
+    if session.get_bind().dialect.name == "postgresql":
+        return func.json_each_text(cast(document, JSON)).table_valued("key", "value")
+    return func.json_each(document).table_valued("key", "value")
 
 
 def plain_rows(session: Session, query) -> list[tuple]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, case, cast, exists, func, literal_column, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from tracking.audit import WriteLog, snapshot
-from tracking.db import bulk_insert_columns, plain_rows
+from tracking.db import bulk_insert_columns, json_object, json_pairs, plain_rows
 from tracking.models import (
     ActionField,
     Department,
@@ -148,19 +148,30 @@ def reportable_measures(session: Session, period: ReportingPeriod, scope: Scope 
         scope.check_known(sorted(known), [])
     elif scope.kind == "department":
         scope.check_known([], sorted(session.scalars(select(Department.code)).all()))
-    earlier = (
-        select(
-            StatusReport.measure_id,
-            StatusReport.status,
-            func.row_number()
-            .over(partition_by=StatusReport.measure_id, order_by=ReportingPeriod.start_date.desc())
-            .label("newest"),
+    # Ended: an ended report in an earlier period and no current report between it and this period.
+    # Found from the few ended reports (partial index ix_status_report_ended, used only when the
+    # condition repeats its literal values), not by ranking every earlier report of every measure.
+    final, final_period = aliased(StatusReport, name="final"), aliased(ReportingPeriod, name="final_period")
+    later, later_period = aliased(StatusReport, name="later"), aliased(ReportingPeriod, name="later_period")
+    ended = (
+        select(final.measure_id)
+        .join(final_period, final_period.id == final.period_id)
+        .where(
+            final.status.in_([literal_column(f"'{status}'") for status in sorted(ENDED_STATUSES)]),
+            final.is_current.is_(True),
+            final_period.start_date < period.start_date,
+            ~exists(
+                select(later.id)
+                .join(later_period, later_period.id == later.period_id)
+                .where(
+                    later.measure_id == final.measure_id,
+                    later.is_current.is_(True),
+                    later_period.start_date > final_period.start_date,
+                    later_period.start_date < period.start_date,
+                )
+            ),
         )
-        .join(ReportingPeriod, ReportingPeriod.id == StatusReport.period_id)
-        .where(StatusReport.is_current.is_(True), ReportingPeriod.start_date < period.start_date)
-        .subquery()
     )
-    ended = select(earlier.c.measure_id).where(earlier.c.newest == 1, earlier.c.status.in_(sorted(ENDED_STATUSES)))
     reported = select(StatusReport.measure_id).where(
         StatusReport.period_id == period.id, StatusReport.is_current.is_(True)
     )
@@ -211,19 +222,19 @@ def record_reports(
     """
     if current is None:
         current = current_reports(session, period.id)
-    pending: list[tuple[ReportItem, tuple[int, tuple] | None, dict]] = []
+    pending: list[tuple[ReportItem, tuple[int, tuple] | None]] = []
     for item in items:
         previous = current.get(item.measure_id)
         if previous is not None and previous[1] == item.values:
             continue
-        pending.append((item, previous, item.values.as_dict()))
+        pending.append((item, previous))
     if not pending:
         return 0
     record = log.ensure_record()
     # Core statements on the table, not ORM bulk ones: the ORM splits rows
     # with None values into many small batches. Retire first: the partial
     # unique index allows one current row per measure and period.
-    retired = [previous[0] for _, previous, _ in pending if previous is not None]
+    retired = [previous[0] for _, previous in pending if previous is not None]
     table = StatusReport.__table__
     for start in range(0, len(retired), 500):
         session.execute(update(table).where(table.c.id.in_(retired[start : start + 500])).values(is_current=False))
@@ -234,36 +245,47 @@ def record_reports(
                 session.expire(obj, ["is_current"])
     count = len(pending)
     columns = {
-        "measure_id": [item.measure_id for item, _, _ in pending],
+        "measure_id": [item.measure_id for item, _ in pending],
         "period_id": [period.id] * count,
         "reported_by": [log.actor] * count,
-        "reported_at": [item.reported_at for item, _, _ in pending],
+        "reported_at": [item.reported_at for item, _ in pending],
         "is_current": [True] * count,
         "is_demo": [False] * count,
         "write_id": [record.id] * count,
     }
-    columns.update(zip(REPORT_FIELDS, map(list, zip(*(item.values for item, _, _ in pending)))))
+    columns.update(zip(REPORT_FIELDS, map(list, zip(*(item.values for item, _ in pending)))))
     bulk_insert_columns(session, StatusReport.__table__, columns)
-    # The new ids by measure, read back in one query: INSERT … RETURNING of
-    # many rows in parameter order is far slower on SQLite (seen with 10'000).
-    new_ids = dict(
-        plain_rows(
-            session,
-            select(StatusReport.measure_id, StatusReport.id).where(
-                StatusReport.write_id == record.id, StatusReport.period_id == period.id
-            ),
-        )
-    )
-    log.changes(
-        "status_report",
-        [
-            (
-                f"{item.code}/{period.name}",
-                "update" if previous is not None else "insert",
-                {**dict(zip(REPORT_FIELDS, previous[1])), "id": previous[0]} if previous is not None else None,
-                {**new_values, "id": new_ids[item.measure_id]},
-            )
-            for item, previous, new_values in pending
-        ],
-    )
+    _log_changes(session, log, period, {item.measure_id: previous[0] for item, previous in pending if previous}, count)
     return len(pending)
+
+
+def _log_changes(
+    session: Session, log: WriteLog, period: ReportingPeriod, replaced: dict[int, int], count: int
+) -> None:
+    """The row changes of the reports this write inserted (write_id), built in SQL from the stored rows:
+    before is the report it replaced (replaced: measure id -> old report id), after the new one,
+    both with their values and id, in insertion order."""
+    new, old = aliased(StatusReport, name="new"), aliased(StatusReport, name="old")
+    pairs = json_pairs(session, replaced)
+    # Materialized, so that the database indexes the pairs for the join instead of reading them per row.
+    replaced_by = (
+        select(cast(pairs.c.key, Integer).label("measure_id"), cast(pairs.c.value, Integer).label("old_id"))
+        .cte("replaced")
+        .prefix_with("MATERIALIZED")
+    )
+    values = {report: {f: getattr(report, f) for f in (*REPORT_FIELDS, "id")} for report in (new, old)}
+    rows = (
+        select(
+            Measure.code + f"/{period.name}",
+            case((old.id.is_(None), "insert"), else_="update"),
+            case((old.id.is_(None), None), else_=json_object(session, values[old])),
+            json_object(session, values[new]),
+        )
+        .select_from(new)
+        .join(Measure, Measure.id == new.measure_id)
+        .outerjoin(replaced_by, replaced_by.c.measure_id == new.measure_id)
+        .outerjoin(old, old.id == replaced_by.c.old_id)
+        .where(new.write_id == log.record.id, new.period_id == period.id)
+        .order_by(new.id)
+    )
+    log.changes_from_select("status_report", rows, count)
