@@ -374,11 +374,22 @@ class IndicatorRow:
 
 @dataclass(slots=True)
 class Change:
+    """One row of the file against the stored values: the values side by side, the
+    differing ones named only when shown (a big file's preview shows a few)."""
+
     kind: str  # "neu", "geändert", "unverändert"
     what: str  # "Statusbericht" or "Kennzahl"
     key: str
     row: int
-    fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    labels: tuple[str, ...] = ()
+    before: tuple | None = None  # None: nothing stored yet
+    after: tuple = ()
+
+    @property
+    def fields(self) -> dict[str, tuple[Any, Any]]:
+        """label -> (stored, from the file) of each value that differs; for a new row, each given one."""
+        before = self.before or (None,) * len(self.after)
+        return {label: (a, b) for label, a, b in zip(self.labels, before, self.after) if a != b}
 
 
 @dataclass
@@ -897,28 +908,21 @@ def _compare(
     indicators: list[IndicatorRow],
 ) -> list[Change]:
     changes = []
+    labels = tuple(FIELD_LABELS[f] for f in REPORT_FIELDS)
     for row in reports:
         existing = current.get(row.measure_id)
         if existing is None:
-            # What the new report says, for the preview (the CLI summary names new rows only).
-            said = {FIELD_LABELS[f]: (None, v) for f, v in zip(REPORT_FIELDS, row.values) if v is not None}
-            changes.append(Change("neu", "Statusbericht", row.code, row.row, said))
-            continue
-        old = existing[1]
-        if old == row.values:
-            changes.append(Change("unverändert", "Statusbericht", row.code, row.row))
-            continue
-        diff = {FIELD_LABELS[f]: (a, b) for f, a, b in zip(REPORT_FIELDS, old, row.values) if a != b}
-        changes.append(Change("geändert", "Statusbericht", row.code, row.row, diff))
+            kind, old = "neu", None
+        else:
+            old = existing[1]
+            kind = "unverändert" if old == row.values else "geändert"
+        changes.append(Change(kind, "Statusbericht", row.code, row.row, labels, old, row.values))
     for row in indicators:
         existing_value = current_value(session, row.indicator_id, period.id)
         key = f"Nr. {row.indicator_id} {row.label}"
-        if existing_value is None:
-            changes.append(Change("neu", "Kennzahl", key, row.row, {"Wert": (None, row.value)}))
-        elif existing_value.value != row.value:
-            changes.append(Change("geändert", "Kennzahl", key, row.row, {"Wert": (existing_value.value, row.value)}))
-        else:
-            changes.append(Change("unverändert", "Kennzahl", key, row.row))
+        old = None if existing_value is None else (existing_value.value,)
+        kind = "neu" if old is None else "unverändert" if old == (row.value,) else "geändert"
+        changes.append(Change(kind, "Kennzahl", key, row.row, ("Wert",), old, (row.value,)))
     return changes
 
 
