@@ -352,6 +352,11 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            # What survives (the plan's rows) would otherwise be walked by the next young
+            # collection, all at once; freeze + unfreeze moves it to the oldest generation
+            # unvisited, where it waits for a full collection (or is freed before one).
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
