@@ -6,6 +6,7 @@ from pages import PAGES, shared, sign_in
 from tracking.access import can_see
 
 st.set_page_config(page_title="Monitoring Digitaler Wandel", page_icon="📊", layout="wide")
+shared.follow_writes()
 
 facts = shared.store_facts()
 if facts["strategy"] is None:

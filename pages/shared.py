@@ -19,6 +19,7 @@ from tracking.access import ROLES, Actor
 from tracking.db import database_url, make_engine, transaction
 from tracking.errors import TrackingError
 from tracking.figures import PeriodFigures, figures_trend, period_figures
+from tracking.reports import last_write_id
 from tracking.users import actor_for_email, session_minutes
 
 __all__ = ["database_url"]
@@ -120,6 +121,29 @@ def trend(up_to: str) -> pd.DataFrame:
 def refresh() -> None:
     """Call after every write so that all pages show the new state."""
     st.cache_data.clear()
+
+
+@st.cache_resource
+def _seen_writes() -> dict[str, int]:
+    """Per database, the newest write this process has shown (shared by its sessions)."""
+    return {}
+
+
+def follow_writes() -> None:
+    """Drop the cached data when the database has a write this process has not seen yet.
+
+    Called at the start of every page run: an upload through another app
+    instance or the CLI shows on the next click, not only when the caches
+    expire. Read before any cached loader, so data loaded after this check is
+    never older than the write it was checked against.
+    """
+    url = database_url()
+    with transaction(_engine(url)) as session:
+        newest = last_write_id(session)
+    seen = _seen_writes()
+    if url in seen and seen[url] != newest:
+        st.cache_data.clear()
+    seen[url] = newest
 
 
 def period_names() -> list[str]:

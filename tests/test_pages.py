@@ -8,11 +8,16 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pages import PAGES
-from tests.conftest import REFERENCE_DATE, temp_database_url
+from tests.conftest import REFERENCE_DATE, copy_database_url, temp_database_url
+from tracking import formatting as fmt
 from tracking.access import Actor
 from tracking.bootstrap import init_database
 from tracking.db import make_engine, transaction
+from tracking.excel_import import apply_import, plan_entries
+from tracking.periods import get_period
+from tracking.reports import current_reports, reportable_measures
 from tracking.rollup import headline, load_snapshot, rollup
+from tracking.scope import Scope
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,6 +80,37 @@ def test_changing_the_period_changes_the_figures(app, demo_url):
     assert _metric(app, "Massnahmen") == str(expected["2024-H1"])
     app.sidebar.selectbox[0].select("2026-H1").run()
     assert _metric(app, "Massnahmen") == str(expected["2026-H1"])
+
+
+def test_overview_shows_a_write_made_outside_this_app_process(demo_url, tmp_path, monkeypatch):
+    """An upload through another app instance or the CLI (this process's caches never hear of it)
+    shows on the next page run, not only when the cached figures expire."""
+    url = copy_database_url(demo_url, tmp_path / "copy.sqlite")
+    app = signed_in_app(url, monkeypatch)
+    app.run()
+    period = "2026-H2"  # open on the demo's reference date: the overview's default
+    assert any(c.value.startswith(f"Berichtsperiode **{period}**") for c in app.caption)
+    engine = make_engine(url)
+    with transaction(engine) as session:
+        before = headline(rollup(load_snapshot(session), period, as_of=REFERENCE_DATE))
+        owing = reportable_measures(session, get_period(session, period))
+        reported = current_reports(session, get_period(session, period).id)
+        code = next(m.code for m in owing if m.measure_id not in reported)
+    assert _metric(app, "Rücklauf") == fmt.share(before["completeness"])
+
+    entry = {"code": code, "status": "in Umsetzung", "light": "grün", "progress": 10}
+    with transaction(engine, write=True) as session:
+        plan = plan_entries(session, [entry], period=period, scope=Scope())
+        apply_import(session, plan, actor="Andere Instanz")
+    with transaction(engine) as session:
+        after = headline(rollup(load_snapshot(session), period, as_of=REFERENCE_DATE))
+    engine.dispose()
+    assert after["reported"] == before["reported"] + 1
+    assert fmt.share(after["completeness"]) != fmt.share(before["completeness"])  # the page can tell them apart
+
+    app.run()
+    assert not app.exception
+    assert _metric(app, "Rücklauf") == fmt.share(after["completeness"])
 
 
 def test_empty_database_says_what_to_do(tmp_path, monkeypatch):

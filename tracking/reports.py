@@ -100,9 +100,11 @@ def record_report(
 
 
 def last_write_id(session: Session) -> int:
-    """The newest write's id: it changes with every write to the reports (each has a WriteRecord).
+    """The newest write's id: it changes with every write to the data (each leaves a WriteRecord).
 
-    Read before the current reports, it tells later whether they may have changed since.
+    Read before the current reports, it tells later whether they may have
+    changed since; the dashboard reads it at every page run to drop cached
+    figures after a write by another instance or the CLI.
     """
     return session.scalar(select(func.max(WriteRecord.id))) or 0
 
