@@ -19,12 +19,13 @@ from tracking.access import ROLES, Actor
 from tracking.db import database_url, make_engine, transaction
 from tracking.errors import TrackingError
 from tracking.figures import PeriodFigures, figures_trend, period_figures
-from tracking.reports import last_write_id
+from tracking.reports import last_write_id, owing_reports
+from tracking.scope import Scope
 from tracking.users import actor_for_email, session_minutes
 
 __all__ = ["database_url"]
 from tracking.models import Measure, Strategy
-from tracking.periods import half_year_of
+from tracking.periods import get_period, half_year_of
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>$~|#:!{}])")
 
@@ -106,6 +107,17 @@ def _period_rollup(url: str, period: str, as_of: dt.date | None) -> ru.PeriodRol
 
 def period_rollup(period: str, as_of: dt.date | None) -> ru.PeriodRollup:
     return _period_rollup(database_url(), period, as_of)
+
+
+@st.cache_data(ttl=300, show_spinner="Meldungen werden geladen …")
+def _owing(url: str, period: str, scope_kind: str, scope_code: str | None) -> pd.DataFrame:
+    with transaction(_engine(url)) as session:
+        return owing_reports(session, get_period(session, period), Scope(scope_kind, scope_code))
+
+
+def owing(period: str, scope: Scope) -> pd.DataFrame:
+    """The measures owing a report in the period and scope, with what came in (SQL: any scale)."""
+    return _owing(database_url(), period, scope.kind, scope.code)
 
 
 @st.cache_data(ttl=300, show_spinner="Verlauf wird berechnet …")

@@ -55,8 +55,7 @@ def template_section(period: str) -> Scope:
             key="vorlage_departement",
         )
         scope = Scope("department", code)
-    measures = scope.filter(shared.period_rollup(period, shared.as_of_for(period)).measures)
-    count = int(measures["owes_report"].sum())
+    count = len(shared.owing(period, scope))
     right.caption(f"{count} meldepflichtige Massnahmen in {period} ({scope.label}).")
 
     def make() -> bytes:
@@ -187,8 +186,7 @@ def entry_section(period: str, scope: Scope) -> None:
     """Status entry in the browser: a table of the measures in scope, checked and saved like an upload."""
     st.subheader("Oder direkt hier erfassen")
     actor = shared.actor()
-    measures = scope.filter(shared.period_rollup(period, shared.as_of_for(period)).measures)
-    measures = measures[measures["owes_report"]]
+    measures = shared.owing(period, scope)
     if actor.role != "admin":
         measures = measures[[actor.covers(f, d) for f, d in zip(measures["field_code"], measures["department_code"])]]
     if measures.empty:
@@ -270,8 +268,7 @@ def entry_section(period: str, scope: Scope) -> None:
 
 def completeness_section(period: str) -> None:
     st.subheader(f"Rücklauf {period}")
-    measures = shared.period_rollup(period, shared.as_of_for(period)).measures
-    owing = measures[measures["owes_report"]]
+    owing = shared.owing(period, Scope())
     if owing.empty:
         st.info("In dieser Periode sind keine Massnahmen meldepflichtig.")
         return

@@ -22,7 +22,9 @@ from tracking import rollup as ru
 from tracking.db import transaction
 from tracking.figures import figures_trend, period_figures
 from tracking.models import Goal
-from tracking.periods import all_periods
+from tracking.periods import all_periods, get_period
+from tracking.reports import REPORT_FIELDS, owing_reports
+from tracking.scope import Scope
 
 STATUSES = ["geplant", "in_umsetzung", "in_umsetzung", "abgeschlossen", "sistiert", "abgebrochen"]
 LIGHTS = ["gruen", "gruen", "gelb", "rot"]
@@ -116,3 +118,32 @@ def test_trend_equals_the_pandas_trend(luzern):
         pd.testing.assert_frame_equal(
             ru.progress_trend(snap, up_to=last), figures_trend(session, structure, up_to=last), check_dtype=False
         )
+
+
+def _plain(frame: pd.DataFrame, columns: list[str]) -> list[tuple]:
+    """Rows as tuples of plain values: NaN and None alike, numbers as float."""
+
+    def plain(value):
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return None
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+    return [tuple(plain(v) for v in row) for row in frame[columns].itertuples(index=False)]
+
+
+@pytest.mark.parametrize("scope", [Scope(), Scope("field", "AF1"), Scope("department", "FD")], ids=str)
+def test_owing_reports_in_sql_equal_the_pandas_rollup(luzern, scope):
+    """What the page Statusbericht lists (owing_reports, SQL) is rollup.measure_status's owing rows in the scope."""
+    random_history(luzern, 5)
+    columns = ["code", "field_code", "department_code", "title", "responsible_unit", "has_report", *REPORT_FIELDS]
+    with transaction(luzern) as session:
+        snap = ru.load_snapshot(session)
+        seen: set[bool] = set()
+        for period in snap.periods["period"]:
+            expected = scope.filter(ru.measure_status(snap, period))
+            expected = expected[expected["owes_report"]].sort_values("code")
+            got = owing_reports(session, get_period(session, period), scope)
+            assert _plain(got, columns) == _plain(expected, columns), period
+            assert got["owes_report"].all()
+            seen |= set(got["has_report"])
+    assert seen == {True, False}  # the scope holds measures with and without a report

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
+import pandas as pd
 from sqlalchemy import Integer, case, cast, exists, func, literal_column, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
@@ -196,6 +197,42 @@ def reportable_measures(session: Session, period: ReportingPeriod, scope: Scope 
     elif scope.kind == "department":
         query = query.where(Department.code == scope.code)
     return [Reportable._make(row) for row in plain_rows(session, query)]
+
+
+def owing_reports(session: Session, period: ReportingPeriod, scope: Scope | None = None) -> pd.DataFrame:
+    """The measures that owe a report in the period (in the scope), by code, with what the
+    period holds for each: has_report and the current values (empty where none came in).
+
+    The rows of rollup.measure_status with owes_report, read in SQL without
+    loading any other period: what the page Statusbericht lists, at any scale.
+    """
+    owing = reportable_measures(session, period, scope)
+    current = current_reports(session, period.id)
+    wanted = {m.measure_id for m in owing}
+    query = select(Measure.id, Measure.title, Measure.responsible_unit)
+    # A long IN list costs more than reading every measure: filter in Python beyond a few hundred.
+    if len(wanted) <= 500:
+        query = query.where(Measure.id.in_(wanted))
+    details = {mid: (title, unit) for mid, title, unit in plain_rows(session, query) if mid in wanted}
+    no_report = (None,) * len(REPORT_FIELDS)
+    rows = []
+    for m in owing:
+        stored = current.get(m.measure_id)
+        title, unit = details[m.measure_id]
+        rows.append((*m, title, unit, stored is not None, *(stored[1] if stored else no_report)))
+    frame = pd.DataFrame(rows, columns=OWING_COLUMNS)
+    frame["owes_report"] = True
+    frame["has_report"] = frame["has_report"].astype(bool)
+    return frame
+
+
+OWING_COLUMNS = [
+    *Reportable._fields,
+    "title",
+    "responsible_unit",
+    "has_report",
+    *REPORT_FIELDS,
+]
 
 
 class ReportItem(NamedTuple):
