@@ -56,7 +56,7 @@ def template_section(period: str) -> Scope:
         )
         scope = Scope("department", code)
     count = len(shared.owing(period, scope))
-    right.caption(f"{count} meldepflichtige Massnahmen in {period} ({scope.label}).")
+    right.caption(f"{fmt.number(count)} meldepflichtige Massnahmen in {period} ({scope.label}).")
 
     def make() -> bytes:
         with transaction(shared.engine()) as session:
@@ -193,7 +193,7 @@ def entry_section(period: str, scope: Scope) -> None:
         st.caption("Keine meldepflichtigen Massnahmen in diesem Geltungsbereich.")
         return
     st.caption(
-        f"Für wenige Massnahmen ohne Excel ({scope.label}, {len(measures)} Massnahmen): Status, Ampel und "
+        f"Für wenige Massnahmen ohne Excel ({scope.label}, {fmt.number(len(measures))} Massnahmen): Status, Ampel und "
         "Fortschritt eintragen oder Zeilen aus Excel einfügen (Zelle wählen, Ctrl+V); Gelb und Rot brauchen eine "
         "Begründung. Zeilen ohne Angaben bleiben ohne Meldung. Die Eingaben zählen erst mit «Eingaben prüfen», "
         "dort gelten dieselben Prüfungen wie beim Hochladen."
@@ -275,7 +275,10 @@ def completeness_section(period: str) -> None:
     total = ru.completeness(owing.assign(alle="Alle"), "alle").iloc[0]
     st.progress(
         float(total["share"]),
-        text=f"{total['reported']} von {total['active']} Meldungen eingegangen ({fmt.share(total['share'])})",
+        text=(
+            f"{fmt.number(total['reported'])} von {fmt.number(total['active'])} Meldungen eingegangen "
+            f"({fmt.share(total['share'])})"
+        ),
     )
     left, right = st.columns(2)
     with left:
@@ -296,7 +299,7 @@ def completeness_section(period: str) -> None:
     if missing.empty:
         st.success("Alle Meldungen sind eingegangen.", icon=":material/check_circle:")
         return
-    with st.expander(f"Fehlende Meldungen ({len(missing)}) – zum Nachfragen", expanded=False):
+    with st.expander(f"Fehlende Meldungen ({fmt.number(len(missing))}) – zum Nachfragen", expanded=False):
         st.dataframe(
             missing[["code", "title", "department_code", "field_code", "responsible_unit"]].rename(
                 columns={

@@ -16,7 +16,7 @@ from tracking.db import make_engine, transaction
 from tracking.excel_import import apply_import, plan_entries
 from tracking.periods import get_period
 from tracking.reports import current_reports, reportable_measures
-from tracking.rollup import headline, load_snapshot, rollup
+from tracking.rollup import headline, load_snapshot, measure_status, rollup
 from tracking.scope import Scope
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,6 +111,31 @@ def test_overview_shows_a_write_made_outside_this_app_process(demo_url, tmp_path
     app.run()
     assert not app.exception
     assert _metric(app, "Rücklauf") == fmt.share(after["completeness"])
+
+
+def test_status_report_page_counts_what_the_rollup_counts(app, demo_url):
+    """Template caption, entry table, Rücklauf and the list of missing reports (read in SQL)
+    agree with the pandas roll-up of the whole history."""
+    app.run()
+    app.switch_page("pages/status_report.py")
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    with transaction(make_engine(demo_url)) as session:
+        measures = measure_status(load_snapshot(session), "2026-H2")
+    owing = measures[measures["owes_report"]]
+    in_af1 = owing[owing["field_code"] == "AF1"]
+    assert len(owing) > len(in_af1) > 0 and 0 < owing["has_report"].sum() < len(owing)
+
+    assert any(
+        c.value == f"{len(in_af1)} meldepflichtige Massnahmen in 2026-H2 (Aktionsfeld AF1)." for c in app.caption
+    )
+    table = app.dataframe[0].value  # the entry table: the owing measures of AF1
+    assert list(table["Code"]) == sorted(in_af1["code"])
+    reported = int(owing["has_report"].sum())
+    share = fmt.share(reported / len(owing))
+    texts = [p.proto.text for p in app.get("progress")]
+    assert f"{reported} von {len(owing)} Meldungen eingegangen ({share})" in texts
+    assert any(e.label == f"Fehlende Meldungen ({len(owing) - reported}) – zum Nachfragen" for e in app.expander)
 
 
 def test_empty_database_says_what_to_do(tmp_path, monkeypatch):
