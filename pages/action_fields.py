@@ -9,13 +9,14 @@ from tracking import formatting as fmt
 from tracking import rollup as ru
 from tracking.db import transaction
 from tracking.indicators import indicator_values
+from tracking.scope import Scope
 from tracking.tables import measure_display
 from tracking.vocab import light_text
 
 
 @st.cache_data(ttl=300, show_spinner="Verlauf der Ziele wird berechnet …")
-def _goal_trend(url: str, up_to: str) -> pd.DataFrame:
-    return ru.goal_trend(shared._snapshot(url), up_to=up_to)
+def _goal_trend(url: str, field_code: str, up_to: str) -> pd.DataFrame:
+    return ru.goal_trend(shared._snapshot(url, "field", field_code), up_to=up_to)
 
 
 @st.cache_data(ttl=300)
@@ -27,14 +28,15 @@ def _indicators(url: str, goal_ids: tuple[int, ...]) -> pd.DataFrame:
 def action_fields() -> None:
     field_code = shared.chosen(shared.FIELD_KEY)
     period = shared.selected_period()
-    snap = shared.snapshot()
+    snap = shared.structure()
     field = snap.fields[snap.fields["field_code"] == field_code].iloc[0]
     st.title("Aktionsfelder")
     st.header(f"{field_code} {field['field_name']}", divider="gray")
     if period is None:
         st.info("Noch keine Berichtsperioden erfasst.")
         return
-    r = shared.period_rollup(period, shared.as_of_for(period))
+    # Only this field's measures: its figures are those of the whole, and at country scale a ninth of the data.
+    r = shared.period_rollup(period, shared.as_of_for(period), Scope("field", field_code))
     fields_row = r.fields[r.fields["field_code"] == field_code].iloc[0]
     measures = r.measures[r.measures["field_code"] == field_code]
     goals = r.goals[r.goals["field_id"] == field["field_id"]]
@@ -101,7 +103,7 @@ def action_fields() -> None:
         )
     with right:
         st.markdown("**Ziele**")
-        goal_trend = _goal_trend(shared.database_url(), period)
+        goal_trend = _goal_trend(shared.database_url(), field_code, period)
         goal_trend = goal_trend[goal_trend["field_id"] == field["field_id"]]
         st.plotly_chart(
             charts.progress_trend_lines(goal_trend, highlight="", key="goal_code"), width="stretch", key="goal_trend"

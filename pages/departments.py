@@ -6,6 +6,7 @@ from pages import shared
 from tracking import charts
 from tracking import formatting as fmt
 from tracking import rollup as ru
+from tracking.scope import Scope
 from tracking.tables import measure_display
 from tracking.vocab import light_text
 
@@ -13,17 +14,17 @@ from tracking.vocab import light_text
 def departments() -> None:
     code = shared.chosen(shared.DEPARTMENT_KEY)
     period = shared.selected_period()
-    snap = shared.snapshot()
+    snap = shared.structure()
     name = snap.departments.set_index("department_code").loc[code, "department_name"]
     st.title("Departemente")
     st.header(f"{code} – {name}", divider="gray")
     if period is None:
         st.info("Noch keine Berichtsperioden erfasst.")
         return
-    r = shared.period_rollup(period, shared.as_of_for(period))
-    summary = ru.department_summary(r.measures, snap.departments).set_index("department_code")
-    own = summary.loc[code]
-    measures = r.measures[r.measures["department_code"] == code]
+    # Only this department's measures (its figures are those of the whole); the comparison in SQL.
+    r = shared.period_rollup(period, shared.as_of_for(period), Scope("department", code))
+    own = ru.department_summary(r.measures, snap.departments[snap.departments["department_code"] == code]).iloc[0]
+    measures = r.measures
     if measures.empty:
         st.info(f"Das {name} führt in {period} keine Massnahmen.")
         return
@@ -44,9 +45,13 @@ def departments() -> None:
         st.plotly_chart(charts.light_distribution_bars(dist, "field_code"), width="stretch", key="dep_lights")
     with right:
         st.markdown("**Alle Departemente im Vergleich**")
-        st.plotly_chart(
-            charts.light_distribution_bars(summary.reset_index(), "department_code"), width="stretch", key="dep_all"
+        every = (
+            shared.department_lights_of(period, shared.as_of_for(period))
+            .set_index("department_code")
+            .reindex(snap.departments["department_code"], fill_value=0)  # departments without measures: empty bars
+            .reset_index()
         )
+        st.plotly_chart(charts.light_distribution_bars(every, "department_code"), width="stretch", key="dep_all")
 
     attention = measures[measures["behind_plan"] | measures["overdue"] | (measures["light"] == "rot")]
     st.subheader(f"Was Aufmerksamkeit braucht ({len(attention)})")

@@ -18,7 +18,7 @@ from tracking import schema
 from tracking.access import ROLES, Actor
 from tracking.db import database_url, make_engine, transaction
 from tracking.errors import TrackingError
-from tracking.figures import PeriodFigures, figures_trend, period_figures
+from tracking.figures import PeriodFigures, department_lights, figures_trend, period_figures
 from tracking.reports import last_write_id, owing_reports
 from tracking.scope import Scope
 from tracking.users import actor_for_email, session_minutes
@@ -52,14 +52,17 @@ def engine() -> Engine:
 
 # The loaders take the URL as an argument so that the cache is per database.
 @st.cache_data(ttl=300, show_spinner="Daten werden geladen …")
-def _snapshot(url: str) -> ru.Snapshot:
+def _snapshot(url: str, scope_kind: str = "all", scope_code: str | None = None) -> ru.Snapshot:
     with transaction(_engine(url)) as session:
-        return ru.load_snapshot(session)
+        return ru.load_snapshot(session, scope=Scope(scope_kind, scope_code))
 
 
-def snapshot() -> ru.Snapshot:
-    """All measures and reports (pages that list measures); the overview needs only structure()."""
-    return _snapshot(database_url())
+def snapshot(scope: Scope | None = None) -> ru.Snapshot:
+    """All measures and reports (pages that list measures), or those of one action field or
+    lead department (pages about one of them: a part of the data at country scale);
+    the overview needs only structure()."""
+    scope = scope or Scope()
+    return _snapshot(database_url(), scope.kind, scope.code)
 
 
 @st.cache_data(ttl=300)
@@ -101,12 +104,27 @@ def store_facts() -> dict[str, object]:
 
 
 @st.cache_data(ttl=300, show_spinner="Kennzahlen werden berechnet …")
-def _period_rollup(url: str, period: str, as_of: dt.date | None) -> ru.PeriodRollup:
-    return ru.rollup(_snapshot(url), period, as_of=as_of)
+def _period_rollup(
+    url: str, period: str, as_of: dt.date | None, scope_kind: str = "all", scope_code: str | None = None
+) -> ru.PeriodRollup:
+    return ru.rollup(_snapshot(url, scope_kind, scope_code), period, as_of=as_of)
 
 
-def period_rollup(period: str, as_of: dt.date | None) -> ru.PeriodRollup:
-    return _period_rollup(database_url(), period, as_of)
+def period_rollup(period: str, as_of: dt.date | None, scope: Scope | None = None) -> ru.PeriodRollup:
+    """The roll-up of the period; with a scope only its measures (see snapshot)."""
+    scope = scope or Scope()
+    return _period_rollup(database_url(), period, as_of, scope.kind, scope.code)
+
+
+@st.cache_data(ttl=300, show_spinner="Kennzahlen werden berechnet …")
+def _department_lights(url: str, period: str, as_of: dt.date | None) -> pd.DataFrame:
+    with transaction(_engine(url)) as session:
+        return department_lights(session, _structure(url), period, as_of=as_of)
+
+
+def department_lights_of(period: str, as_of: dt.date | None) -> pd.DataFrame:
+    """The lights of every lead department's measures, aggregated in SQL (any scale)."""
+    return _department_lights(database_url(), period, as_of)
 
 
 @st.cache_data(ttl=300, show_spinner="Meldungen werden geladen …")

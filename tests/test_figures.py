@@ -20,7 +20,7 @@ import pytest
 from tests.factories import add_measure, add_report
 from tracking import rollup as ru
 from tracking.db import transaction
-from tracking.figures import figures_trend, period_figures
+from tracking.figures import department_lights, figures_trend, period_figures
 from tracking.models import Goal
 from tracking.periods import all_periods, get_period
 from tracking.reports import REPORT_FIELDS, owing_reports
@@ -147,3 +147,61 @@ def test_owing_reports_in_sql_equal_the_pandas_rollup(luzern, scope):
             assert got["owes_report"].all()
             seen |= set(got["has_report"])
     assert seen == {True, False}  # the scope holds measures with and without a report
+
+
+@pytest.mark.parametrize("scope", [Scope("field", "AF3"), Scope("department", "GSD")], ids=str)
+def test_a_scoped_snapshot_gives_the_scope_s_figures_of_the_whole(luzern, scope):
+    """What the pages Aktionsfelder and Departemente read at scale: only the field's or the
+    department's measures, with the same figures for them as the whole snapshot gives."""
+    random_history(luzern, 6)
+    with transaction(luzern) as session:
+        whole = ru.load_snapshot(session)
+        part = ru.load_snapshot(session, scope=scope)
+    assert 0 < len(part.measures) < len(whole.measures)
+    assert set(part.reports["measure_id"]) <= set(part.measures["measure_id"])
+    for period in whole.periods["period"]:
+        full, scoped = ru.rollup(whole, period), ru.rollup(part, period)
+        pd.testing.assert_frame_equal(
+            scope.filter(full.measures).reset_index(drop=True), scoped.measures.reset_index(drop=True)
+        )
+        if scope.kind == "field":
+            field_id = int(whole.fields.loc[whole.fields["field_code"] == scope.code, "field_id"].iloc[0])
+            own_goals = full.goals[full.goals["field_id"] == field_id].reset_index(drop=True)
+            pd.testing.assert_frame_equal(
+                own_goals, scoped.goals[scoped.goals["field_id"] == field_id].reset_index(drop=True)
+            )
+            pd.testing.assert_frame_equal(
+                full.fields[full.fields["field_code"] == scope.code].reset_index(drop=True),
+                scoped.fields[scoped.fields["field_code"] == scope.code].reset_index(drop=True),
+            )
+        else:
+            own = whole.departments[whole.departments["department_code"] == scope.code]
+            pd.testing.assert_frame_equal(
+                ru.department_summary(full.measures, own), ru.department_summary(scoped.measures, own)
+            )
+    if scope.kind == "field":
+        trend, scoped_trend = ru.goal_trend(whole), ru.goal_trend(part)
+        pd.testing.assert_frame_equal(
+            trend[trend["field_id"] == field_id].reset_index(drop=True),
+            scoped_trend[scoped_trend["field_id"] == field_id].reset_index(drop=True),
+        )
+
+
+def test_department_lights_in_sql_equal_the_pandas_rollup(luzern):
+    random_history(luzern, 7)
+    with transaction(luzern) as session:
+        snap = ru.load_snapshot(session)
+        structure = ru.load_snapshot(session, with_measures=False)
+        periods = list(snap.periods["period"])
+        for period in periods:
+            expected = ru.light_distribution(ru.measure_status(snap, period), "department_code")
+            got = department_lights(session, structure, period)
+            pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+        row = snap.period_row(periods[-2])
+        day = row["start_date"] + dt.timedelta(days=40)
+        expected = ru.light_distribution(ru.measure_status(snap, periods[-2], as_of=day), "department_code")
+        pd.testing.assert_frame_equal(
+            department_lights(session, structure, periods[-2], as_of=day), expected, check_dtype=False
+        )
+    # Four departments, with red lights and missing reports among them: the comparison is not of empty tables.
+    assert len(expected) == 4 and (expected["rot"] > 0).any() and (expected[ru.NO_REPORT] > 0).any()

@@ -16,7 +16,7 @@ from tracking.db import make_engine, transaction
 from tracking.excel_import import apply_import, plan_entries
 from tracking.periods import get_period
 from tracking.reports import current_reports, reportable_measures
-from tracking.rollup import headline, load_snapshot, measure_status, rollup
+from tracking.rollup import department_summary, headline, load_snapshot, measure_status, rollup
 from tracking.scope import Scope
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,6 +136,31 @@ def test_status_report_page_counts_what_the_rollup_counts(app, demo_url):
     texts = [p.proto.text for p in app.get("progress")]
     assert f"{reported} von {len(owing)} Meldungen eingegangen ({share})" in texts
     assert any(e.label == f"Fehlende Meldungen ({len(owing) - reported}) – zum Nachfragen" for e in app.expander)
+
+
+def test_field_and_department_pages_show_the_figures_of_the_whole(app, demo_url):
+    """Both pages read only their field's or department's measures: their figures are still
+    those of the roll-up over everything, and the department comparison covers every department."""
+    with transaction(make_engine(demo_url)) as session:
+        snap = load_snapshot(session)
+    whole = rollup(snap, "2026-H2", as_of=REFERENCE_DATE)
+    app.run()
+    app.switch_page("pages/action_fields.py").run()
+    app.sidebar.selectbox(key="feld").select("AF5").run()
+    assert not app.exception, [e.value for e in app.exception]
+    field = whole.fields.set_index("field_code").loc["AF5"]
+    in_field = whole.measures[whole.measures["field_code"] == "AF5"]
+    assert _metric(app, "Fortschritt") == fmt.percent(field["progress"])
+    assert _metric(app, "Massnahmen") == str(len(in_field))
+    assert _metric(app, "Hinter Plan") == str(int(in_field["behind_plan"].sum()))
+
+    app.switch_page("pages/departments.py").run()
+    app.sidebar.selectbox(key="departement").select("GSD").run()
+    assert not app.exception, [e.value for e in app.exception]
+    own = department_summary(whole.measures, snap.departments).set_index("department_code").loc["GSD"]
+    assert _metric(app, "Massnahmen") == str(int(own["measures"]))
+    assert _metric(app, "Fortschritt") == fmt.percent(own["progress"])
+    assert _metric(app, "Rücklauf") == fmt.share(own["completeness"])
 
 
 def test_empty_database_says_what_to_do(tmp_path, monkeypatch):

@@ -45,19 +45,22 @@ def _days(session: Session, later, earlier):
     return cast(later - earlier, Float)
 
 
-def _counting(columns: list, period_start: dt.date, period_end: dt.date):
-    """Per goal, over the measures that count in the period (Measure.counts_in) and started by its end.
+def _counting(columns: list, period_start: dt.date, period_end: dt.date, by_department: bool = False):
+    """Per goal (and lead department), over the measures that count in the period (Measure.counts_in)
+    and started by its end.
 
     Grouped by goal_id + 0: SQLite would otherwise walk the measures in the
     order of the goal index, one random page read per measure (3 times
     slower than reading the table in order). Goals and fields that are no
     longer active drop out when the sums meet the structure (active only).
     """
-    goal = (Measure.goal_id + 0).label("goal")
+    keys = [(Measure.goal_id + 0).label("goal")]
+    if by_department:
+        keys.append(Measure.lead_department_id.label("department"))
     return (
-        select(goal, *columns)
+        select(*keys, *columns)
         .where(Measure.counts_in(period_start), or_(Measure.start_date.is_(None), Measure.start_date <= period_end))
-        .group_by(goal)
+        .group_by(*keys)
     )
 
 
@@ -69,8 +72,10 @@ def _weight_of(condition):
     return func.sum(case((condition, Measure.weight), else_=0.0))
 
 
-def _goal_aggregates(session: Session, period: pd.Series, day: dt.date, margin: float) -> pd.DataFrame:
-    """Per goal, the sums the roll-up needs, from three queries that each use an index:
+def _goal_aggregates(
+    session: Session, period: pd.Series, day: dt.date, margin: float, by_department: bool = False
+) -> pd.DataFrame:
+    """Per goal (and lead department), the sums the roll-up needs, from three queries that each use an index:
 
     the period's reports (index on period), the measures carried with their
     final report (partial index on ended reports), and all counting measures.
@@ -110,13 +115,15 @@ def _goal_aggregates(session: Session, period: pd.Series, day: dt.date, margin: 
             ],
             start,
             end,
+            by_department,
         )
         .select_from(StatusReport)
         .join(Measure, Measure.id == StatusReport.measure_id)
         .where(StatusReport.period_id == period_id, StatusReport.is_current.is_(True))
     )
+    keys = ["goal_id", "department_id"] if by_department else ["goal_id"]
     reported_columns = [
-        "goal_id",
+        *keys,
         "reported",
         "r_counted",
         "r_paused",
@@ -159,6 +166,7 @@ def _goal_aggregates(session: Session, period: pd.Series, day: dt.date, margin: 
             ],
             start,
             end,
+            by_department,
         )
         .select_from(final)
         .join(final_period, final_period.id == final.period_id)
@@ -171,7 +179,7 @@ def _goal_aggregates(session: Session, period: pd.Series, day: dt.date, margin: 
         )
     )
     carried_columns = [
-        "goal_id",
+        *keys,
         "carried",
         "c_counted",
         "c_paused",
@@ -182,16 +190,17 @@ def _goal_aggregates(session: Session, period: pd.Series, day: dt.date, margin: 
     ]
 
     # 3. Every counting measure.
-    measures = _counting([func.count(), _count(late)], start, end)
+    measures = _counting([func.count(), _count(late)], start, end, by_department)
 
-    agg = pd.DataFrame(session.execute(measures).all(), columns=["goal_id", "n_measures", "late"])
+    agg = pd.DataFrame(session.execute(measures).all(), columns=[*keys, "n_measures", "late"])
     for rows, columns in (
         (session.execute(reported).all(), reported_columns),
         (session.execute(carried).all(), carried_columns),
     ):
-        agg = agg.merge(pd.DataFrame(rows, columns=columns), on="goal_id", how="left")
-    agg = agg.fillna(0)
-    out = pd.DataFrame({"goal_id": agg["goal_id"], "n_measures": agg["n_measures"]})
+        agg = agg.merge(pd.DataFrame(rows, columns=columns), on=keys, how="left")
+    sums = agg.columns.difference(keys)
+    agg[sums] = agg[sums].fillna(0)
+    out = agg[keys].assign(n_measures=agg["n_measures"])
     out["n_counted"] = agg["r_counted"] + agg["c_counted"]
     out["n_paused"] = agg["r_paused"] + agg["c_paused"]
     out["n_no_report"] = agg["n_measures"] - agg["reported"] - agg["carried"]
@@ -281,14 +290,14 @@ def _headline(goals: pd.DataFrame, fields: pd.DataFrame) -> dict[str, float | in
     }
 
 
-def _lights(by_field: pd.DataFrame) -> pd.DataFrame:
-    """rollup.light_distribution by field from the per-goal sums: fields with measures owing a report."""
+def _lights(sums: pd.DataFrame, by: str = "field_code") -> pd.DataFrame:
+    """rollup.light_distribution from per-goal sums, by field (or department): groups with measures owing a report."""
     rows = []
-    for code, group in by_field.groupby("field_code", sort=True):
+    for code, group in sums.groupby(by, sort=True):
         owing = int(group["owing"].sum())
         if owing == 0:
             continue
-        row = {"field_code": code}
+        row = {by: code}
         for key in LIGHTS:
             row[key] = int(group[f"n_{key}"].sum())
         row[NO_REPORT] = owing - int(group["reported"].sum())
@@ -298,7 +307,21 @@ def _lights(by_field: pd.DataFrame) -> pd.DataFrame:
             ru.summary_light(pd.Series(list(weights)), pd.Series(list(weights.values()))) if weights else None
         )
         rows.append(row)
-    return pd.DataFrame(rows, columns=["field_code", *LIGHTS, NO_REPORT, "total", "summary_light"])
+    return pd.DataFrame(rows, columns=[by, *LIGHTS, NO_REPORT, "total", "summary_light"])
+
+
+def department_lights(
+    session: Session, structure: ru.Snapshot, period: str, *, as_of: dt.date | None = None
+) -> pd.DataFrame:
+    """rollup.light_distribution(measures, "department_code") in SQL: the lights of every lead
+    department's measures owing a report (what the page Departemente compares, at any scale)."""
+    prow = structure.period_row(period)
+    day = min(prow["end_date"], as_of) if as_of else prow["end_date"]
+    sums = _goal_aggregates(session, prow, day, ru.BEHIND_PLAN_MARGIN, by_department=True)
+    # Goals and fields no longer active drop out, as in the roll-up; so do measures without a lead department.
+    sums = sums[sums["goal_id"].isin(structure.goals["goal_id"])]
+    sums = sums.merge(structure.departments[["department_id", "department_code"]], on="department_id")
+    return _lights(sums, "department_code")
 
 
 def figures_trend(session: Session, structure: ru.Snapshot, up_to: str | None = None) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from tracking.models import (
@@ -30,6 +30,7 @@ from tracking.models import (
     ReportingPeriod,
     StatusReport,
 )
+from tracking.scope import Scope
 from tracking.vocab import (
     ENDED_STATUSES,
     LIGHT_SEVERITY,
@@ -101,11 +102,14 @@ def _frame(session: Session, query, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(session.execute(query).all(), columns=columns)
 
 
-def load_snapshot(session: Session, *, with_measures: bool = True) -> Snapshot:
+def load_snapshot(session: Session, *, with_measures: bool = True, scope: Scope | None = None) -> Snapshot:
     """Read the active strategy structure, all measures and all current reports.
 
     with_measures=False reads the structure and the periods only: what the
     sidebar and the SQL figures (tracking/figures.py) need at any scale.
+    scope (an action field or a lead department) reads only its measures and
+    their reports: the figures of that field (of its goals), or of that
+    department's measures, come out as from the whole snapshot.
     """
     fields = _frame(
         session,
@@ -152,6 +156,15 @@ def load_snapshot(session: Session, *, with_measures: bool = True) -> Snapshot:
         measures = pd.DataFrame(columns=MEASURE_COLUMNS)
         reports = pd.DataFrame(columns=REPORT_COLUMNS)
         return Snapshot(fields, goals, core_goals, contributions, departments, measures, periods, reports)
+    measures_in_scope, reports_in_scope = true(), true()
+    if scope is not None and scope.kind != "all":
+        if scope.kind == "field":
+            ids = select(Measure.id).join(Goal, Goal.id == Measure.goal_id)
+            ids = ids.join(ActionField, ActionField.id == Goal.field_id).where(ActionField.code == scope.code)
+        else:
+            ids = select(Measure.id).join(Department, Department.id == Measure.lead_department_id)
+            ids = ids.where(Department.code == scope.code)
+        measures_in_scope, reports_in_scope = Measure.id.in_(ids), StatusReport.measure_id.in_(ids)
     measures = _frame(
         session,
         select(
@@ -167,7 +180,9 @@ def load_snapshot(session: Session, *, with_measures: bool = True) -> Snapshot:
             Measure.budget_chf,
             Measure.responsible_unit,
             Measure.retired_on,
-        ).order_by(Measure.code),
+        )
+        .where(measures_in_scope)
+        .order_by(Measure.code),
         MEASURE_COLUMNS,
     )
     reports = _frame(
@@ -183,7 +198,10 @@ def load_snapshot(session: Session, *, with_measures: bool = True) -> Snapshot:
             StatusReport.risks,
             StatusReport.reported_by,
             StatusReport.reported_at,
-        ).where(StatusReport.is_current.is_(True)),
+        ).where(
+            StatusReport.is_current.is_(True),
+            reports_in_scope,
+        ),
         REPORT_COLUMNS,
     )
     return Snapshot(fields, goals, core_goals, contributions, departments, measures, periods, reports)
