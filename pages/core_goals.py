@@ -12,14 +12,14 @@ from tracking.vocab import strength_label
 def core_goals() -> None:
     st.title("Kernziele")
     period = shared.selected_period()
-    snap = shared.snapshot()
+    snap = shared.structure()
     if period is None or snap.core_goals.empty:
         st.info("Noch keine Kernziele oder Berichtsperioden erfasst.")
         return
     names = dict(zip(snap.core_goals["core_code"], snap.core_goals["core_name"]))
     core = shared.chosen(shared.CORE_GOAL_KEY)
     st.header(f"{core} – {names[core]}", divider="gray")
-    r = shared.period_rollup(period, shared.as_of_for(period))
+    r = shared.figures(period, shared.as_of_for(period))  # in SQL: per goal, never per measure
     row = r.core_goals[r.core_goals["core_code"] == core].iloc[0]
     core_id = int(row["core_goal_id"])
 

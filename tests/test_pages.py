@@ -163,6 +163,28 @@ def test_field_and_department_pages_show_the_figures_of_the_whole(app, demo_url)
     assert _metric(app, "Rücklauf") == fmt.share(own["completeness"])
 
 
+def test_core_goal_page_shows_the_rollup_figures(app, demo_url):
+    """The page reads per-goal figures in SQL; they are those of the roll-up over every measure."""
+    with transaction(make_engine(demo_url)) as session:
+        snap = load_snapshot(session)
+    whole = rollup(snap, "2026-H2", as_of=REFERENCE_DATE)
+    app.run()
+    app.switch_page("pages/core_goals.py").run()
+    app.sidebar.selectbox(key="kernziel").select("K3").run()
+    assert not app.exception, [e.value for e in app.exception]
+    core = whole.core_goals.set_index("core_code").loc["K3"]
+    assert _metric(app, "Fortschritt K3") == fmt.percent(core["progress"])
+    contributions = snap.contributions[
+        (snap.contributions["core_goal_id"] == core["core_goal_id"]) & (snap.contributions["weight"] > 0)
+    ]
+    serving = whole.goals[whole.goals["goal_id"].isin(contributions["goal_id"])]
+    table = app.dataframe[0].value
+    assert len(serving) > 1 and _metric(app, "Ziele mit Beitrag") == str(len(serving))
+    assert dict(zip(table["Ziel"], table["Stand"])) == {
+        code: fmt.percent(p) for code, p in zip(serving["goal_code"], serving["progress"])
+    }
+
+
 def test_empty_database_says_what_to_do(tmp_path, monkeypatch):
     url = temp_database_url(tmp_path / "empty.sqlite")
     monkeypatch.setenv("DATABASE_URL", url)
