@@ -86,7 +86,7 @@ def users_section(actor: Actor) -> None:
     from tracking.users import UserSpec, create_user, list_users, set_password, update_user
 
     st.subheader("Benutzer und Rollen")
-    snap = shared.snapshot()
+    snap = shared.structure()
     with transaction(shared.engine()) as session:
         users = [
             {

@@ -6,7 +6,8 @@ import streamlit as st
 from pages import shared
 from tracking import charts
 from tracking import formatting as fmt
-from tracking.council import CouncilContent, council_content
+from tracking.council import CouncilContent, load_council_content
+from tracking.db import transaction
 from tracking.vocab import LIGHTS, NO_REPORT, light_text
 
 SECTION_KEY = "praesentation_abschnitt"
@@ -21,7 +22,8 @@ LARGE_TYPE = """
 
 @st.cache_data(ttl=300, show_spinner="Sitzungsbericht wird zusammengestellt …")
 def _content(url: str, period: str, as_of) -> CouncilContent:
-    return council_content(shared._snapshot(url), period, as_of=as_of)
+    with transaction(shared._engine(url)) as session:
+        return load_council_content(session, period, as_of=as_of)
 
 
 def headline_section(c: CouncilContent) -> None:

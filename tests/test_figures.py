@@ -19,6 +19,7 @@ import pytest
 
 from tests.factories import add_measure, add_report
 from tracking import rollup as ru
+from tracking.council import council_content, load_council_content
 from tracking.db import transaction
 from tracking.figures import department_lights, figures_trend, period_figures
 from tracking.models import Goal
@@ -205,3 +206,22 @@ def test_department_lights_in_sql_equal_the_pandas_rollup(luzern):
         )
     # Four departments, with red lights and missing reports among them: the comparison is not of empty tables.
     assert len(expected) == 4 and (expected["rot"] > 0).any() and (expected[ru.NO_REPORT] > 0).any()
+
+
+def test_council_content_from_two_periods_equals_the_whole_history(luzern):
+    """The meeting summary reads only the period, the one before it and the final reports carried
+    into them (with the trend in SQL), and says exactly what it says from the whole history."""
+    random_history(luzern, 8)
+    with transaction(luzern) as session:
+        snap = ru.load_snapshot(session)
+        periods = list(snap.periods["period"])
+        for period in periods:
+            assert load_council_content(session, period) == council_content(snap, period), period
+        day = snap.period_row(periods[-2])["start_date"] + dt.timedelta(days=40)
+        assert load_council_content(session, periods[-2], as_of=day) == council_content(snap, periods[-2], as_of=day)
+        window = ru.load_snapshot(session, report_periods=periods[-3:-1])
+    # The window holds far fewer reports, among them final ones from before it (carried measures).
+    assert len(window.reports) < len(snap.reports) / 2
+    first = snap.period_row(periods[-3])["period_id"]
+    older = window.reports[~window.reports["period_id"].isin([first, snap.period_row(periods[-2])["period_id"]])]
+    assert len(older) > 0 and older["status"].isin(["abgeschlossen", "abgebrochen"]).all()

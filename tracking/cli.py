@@ -106,10 +106,10 @@ def cmd_periods(args: argparse.Namespace) -> int:
     return 0
 
 
-def _snapshot_and_period(period: str | None) -> tuple:
-    """All data for the roll-ups, and the period asked for (default: the current one)."""
+def _snapshot_and_period(period: str | None, *, with_measures: bool = True) -> tuple:
+    """All data for the roll-ups (or the structure only), and the period asked for (default: the current one)."""
     with transaction(make_engine()) as session:
-        snap = load_snapshot(session)
+        snap = load_snapshot(session, with_measures=with_measures)
         if period is None:
             found = current_period(session)
             if found is None:
@@ -132,7 +132,7 @@ REPORT_FORMATS = {"pptx": "PowerPoint", "pdf": "PDF", "xlsx": "Excel"}
 
 def cmd_report(args: argparse.Namespace) -> int:
     from tracking import council_export
-    from tracking.council import council_content
+    from tracking.council import load_council_content
 
     output = Path(args.output)
     kind = args.format or output.suffix.lower().lstrip(".")
@@ -141,8 +141,9 @@ def cmd_report(args: argparse.Namespace) -> int:
             f"Format für «{output.name}» unklar: bitte --format pptx, pdf oder xlsx angeben "
             "(oder eine Zieldatei mit dieser Endung)."
         )
-    snap, period = _snapshot_and_period(args.period)
-    content = council_content(snap, period, as_of=args.today)
+    _, period = _snapshot_and_period(args.period, with_measures=False)
+    with transaction(make_engine()) as session:
+        content = load_council_content(session, period, as_of=args.today)
     export = {"pptx": council_export.to_pptx, "pdf": council_export.to_pdf, "xlsx": council_export.to_xlsx}[kind]
     output.write_bytes(export(content))
     print(f"Sitzungsbericht {period} ({REPORT_FORMATS[kind]}) gespeichert: {output}")

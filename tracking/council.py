@@ -15,8 +15,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
+from sqlalchemy.orm import Session
 
 from tracking import formatting as fmt
+from tracking.figures import figures_trend
 from tracking.rollup import (
     BEHIND_PLAN_MARGIN,
     PeriodRollup,
@@ -25,6 +27,7 @@ from tracking.rollup import (
     completeness,
     headline,
     light_distribution,
+    load_snapshot,
     progress_trend,
     rollup,
 )
@@ -411,7 +414,8 @@ def _fields(r: PeriodRollup, prev: PeriodRollup | None, changes: pd.DataFrame, t
         if f.field_code in dist.index:
             row = dist.loc[f.field_code]
             lights = {key: int(row[key]) for key in lights}
-            light = row["summary_light"] or None
+            # None or NaN (pandas turns a column of only None into NaN) when nothing came in.
+            light = row["summary_light"] if isinstance(row["summary_light"], str) else None
         advanced = mine[mine["advanced"]].sort_values(["progress_delta", "code"], ascending=[False, True])
         field_trend = trend[trend["field_code"] == f.field_code]
         blocks.append(
@@ -502,11 +506,23 @@ def _measures(m: pd.DataFrame) -> list[MeasureRow]:
 # --- the whole ----------------------------------------------------------------
 
 
-def council_content(snap: Snapshot, period: str, *, as_of: dt.date | None = None) -> CouncilContent:
+def load_council_content(session: Session, period: str, *, as_of: dt.date | None = None) -> CouncilContent:
+    """council_content read from the database at any scale: the reports of the period and of
+    the one before it (with the final reports carried into them), the trend in SQL."""
+    structure = load_snapshot(session, with_measures=False)
+    previous = structure.previous_period(period)
+    snap = load_snapshot(session, report_periods=[p for p in (previous, period) if p])
+    return council_content(snap, period, as_of=as_of, trend=figures_trend(session, structure, up_to=period))
+
+
+def council_content(
+    snap: Snapshot, period: str, *, as_of: dt.date | None = None, trend: pd.DataFrame | None = None
+) -> CouncilContent:
     """The meeting summary of one period, compared with the period before it.
 
     as_of: the day for plan and overdue checks (default: the period's end),
-    as in tracking.rollup.rollup. Raises KeyError for an unknown period.
+    as in tracking.rollup.rollup. trend: progress_trend up to the period when
+    already computed (figures_trend, in SQL). Raises KeyError for an unknown period.
     """
     prow = snap.period_row(period)
     current = rollup(snap, period, as_of=as_of)
@@ -517,7 +533,7 @@ def council_content(snap: Snapshot, period: str, *, as_of: dt.date | None = None
     ph = _plain(headline(previous)) if previous else None
     changes = changes_since(current.measures, previous.measures if previous else None)
     comp = completeness(current.measures)
-    trend = progress_trend(snap, up_to=period)
+    trend = progress_trend(snap, up_to=period) if trend is None else trend
     overall = trend[trend["field_code"] == OVERALL]
     attention = _attention(current.measures)
 

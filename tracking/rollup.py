@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, literal_column, or_, select, true
+from sqlalchemy.orm import Session, aliased
 
 from tracking.models import (
     ActionField,
@@ -102,7 +102,13 @@ def _frame(session: Session, query, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(session.execute(query).all(), columns=columns)
 
 
-def load_snapshot(session: Session, *, with_measures: bool = True, scope: Scope | None = None) -> Snapshot:
+def load_snapshot(
+    session: Session,
+    *,
+    with_measures: bool = True,
+    scope: Scope | None = None,
+    report_periods: list[str] | None = None,
+) -> Snapshot:
     """Read the active strategy structure, all measures and all current reports.
 
     with_measures=False reads the structure and the periods only: what the
@@ -110,6 +116,10 @@ def load_snapshot(session: Session, *, with_measures: bool = True, scope: Scope 
     scope (an action field or a lead department) reads only its measures and
     their reports: the figures of that field (of its goals), or of that
     department's measures, come out as from the whole snapshot.
+    report_periods (consecutive periods, e.g. one and the one before it) reads
+    only the reports of those periods and the final reports that measures
+    ended with before them: enough for measure_status (and all that builds on
+    it) in those periods, whatever the length of the history.
     """
     fields = _frame(
         session,
@@ -201,10 +211,42 @@ def load_snapshot(session: Session, *, with_measures: bool = True, scope: Scope 
         ).where(
             StatusReport.is_current.is_(True),
             reports_in_scope,
+            _reports_for(periods, report_periods) if report_periods else true(),
         ),
         REPORT_COLUMNS,
     )
     return Snapshot(fields, goals, core_goals, contributions, departments, measures, periods, reports)
+
+
+def _reports_for(periods: pd.DataFrame, names: list[str]):
+    """The condition on StatusReport for the reports that measure_status needs in the named periods:
+    theirs, and each ended report before them that no later report before them followed (a
+    measure that ended keeps its final report; an earlier report that did not end changes nothing)."""
+    chosen = periods[periods["period"].isin(names)]
+    first_start = chosen["start_date"].min()
+    final, final_period = aliased(StatusReport, name="final"), aliased(ReportingPeriod, name="final_period")
+    later, later_period = aliased(StatusReport, name="later"), aliased(ReportingPeriod, name="later_period")
+    final_ended = (
+        select(final.id)
+        .join(final_period, final_period.id == final.period_id)
+        .where(
+            # Written out, not bound: so the partial index on ended reports serves (see models).
+            final.status.in_([literal_column(f"'{s}'") for s in sorted(ENDED_STATUSES)]),
+            final.is_current.is_(True),
+            final_period.start_date < first_start,
+            ~exists(
+                select(later.id)
+                .join(later_period, later_period.id == later.period_id)
+                .where(
+                    later.measure_id == final.measure_id,
+                    later.is_current.is_(True),
+                    later_period.start_date > final_period.start_date,
+                    later_period.start_date < first_start,
+                )
+            ),
+        )
+    )
+    return or_(StatusReport.period_id.in_([int(i) for i in chosen["period_id"]]), StatusReport.id.in_(final_ended))
 
 
 # --- helpers ----------------------------------------------------------------
