@@ -15,7 +15,7 @@ MEASURE_KEY = shared.MEASURE_KEY
 
 
 def filters(measures: pd.DataFrame) -> MeasureFilter:
-    snap = shared.snapshot()
+    snap = shared.structure()
     text = st.text_input("Suche (Code, Titel, Stelle)", key="suche", placeholder="z. B. Portal oder M-5.1")
     c1, c2, c3 = st.columns(3)
     fields = c1.multiselect("Aktionsfeld", list(snap.fields["field_code"]), key="f_feld", placeholder="alle")
@@ -35,7 +35,7 @@ def filters(measures: pd.DataFrame) -> MeasureFilter:
 
 
 def detail(measure_id: int, period: str) -> None:
-    snap = shared.snapshot()
+    snap = shared.measure_snapshot(measure_id)
     with transaction(shared.engine()) as session:
         d = measure_details(session, measure_id)
         versions = report_versions(session, measure_id)

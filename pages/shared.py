@@ -52,17 +52,32 @@ def engine() -> Engine:
 
 # The loaders take the URL as an argument so that the cache is per database.
 @st.cache_data(ttl=300, show_spinner="Daten werden geladen …")
-def _snapshot(url: str, scope_kind: str = "all", scope_code: str | None = None) -> ru.Snapshot:
+def _snapshot(
+    url: str,
+    scope_kind: str = "all",
+    scope_code: str | None = None,
+    report_periods: tuple[str, ...] = (),
+    measure_id: int | None = None,
+) -> ru.Snapshot:
     with transaction(_engine(url)) as session:
-        return ru.load_snapshot(session, scope=Scope(scope_kind, scope_code))
+        return ru.load_snapshot(
+            session,
+            scope=Scope(scope_kind, scope_code),
+            report_periods=list(report_periods) or None,
+            measure_id=measure_id,
+        )
 
 
 def snapshot(scope: Scope | None = None) -> ru.Snapshot:
-    """All measures and reports (pages that list measures), or those of one action field or
-    lead department (pages about one of them: a part of the data at country scale);
-    the overview needs only structure()."""
+    """All measures and their whole history, or those of one action field or lead department
+    (a part of the data at country scale); the overview needs only structure()."""
     scope = scope or Scope()
     return _snapshot(database_url(), scope.kind, scope.code)
+
+
+def measure_snapshot(measure_id: int) -> ru.Snapshot:
+    """One measure with its whole history."""
+    return _snapshot(database_url(), measure_id=measure_id)
 
 
 @st.cache_data(ttl=300)
@@ -107,7 +122,8 @@ def store_facts() -> dict[str, object]:
 def _period_rollup(
     url: str, period: str, as_of: dt.date | None, scope_kind: str = "all", scope_code: str | None = None
 ) -> ru.PeriodRollup:
-    return ru.rollup(_snapshot(url, scope_kind, scope_code), period, as_of=as_of)
+    # A period's roll-up needs its own reports and the final ones carried into it, not the whole history.
+    return ru.rollup(_snapshot(url, scope_kind, scope_code, (period,)), period, as_of=as_of)
 
 
 def period_rollup(period: str, as_of: dt.date | None, scope: Scope | None = None) -> ru.PeriodRollup:

@@ -22,6 +22,7 @@ from tracking import rollup as ru
 from tracking.council import council_content, load_council_content
 from tracking.db import transaction
 from tracking.figures import department_lights, figures_trend, period_figures
+from tracking.measures import measure_history
 from tracking.models import Goal
 from tracking.periods import all_periods, get_period
 from tracking.reports import REPORT_FIELDS, owing_reports
@@ -225,3 +226,30 @@ def test_council_content_from_two_periods_equals_the_whole_history(luzern):
     first = snap.period_row(periods[-3])["period_id"]
     older = window.reports[~window.reports["period_id"].isin([first, snap.period_row(periods[-2])["period_id"]])]
     assert len(older) > 0 and older["status"].isin(["abgeschlossen", "abgebrochen"]).all()
+
+
+def test_a_period_s_rollup_and_a_measure_s_history_need_only_their_reports(luzern):
+    """What the pages Massnahmen, Aktionsfelder and Departemente read at scale: one period's
+    reports (with the final ones carried into it), or one measure's, give the same as everything."""
+    random_history(luzern, 9)
+    with transaction(luzern) as session:
+        snap = ru.load_snapshot(session)
+        for period in snap.periods["period"]:
+            window = ru.load_snapshot(session, report_periods=[period])
+            assert len(window.reports) < len(snap.reports)
+            full, part = ru.rollup(snap, period), ru.rollup(window, period)
+            for name in ("measures", "goals", "fields", "core_goals", "matrix"):
+                pd.testing.assert_frame_equal(getattr(full, name), getattr(part, name), obj=f"{period} {name}")
+        for measure_id in snap.measures["measure_id"].head(25):
+            one = ru.load_snapshot(session, measure_id=int(measure_id))
+            assert list(one.measures["measure_id"]) == [measure_id]
+            pd.testing.assert_frame_equal(
+                _missing_as_none(measure_history(snap, measure_id)),
+                _missing_as_none(measure_history(one, measure_id)),
+                check_dtype=False,
+            )
+
+
+def _missing_as_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """NaN and None alike (an all-empty column comes back as either), as the pages show them."""
+    return frame.astype(object).where(frame.notna(), None)

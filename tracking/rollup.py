@@ -108,6 +108,7 @@ def load_snapshot(
     with_measures: bool = True,
     scope: Scope | None = None,
     report_periods: list[str] | None = None,
+    measure_id: int | None = None,
 ) -> Snapshot:
     """Read the active strategy structure, all measures and all current reports.
 
@@ -120,6 +121,7 @@ def load_snapshot(
     only the reports of those periods and the final reports that measures
     ended with before them: enough for measure_status (and all that builds on
     it) in those periods, whatever the length of the history.
+    measure_id reads that one measure and its reports (its history).
     """
     fields = _frame(
         session,
@@ -175,6 +177,8 @@ def load_snapshot(
             ids = select(Measure.id).join(Department, Department.id == Measure.lead_department_id)
             ids = ids.where(Department.code == scope.code)
         measures_in_scope, reports_in_scope = Measure.id.in_(ids), StatusReport.measure_id.in_(ids)
+    if measure_id is not None:
+        measures_in_scope, reports_in_scope = Measure.id == measure_id, StatusReport.measure_id == measure_id
     measures = _frame(
         session,
         select(
@@ -333,7 +337,8 @@ def measure_status(
     m["carried"] = ~m["has_report"] & prev["status"].isin(ENDED_STATUSES)
     for col in ["status", "light", "progress", "comment"]:
         m[col] = m[col].where(~m["carried"], prev[col])
-    m["last_status"] = m["status"].where(m["status"].notna(), prev["status"])
+    # Whether it ended, in this period or before (any earlier status that did not end counts as none).
+    last_status = m["status"].where(m["status"].notna(), prev["status"])
     m["progress"] = pd.to_numeric(m["progress"], errors="coerce").astype(float)
     m["state"] = np.where(m["has_report"] | m["carried"], m["status"].fillna(""), NO_REPORT)
     m["owes_report"] = ~m["carried"]
@@ -341,7 +346,7 @@ def measure_status(
     m["expected"] = [expected_progress(s, e, day) for s, e in zip(m["start_date"], m["planned_end"])]
     running = m["status"].isin(["geplant", "in_umsetzung"])
     m["behind_plan"] = running & m["has_report"] & (m["progress"] < m["expected"] - margin)
-    ended_or_stopped = m["last_status"].isin(["abgeschlossen", "abgebrochen"])
+    ended_or_stopped = last_status.isin(["abgeschlossen", "abgebrochen"])
     m["overdue"] = m["planned_end"].notna() & (m["planned_end"] < day) & ~ended_or_stopped
     m["overdue"] = m["overdue"].astype(bool)
 
