@@ -12,6 +12,7 @@ from tracking.tables import measure_display, status_text
 from tracking.vocab import LIGHTS, STATUSES, light_text
 
 MEASURE_KEY = shared.MEASURE_KEY
+GANTT_LIMIT = 300
 
 
 def filters(measures: pd.DataFrame) -> MeasureFilter:
@@ -118,7 +119,10 @@ def measures_page() -> None:
     with st.expander("Filter", expanded=True, icon=":material/filter_list:"):
         chosen = filters(measures)
     shown = filter_measures(measures, chosen)
-    st.caption(f"{len(shown)} von {len(measures)} Massnahmen in {period}. Zeile anklicken für die Details.")
+    st.caption(
+        f"{fmt.number(len(shown))} von {fmt.number(len(measures))} Massnahmen in {period}. "
+        "Zeile anklicken für die Details."
+    )
     table_tab, gantt_tab = st.tabs(["Tabelle", "Zeitplan"])
     codes = list(shown["code"])
     with table_tab:
@@ -134,6 +138,12 @@ def measures_page() -> None:
     with gantt_tab:
         if shown.empty:
             st.info("Keine Massnahme passt zu diesen Filtern.")
+        elif len(shown) > GANTT_LIMIT:
+            # Thousands of bars are unreadable and take the browser minutes to draw.
+            st.info(
+                f"Der Zeitplan zeigt höchstens {fmt.number(GANTT_LIMIT)} Massnahmen; die Filter ergeben "
+                f"{fmt.number(len(shown))}. Bitte z. B. ein Aktionsfeld, Ziel oder Departement wählen."
+            )
         else:
             st.plotly_chart(charts.measure_gantt(shown), width="stretch", key="gantt")
 

@@ -59,6 +59,8 @@ def _snapshot(
     report_periods: tuple[str, ...] = (),
     measure_id: int | None = None,
 ) -> ru.Snapshot:
+    """Measures and reports as a page needs them: one field's or department's, one period's (with
+    the final reports carried into it), or one measure's; no page reads every measure's history."""
     with transaction(_engine(url)) as session:
         return ru.load_snapshot(
             session,
@@ -66,13 +68,6 @@ def _snapshot(
             report_periods=list(report_periods) or None,
             measure_id=measure_id,
         )
-
-
-def snapshot(scope: Scope | None = None) -> ru.Snapshot:
-    """All measures and their whole history, or those of one action field or lead department
-    (a part of the data at country scale); the overview needs only structure()."""
-    scope = scope or Scope()
-    return _snapshot(database_url(), scope.kind, scope.code)
 
 
 def measure_snapshot(measure_id: int) -> ru.Snapshot:
@@ -346,8 +341,14 @@ def _core_goal_picker() -> None:
     _code_picker("Kernziel", list(snap.core_goals["core_code"]), CORE_GOAL_KEY, names)
 
 
+@st.cache_data(ttl=300)
+def _measure_codes(url: str) -> list[str]:
+    with transaction(_engine(url)) as session:
+        return list(session.scalars(select(Measure.code).order_by(Measure.code)))
+
+
 def _measure_picker() -> None:
-    codes = list(snapshot().measures["code"])
+    codes = _measure_codes(database_url())  # every code, not every measure's history
     _code_picker(
         "Massnahme im Detail",
         codes,
