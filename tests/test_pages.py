@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pages import PAGES
-from tests.conftest import REFERENCE_DATE, copy_database_url, temp_database_url
+from tests.conftest import REFERENCE_DATE, temp_database_url
 from tracking import formatting as fmt
 from tracking.access import Actor
 from tracking.bootstrap import init_database
@@ -82,10 +82,12 @@ def test_changing_the_period_changes_the_figures(app, demo_url):
     assert _metric(app, "Massnahmen") == str(expected["2026-H1"])
 
 
-def test_overview_shows_a_write_made_outside_this_app_process(demo_url, tmp_path, monkeypatch):
+def test_overview_shows_a_write_made_outside_this_app_process(tmp_path, monkeypatch):
     """An upload through another app instance or the CLI (this process's caches never hear of it)
     shows on the next page run, not only when the cached figures expire."""
-    url = copy_database_url(demo_url, tmp_path / "copy.sqlite")
+    # A database of its own (the module's is open in this process's app engine: no copy on PostgreSQL).
+    url = temp_database_url(tmp_path / "written.sqlite")
+    init_database(make_engine(url), actor="test", demo=True, today=REFERENCE_DATE)
     app = signed_in_app(url, monkeypatch)
     app.run()
     period = "2026-H2"  # open on the demo's reference date: the overview's default
@@ -138,25 +140,33 @@ def test_status_report_page_counts_what_the_rollup_counts(app, demo_url):
     assert any(e.label == f"Fehlende Meldungen ({len(owing) - reported}) – zum Nachfragen" for e in app.expander)
 
 
+def _whole(url):
+    """The snapshot of everything and its roll-up of the open period: what the pages must show."""
+    with transaction(make_engine(url)) as session:
+        snap = load_snapshot(session)
+    return snap, rollup(snap, "2026-H2", as_of=REFERENCE_DATE)
+
+
+def _open_with_choice(app, path: str, key: str, value: str) -> None:
+    """Open the page and pick the value in its sidebar choice."""
+    app.run()
+    app.switch_page(path).run()
+    app.sidebar.selectbox(key=key).select(value).run()
+    assert not app.exception, [e.value for e in app.exception]
+
+
 def test_field_and_department_pages_show_the_figures_of_the_whole(app, demo_url):
     """Both pages read only their field's or department's measures: their figures are still
-    those of the roll-up over everything, and the department comparison covers every department."""
-    with transaction(make_engine(demo_url)) as session:
-        snap = load_snapshot(session)
-    whole = rollup(snap, "2026-H2", as_of=REFERENCE_DATE)
-    app.run()
-    app.switch_page("pages/action_fields.py").run()
-    app.sidebar.selectbox(key="feld").select("AF5").run()
-    assert not app.exception, [e.value for e in app.exception]
+    those of the roll-up over everything."""
+    snap, whole = _whole(demo_url)
+    _open_with_choice(app, "pages/action_fields.py", "feld", "AF5")
     field = whole.fields.set_index("field_code").loc["AF5"]
     in_field = whole.measures[whole.measures["field_code"] == "AF5"]
     assert _metric(app, "Fortschritt") == fmt.percent(field["progress"])
     assert _metric(app, "Massnahmen") == str(len(in_field))
     assert _metric(app, "Hinter Plan") == str(int(in_field["behind_plan"].sum()))
 
-    app.switch_page("pages/departments.py").run()
-    app.sidebar.selectbox(key="departement").select("GSD").run()
-    assert not app.exception, [e.value for e in app.exception]
+    _open_with_choice(app, "pages/departments.py", "departement", "GSD")
     own = department_summary(whole.measures, snap.departments).set_index("department_code").loc["GSD"]
     assert _metric(app, "Massnahmen") == str(int(own["measures"]))
     assert _metric(app, "Fortschritt") == fmt.percent(own["progress"])
@@ -165,13 +175,8 @@ def test_field_and_department_pages_show_the_figures_of_the_whole(app, demo_url)
 
 def test_core_goal_page_shows_the_rollup_figures(app, demo_url):
     """The page reads per-goal figures in SQL; they are those of the roll-up over every measure."""
-    with transaction(make_engine(demo_url)) as session:
-        snap = load_snapshot(session)
-    whole = rollup(snap, "2026-H2", as_of=REFERENCE_DATE)
-    app.run()
-    app.switch_page("pages/core_goals.py").run()
-    app.sidebar.selectbox(key="kernziel").select("K3").run()
-    assert not app.exception, [e.value for e in app.exception]
+    snap, whole = _whole(demo_url)
+    _open_with_choice(app, "pages/core_goals.py", "kernziel", "K3")
     core = whole.core_goals.set_index("core_code").loc["K3"]
     assert _metric(app, "Fortschritt K3") == fmt.percent(core["progress"])
     contributions = snap.contributions[

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Date, Float, and_, case, cast, exists, func, literal, literal_column, not_, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Date, Float, and_, case, cast, func, literal, not_, or_, select
+from sqlalchemy.orm import Session
 
 from tracking import rollup as ru
-from tracking.models import Measure, ReportingPeriod, StatusReport
+from tracking.models import Measure, StatusReport
+from tracking.reports import final_reports
 from tracking.vocab import ENDED_STATUSES, LIGHTS, NO_DATA, NO_REPORT, PAUSED_STATUSES
 
 RUNNING = ("geplant", "in_umsetzung")
@@ -136,22 +137,9 @@ def _goal_aggregates(
     ] + [f"{prefix}{key}" for key in LIGHTS for prefix in ("n_", "w_")]
 
     # 2. Measures carried: a final (ended) report in an earlier period, nothing after it.
-    final, final_period = aliased(StatusReport, name="final"), aliased(ReportingPeriod, name="final_period")
-    other, other_period = aliased(StatusReport, name="other"), aliased(ReportingPeriod, name="other_period")
-    later_report = exists(
-        select(other.id)
-        .join(other_period, other_period.id == other.period_id)
-        .where(
-            other.measure_id == final.measure_id,
-            other.is_current.is_(True),
-            other_period.start_date > final_period.start_date,
-            other_period.start_date <= start,  # a later earlier report, or one in this period
-        )
-    )
+    carried_from = final_reports(start, nor_in_period=True)  # one in this period counts as reported
+    final, final_period = carried_from.report, carried_from.period
     final_paused = final.status.in_(sorted(PAUSED_STATUSES))
-    # Written out, not bound: the partial index ix_status_report_ended is used
-    # only when the query repeats its condition with the same literal values.
-    ended_literally = final.status.in_([literal_column(f"'{status}'") for status in sorted(ENDED_STATUSES)])
     final_weighted = and_(not_(final_paused), Measure.weight > 0)
     carried = (
         _counting(
@@ -171,12 +159,7 @@ def _goal_aggregates(
         .select_from(final)
         .join(final_period, final_period.id == final.period_id)
         .join(Measure, Measure.id == final.measure_id)
-        .where(
-            ended_literally,
-            final.is_current.is_(True),
-            final_period.start_date < start,
-            not_(later_report),
-        )
+        .where(carried_from.condition)
     )
     carried_columns = [
         *keys,

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import NamedTuple
 
 import pandas as pd
-from sqlalchemy import Integer, case, cast, exists, func, literal_column, or_, select, update
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, exists, func, literal_column, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from tracking.audit import WriteLog, snapshot
@@ -126,6 +126,43 @@ def current_reports(session: Session, period_id: int) -> dict[int, tuple[int, tu
     return {row[0]: (row[1], row[2:]) for row in rows}
 
 
+class FinalReports(NamedTuple):
+    """The final reports of ended measures, as aliases to select from and the condition on them."""
+
+    report: type[StatusReport]
+    period: type[ReportingPeriod]
+    condition: ColumnElement[bool]
+
+
+def final_reports(before: dt.date, *, nor_in_period: bool = False) -> FinalReports:
+    """Current reports a measure ended with (abgeschlossen, abgebrochen) in a period that starts
+    before `before`, with no later current report before it (nor_in_period: nor in the period
+    starting on `before`). Such a measure owes no further report and keeps its final one.
+
+    Found from the few ended reports: the partial index ix_status_report_ended serves only when
+    the query repeats its condition with the same literal values, so they are written out.
+    """
+    final, final_period = aliased(StatusReport, name="final"), aliased(ReportingPeriod, name="final_period")
+    later, later_period = aliased(StatusReport, name="later"), aliased(ReportingPeriod, name="later_period")
+    until = later_period.start_date <= before if nor_in_period else later_period.start_date < before
+    condition = and_(
+        final.status.in_([literal_column(f"'{status}'") for status in sorted(ENDED_STATUSES)]),
+        final.is_current.is_(True),
+        final_period.start_date < before,
+        ~exists(
+            select(later.id)
+            .join(later_period, later_period.id == later.period_id)
+            .where(
+                later.measure_id == final.measure_id,
+                later.is_current.is_(True),
+                later_period.start_date > final_period.start_date,
+                until,
+            )
+        ),
+    )
+    return FinalReports(final, final_period, condition)
+
+
 class Reportable(NamedTuple):
     """A measure that owes a report in a period, with what scopes it."""
 
@@ -151,30 +188,9 @@ def reportable_measures(session: Session, period: ReportingPeriod, scope: Scope 
         scope.check_known(sorted(known), [])
     elif scope.kind == "department":
         scope.check_known([], sorted(session.scalars(select(Department.code)).all()))
-    # Ended: an ended report in an earlier period and no current report between it and this period.
-    # Found from the few ended reports (partial index ix_status_report_ended, used only when the
-    # condition repeats its literal values), not by ranking every earlier report of every measure.
-    final, final_period = aliased(StatusReport, name="final"), aliased(ReportingPeriod, name="final_period")
-    later, later_period = aliased(StatusReport, name="later"), aliased(ReportingPeriod, name="later_period")
-    ended = (
-        select(final.measure_id)
-        .join(final_period, final_period.id == final.period_id)
-        .where(
-            final.status.in_([literal_column(f"'{status}'") for status in sorted(ENDED_STATUSES)]),
-            final.is_current.is_(True),
-            final_period.start_date < period.start_date,
-            ~exists(
-                select(later.id)
-                .join(later_period, later_period.id == later.period_id)
-                .where(
-                    later.measure_id == final.measure_id,
-                    later.is_current.is_(True),
-                    later_period.start_date > final_period.start_date,
-                    later_period.start_date < period.start_date,
-                )
-            ),
-        )
-    )
+    final = final_reports(period.start_date)
+    ended = select(final.report.measure_id).join(final.period, final.period.id == final.report.period_id)
+    ended = ended.where(final.condition)
     reported = select(StatusReport.measure_id).where(
         StatusReport.period_id == period.id, StatusReport.is_current.is_(True)
     )

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import exists, literal_column, or_, select, true
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import or_, select, true
+from sqlalchemy.orm import Session
 
 from tracking.models import (
     ActionField,
@@ -30,6 +30,7 @@ from tracking.models import (
     ReportingPeriod,
     StatusReport,
 )
+from tracking.reports import final_reports
 from tracking.scope import Scope
 from tracking.vocab import (
     ENDED_STATUSES,
@@ -224,33 +225,15 @@ def load_snapshot(
 
 def _reports_for(periods: pd.DataFrame, names: list[str]):
     """The condition on StatusReport for the reports that measure_status needs in the named periods:
-    theirs, and each ended report before them that no later report before them followed (a
-    measure that ended keeps its final report; an earlier report that did not end changes nothing)."""
+    theirs, and the final reports of measures that ended before them (an earlier report that did
+    not end changes nothing there)."""
     chosen = periods[periods["period"].isin(names)]
-    first_start = chosen["start_date"].min()
-    final, final_period = aliased(StatusReport, name="final"), aliased(ReportingPeriod, name="final_period")
-    later, later_period = aliased(StatusReport, name="later"), aliased(ReportingPeriod, name="later_period")
-    final_ended = (
-        select(final.id)
-        .join(final_period, final_period.id == final.period_id)
-        .where(
-            # Written out, not bound: so the partial index on ended reports serves (see models).
-            final.status.in_([literal_column(f"'{s}'") for s in sorted(ENDED_STATUSES)]),
-            final.is_current.is_(True),
-            final_period.start_date < first_start,
-            ~exists(
-                select(later.id)
-                .join(later_period, later_period.id == later.period_id)
-                .where(
-                    later.measure_id == final.measure_id,
-                    later.is_current.is_(True),
-                    later_period.start_date > final_period.start_date,
-                    later_period.start_date < first_start,
-                )
-            ),
-        )
+    final = final_reports(chosen["start_date"].min())
+    final_ids = select(final.report.id).join(final.period, final.period.id == final.report.period_id)
+    return or_(
+        StatusReport.period_id.in_([int(i) for i in chosen["period_id"]]),
+        StatusReport.id.in_(final_ids.where(final.condition)),
     )
-    return or_(StatusReport.period_id.in_([int(i) for i in chosen["period_id"]]), StatusReport.id.in_(final_ended))
 
 
 # --- helpers ----------------------------------------------------------------
