@@ -124,7 +124,7 @@ def _period_rollup(
 
 
 def period_rollup(period: str, as_of: dt.date | None, scope: Scope | None = None) -> ru.PeriodRollup:
-    """The roll-up of the period; with a scope only its measures (see snapshot)."""
+    """The roll-up of the period; with a scope only its measures (see _snapshot)."""
     scope = scope or Scope()
     return _period_rollup(database_url(), period, as_of, scope.kind, scope.code)
 

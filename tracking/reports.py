@@ -215,6 +215,16 @@ def reportable_measures(session: Session, period: ReportingPeriod, scope: Scope 
     return [Reportable._make(row) for row in plain_rows(session, query)]
 
 
+# owing_reports: what scopes a measure, what it is called, whether and what it reported.
+OWING_COLUMNS = [
+    *Reportable._fields,
+    "title",
+    "responsible_unit",
+    "has_report",
+    *REPORT_FIELDS,
+]
+
+
 def owing_reports(session: Session, period: ReportingPeriod, scope: Scope | None = None) -> pd.DataFrame:
     """The measures that owe a report in the period (in the scope), by code, with what the
     period holds for each: has_report and the current values (empty where none came in).
@@ -240,15 +250,6 @@ def owing_reports(session: Session, period: ReportingPeriod, scope: Scope | None
     frame["owes_report"] = True
     frame["has_report"] = frame["has_report"].astype(bool)
     return frame
-
-
-OWING_COLUMNS = [
-    *Reportable._fields,
-    "title",
-    "responsible_unit",
-    "has_report",
-    *REPORT_FIELDS,
-]
 
 
 class ReportItem(NamedTuple):
