@@ -201,10 +201,10 @@ def entry_section(period: str, scope: Scope) -> None:
     # Pre-filled with what the period already holds; measures without a report stay empty.
     has = measures["has_report"].tolist()
 
-    # Empty cells are "" (the editor would show None): "" is read back as nothing typed.
-    def current(column: str, labels: dict | None = None) -> list:
+    # Empty text cells are "", empty choices "–" (the editor would show None); both read back as nothing.
+    def current(column: str, labels: dict | None = None, empty: str = "") -> list:
         return [
-            (labels.get(v, v) if labels else v) if h and isinstance(v, str) else ""
+            (labels.get(v, v) if labels else v) if h and isinstance(v, str) else empty
             for v, h in zip(measures[column], has)
         ]
 
@@ -212,8 +212,8 @@ def entry_section(period: str, scope: Scope) -> None:
         {
             "Code": measures["code"].tolist(),
             "Titel": measures["title"].tolist(),
-            "Status": current("status", STATUSES),
-            "Ampel": current("light", LIGHTS),
+            "Status": current("status", STATUSES, EMPTY),
+            "Ampel": current("light", LIGHTS, EMPTY),
             "Fortschritt %": [str(int(v)) if h else "" for v, h in zip(measures["progress"], has)],
             "Kommentar / Begründung": current("comment"),
             "Nächste Schritte": current("next_steps"),
@@ -244,7 +244,7 @@ def entry_section(period: str, scope: Scope) -> None:
     if st.button("Eingaben prüfen", icon=":material/fact_check:"):
         entries = [
             {
-                key: (None if pd.isna(row[label]) or row[label] == "" else row[label])
+                key: (None if pd.isna(row[label]) or row[label] in ("", EMPTY) else row[label])
                 for key, label in ENTRY_COLUMNS.items()
             }
             for _, row in edited.iterrows()

@@ -133,6 +133,13 @@ def test_status_report_page_counts_what_the_rollup_counts(app, demo_url):
     )
     table = app.dataframe[0].value  # the entry table: the owing measures of AF1
     assert list(table["Code"]) == sorted(in_af1["code"])
+    # A measure without a report shows «–» for its choices (a dash is read back as nothing chosen).
+    missing = set(in_af1.loc[~in_af1["has_report"], "code"])
+    assert missing and all(
+        (status, light) == ("–", "–")
+        for code, status, light in zip(table["Code"], table["Status"], table["Ampel"])
+        if code in missing
+    )
     reported = int(owing["has_report"].sum())
     share = fmt.share(reported / len(owing))
     texts = [p.proto.text for p in app.get("progress")]
