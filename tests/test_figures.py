@@ -253,3 +253,33 @@ def test_a_period_s_rollup_and_a_measure_s_history_need_only_their_reports(luzer
 def _missing_as_none(frame: pd.DataFrame) -> pd.DataFrame:
     """NaN and None alike (an all-empty column comes back as either), as the pages show them."""
     return frame.astype(object).where(frame.notna(), None)
+
+
+@pytest.mark.parametrize(("margin", "behind"), [(15.0, 3), (0.0, 6), (-5.0, 7)])
+def test_behind_plan_at_the_boundaries(luzern, margin, behind):
+    """Plan vs actual on the day, counted by hand: progress + margin below the expected progress.
+
+    Day d = 30 days before the period's end. Plans: A from d−100 to d+100
+    (expected 50 %), B starting and ending d−10 (no length: 100 %), C starting
+    d+10 (not started: 0 %), D from d−300 to d−100 (plan over: 100 %).
+    Margin 15: A 34 (< 35), B 84 (< 85) and D 80 (< 85) are behind; A 35,
+    B 85, C 0 and D 90 are not. Margin 0: all but C 0. Margin −5: all seven.
+    """
+    with transaction(luzern) as session:
+        period = all_periods(session)[-1]
+        day = period.end_date - dt.timedelta(days=30)
+        d = dt.timedelta
+        plans = {"A": (day - d(100), day + d(100)), "B": (day - d(10), day - d(10)), "C": (day + d(10), day + d(200))}
+        plans["D"] = (day - d(300), day - d(100))
+        for n, (plan, progress) in enumerate(
+            [("A", 34), ("A", 35), ("B", 84), ("B", 85), ("C", 0), ("D", 80), ("D", 90)]
+        ):
+            start, end = plans[plan]
+            measure = add_measure(session, f"M-B.{n}", "1.1", start=start, end=end)
+            add_report(session, measure, period.name, progress)
+    with transaction(luzern) as session:
+        structure = ru.load_snapshot(session, with_measures=False)
+        figures = period_figures(session, structure, period.name, as_of=day, margin=margin)
+        assert figures.headline["behind_plan"] == behind
+        pandas = ru.measure_status(ru.load_snapshot(session), period.name, as_of=day, margin=margin)
+        assert int(pandas["behind_plan"].sum()) == behind

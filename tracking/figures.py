@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Date, Float, and_, case, cast, func, literal, not_, or_, select
+from sqlalchemy import Date, Float, and_, cast, func, literal, not_, or_, select
 from sqlalchemy.orm import Session
 
 from tracking import rollup as ru
@@ -26,6 +26,7 @@ from tracking.reports import final_reports
 from tracking.vocab import ENDED_STATUSES, LIGHTS, NO_DATA, NO_REPORT, PAUSED_STATUSES
 
 RUNNING = ("geplant", "in_umsetzung")
+*COUNTED_LIGHTS, DERIVED_LIGHT = LIGHTS  # the last light's count is what the others leave
 
 
 @dataclass
@@ -46,16 +47,19 @@ def _days(session: Session, later, earlier):
     return cast(later - earlier, Float)
 
 
-def _counting(columns: list, period_start: dt.date, period_end: dt.date, by_department: bool = False):
+def _counting(
+    columns: list, period_start: dt.date, period_end: dt.date, by_department: bool = False, joined: bool = True
+):
     """Per goal (and lead department), over the measures that count in the period (Measure.counts_in)
     and started by its end.
 
-    Grouped by goal_id + 0: SQLite would otherwise walk the measures in the
-    order of the goal index, one random page read per measure (3 times
-    slower than reading the table in order). Goals and fields that are no
-    longer active drop out when the sums meet the structure (active only).
+    Alone, the measures are read from ix_measure_goal_counting in goal order.
+    Joined to reports, they are grouped by goal_id + 0: SQLite would otherwise
+    walk the measures in goal order and look up each one's report, one random
+    page read per measure. Goals and fields that are no longer active drop out
+    when the sums meet the structure (active only).
     """
-    keys = [(Measure.goal_id + 0).label("goal")]
+    keys = [(Measure.goal_id + 0 if joined else Measure.goal_id).label("goal")]
     if by_department:
         keys.append(Measure.lead_department_id.label("department"))
     return (
@@ -65,12 +69,41 @@ def _counting(columns: list, period_start: dt.date, period_end: dt.date, by_depa
     )
 
 
+# Aggregates with FILTER (SQLite 3.30+, PostgreSQL): the condition is tested
+# once and skips the row, cheaper than a CASE that adds 0.
 def _count(condition):
-    return func.sum(case((condition, 1), else_=0))
+    return func.count().filter(condition)
 
 
-def _weight_of(condition):
-    return func.sum(case((condition, Measure.weight), else_=0.0))
+def _sum(value, condition):
+    return func.sum(value).filter(condition)
+
+
+def _behind_plan(session: Session, progress, day, margin: float):
+    """SQL: progress falls short of rollup.expected_progress on the day by more than the margin.
+
+    The same rule without its CASE and with one division fewer: for a start
+    before the day, expected is 100 % when the plan has no length, else
+    min(100, 100 · (day − start) / (end − start)); progress + margin below it
+    is progress + margin below 100 and, for a plan with length, times the
+    plan's length below 100 · (day − start). Missing dates make it NULL
+    (not behind), as in the roll-up.
+    """
+    short = progress + margin
+    started = and_(
+        Measure.start_date < day,
+        short < 100,
+        or_(
+            Measure.planned_end <= Measure.start_date,
+            short * _days(session, Measure.planned_end, Measure.start_date)
+            < 100 * _days(session, day, Measure.start_date),
+        ),
+    )
+    if margin >= 0:
+        return started
+    # Expected is 0 % up to the start: only a negative margin falls short of it.
+    not_started = and_(Measure.start_date >= day, Measure.planned_end.is_not(None), short < 0)
+    return or_(started, not_started)
 
 
 def _goal_aggregates(
@@ -79,40 +112,36 @@ def _goal_aggregates(
     """Per goal (and lead department), the sums the roll-up needs, from three queries that each use an index:
 
     the period's reports (index on period), the measures carried with their
-    final report (partial index on ended reports), and all counting measures.
-    Measures without either are the ones without a report.
+    final report (partial index on ended reports), and all counting measures
+    (index on goal). Measures without either are the ones without a report.
+    Measure weights are above 0 (a CHECK), so every weight counts.
     """
     period_id, start, end = int(period["period_id"]), period["start_date"], period["end_date"]
     day_value = literal(day, Date)
     late = and_(Measure.planned_end.is_not(None), Measure.planned_end < day_value)
 
-    # 1. The period's current reports.
+    # 1. The period's current reports. Complements (counted = reported − paused,
+    # rot = reported − grün − gelb) are left to pandas: every aggregate costs
+    # time on each of the period's reports.
     paused = StatusReport.status.in_(sorted(PAUSED_STATUSES))
-    weighted = and_(not_(paused), Measure.weight > 0)
-    expected = case(
-        (or_(Measure.start_date.is_(None), Measure.planned_end.is_(None)), None),
-        (day_value <= Measure.start_date, 0.0),
-        (or_(day_value >= Measure.planned_end, Measure.planned_end <= Measure.start_date), 100.0),
-        else_=100.0
-        * _days(session, day_value, Measure.start_date)
-        / _days(session, Measure.planned_end, Measure.start_date),
-    )
-    light_columns = []
-    for key in LIGHTS:
-        light_columns += [_count(StatusReport.light == key), _weight_of(StatusReport.light == key)]
     reported = (
         _counting(
             [
                 func.count(),
-                _count(not_(paused)),
                 _count(paused),
-                _count(and_(StatusReport.status.in_(RUNNING), StatusReport.progress < expected - margin)),
+                _count(
+                    and_(
+                        StatusReport.status.in_(RUNNING),
+                        _behind_plan(session, StatusReport.progress, day_value, margin),
+                    )
+                ),
                 _count(and_(late, StatusReport.status.not_in(sorted(ENDED_STATUSES)))),
                 _count(late),
-                func.sum(case((weighted, Measure.weight * StatusReport.progress), else_=0.0)),
-                _weight_of(weighted),
+                _sum(Measure.weight * StatusReport.progress, not_(paused)),
+                _sum(Measure.weight, not_(paused)),
                 _count(StatusReport.status == "abgeschlossen"),
-                *light_columns,
+                *[_count(StatusReport.light == key) for key in COUNTED_LIGHTS],
+                *[_sum(Measure.weight, StatusReport.light == key) for key in LIGHTS],
             ],
             start,
             end,
@@ -126,7 +155,6 @@ def _goal_aggregates(
     reported_columns = [
         *keys,
         "reported",
-        "r_counted",
         "r_paused",
         "n_behind_plan",
         "r_overdue",
@@ -134,22 +162,22 @@ def _goal_aggregates(
         "r_weighted_sum",
         "r_weight_sum",
         "r_completed",
-    ] + [f"{prefix}{key}" for key in LIGHTS for prefix in ("n_", "w_")]
+        *[f"n_{key}" for key in COUNTED_LIGHTS],
+        *[f"w_{key}" for key in LIGHTS],
+    ]
 
     # 2. Measures carried: a final (ended) report in an earlier period, nothing after it.
     carried_from = final_reports(start, nor_in_period=True)  # one in this period counts as reported
     final, final_period = carried_from.report, carried_from.period
     final_paused = final.status.in_(sorted(PAUSED_STATUSES))
-    final_weighted = and_(not_(final_paused), Measure.weight > 0)
     carried = (
         _counting(
             [
                 func.count(),
-                _count(not_(final_paused)),
                 _count(final_paused),
                 _count(late),
-                func.sum(case((final_weighted, Measure.weight * final.progress), else_=0.0)),
-                _weight_of(final_weighted),
+                _sum(Measure.weight * final.progress, not_(final_paused)),
+                _sum(Measure.weight, not_(final_paused)),
                 _count(final.status == "abgeschlossen"),
             ],
             start,
@@ -161,43 +189,38 @@ def _goal_aggregates(
         .join(Measure, Measure.id == final.measure_id)
         .where(carried_from.condition)
     )
-    carried_columns = [
-        *keys,
-        "carried",
-        "c_counted",
-        "c_paused",
-        "c_late",
-        "c_weighted_sum",
-        "c_weight_sum",
-        "c_completed",
-    ]
+    carried_columns = [*keys, "carried", "c_paused", "c_late", "c_weighted_sum", "c_weight_sum", "c_completed"]
 
     # 3. Every counting measure.
-    measures = _counting([func.count(), _count(late)], start, end, by_department)
+    measures = _counting([func.count(), _count(late)], start, end, by_department, joined=False)
 
-    agg = pd.DataFrame(session.execute(measures).all(), columns=[*keys, "n_measures", "late"])
-    for rows, columns in (
-        (session.execute(reported).all(), reported_columns),
-        (session.execute(carried).all(), carried_columns),
-    ):
-        agg = agg.merge(pd.DataFrame(rows, columns=columns), on=keys, how="left")
-    sums = agg.columns.difference(keys)
-    agg[sums] = agg[sums].fillna(0)
-    out = agg[keys].assign(n_measures=agg["n_measures"])
-    out["n_counted"] = agg["r_counted"] + agg["c_counted"]
-    out["n_paused"] = agg["r_paused"] + agg["c_paused"]
-    out["n_no_report"] = agg["n_measures"] - agg["reported"] - agg["carried"]
-    out["n_behind_plan"] = agg["n_behind_plan"]
+    frames = [
+        pd.DataFrame(session.execute(query).all(), columns=columns).set_index(keys)
+        for query, columns in (
+            (measures, [*keys, "n_measures", "late"]),
+            (reported, reported_columns),
+            (carried, carried_columns),
+        )
+    ]
+    agg = frames[0].join(frames[1:], how="left").astype(float).fillna(0)
+    a = {column: agg[column].to_numpy() for column in agg.columns}
+    out = agg.index.to_frame(index=False)
+    out["n_measures"] = a["n_measures"]
+    out["n_counted"] = a["reported"] - a["r_paused"] + a["carried"] - a["c_paused"]
+    out["n_paused"] = a["r_paused"] + a["c_paused"]
+    out["n_no_report"] = a["n_measures"] - a["reported"] - a["carried"]
+    out["n_behind_plan"] = a["n_behind_plan"]
     # Late and not ended: reported ones by their status; carried ones ended; the rest have no status.
-    out["n_overdue"] = agg["r_overdue"] + (agg["late"] - agg["r_late"] - agg["c_late"])
-    out["weighted_sum"] = agg["r_weighted_sum"] + agg["c_weighted_sum"]
-    out["weight_sum"] = agg["r_weight_sum"] + agg["c_weight_sum"]
-    out["owing"] = agg["n_measures"] - agg["carried"]
-    out["reported"] = agg["reported"]
-    out["completed"] = agg["r_completed"] + agg["c_completed"]
+    out["n_overdue"] = a["r_overdue"] + (a["late"] - a["r_late"] - a["c_late"])
+    out["weighted_sum"] = a["r_weighted_sum"] + a["c_weighted_sum"]
+    out["weight_sum"] = a["r_weight_sum"] + a["c_weight_sum"]
+    out["owing"] = a["n_measures"] - a["carried"]
+    out["reported"] = a["reported"]
+    out["completed"] = a["r_completed"] + a["c_completed"]
+    a[f"n_{DERIVED_LIGHT}"] = a["reported"] - sum(a[f"n_{key}"] for key in COUNTED_LIGHTS)
     for key in LIGHTS:
-        out[f"n_{key}"] = agg[f"n_{key}"]
-        out[f"w_{key}"] = agg[f"w_{key}"]
+        out[f"n_{key}"] = a[f"n_{key}"]
+        out[f"w_{key}"] = a[f"w_{key}"]
     return out
 
 
@@ -228,16 +251,14 @@ def period_figures(
     """The overview's figures for the period (the rules of rollup.py, see there)."""
     prow = structure.period_row(period)
     day = min(prow["end_date"], as_of) if as_of else prow["end_date"]
-    agg = _goal_aggregates(session, prow, day, margin)
+    agg = _goal_aggregates(session, prow, day, margin).set_index("goal_id")
+    # Every active goal, with 0 where no measure counts; inactive goals drop out.
+    goals = structure.goals.drop(columns=["goal_position"], errors="ignore").reset_index(drop=True)
+    sums = agg.reindex(goals["goal_id"]).fillna(0).reset_index(drop=True)
     for column in AGGREGATE_COLUMNS[1:]:
-        agg[column] = pd.to_numeric(agg[column]).fillna(0)
-
-    goals = structure.goals.drop(columns=["goal_position"], errors="ignore").merge(agg, on="goal_id", how="left")
-    for column in AGGREGATE_COLUMNS[1:]:
-        goals[column] = goals[column].fillna(0)
-        if not (column == "weighted_sum" or column.startswith("w_") or column == "weight_sum"):
-            goals[column] = goals[column].astype(int)
-    goals["progress"] = (goals["weighted_sum"] / goals["weight_sum"]).where(goals["weight_sum"] > 0).astype(float)
+        weighted = column in ("weighted_sum", "weight_sum") or column.startswith("w_")
+        goals[column] = sums[column].to_numpy(dtype=float if weighted else int)
+    goals["progress"] = ru.mean_of({"wv": goals["weighted_sum"].to_numpy(), "w": goals["weight_sum"].to_numpy()})
     goals["state"] = np.where(goals["progress"].isna(), NO_DATA, "")
 
     fields = ru.field_progress(structure, goals)
@@ -275,20 +296,19 @@ def _headline(goals: pd.DataFrame, fields: pd.DataFrame) -> dict[str, float | in
 
 def _lights(sums: pd.DataFrame, by: str = "field_code") -> pd.DataFrame:
     """rollup.light_distribution from per-goal sums, by field (or department): groups with measures owing a report."""
+    groups = pd.Index(sorted(sums[by].unique()))
+    columns = ["owing", "reported", *[f"{prefix}{key}" for key in LIGHTS for prefix in ("n_", "w_")]]
+    totals = ru.sums_by(sums[by], groups, **{column: sums[column] for column in columns})
     rows = []
-    for code, group in sums.groupby(by, sort=True):
-        owing = int(group["owing"].sum())
+    for i, code in enumerate(groups):
+        owing = int(totals["owing"][i])
         if owing == 0:
             continue
-        row = {by: code}
-        for key in LIGHTS:
-            row[key] = int(group[f"n_{key}"].sum())
-        row[NO_REPORT] = owing - int(group["reported"].sum())
+        row = {by: code, **{key: int(totals[f"n_{key}"][i]) for key in LIGHTS}}
+        row[NO_REPORT] = owing - int(totals["reported"][i])
         row["total"] = owing
-        weights = {key: float(group[f"w_{key}"].sum()) for key in LIGHTS if group[f"n_{key}"].sum() > 0}
-        row["summary_light"] = (
-            ru.summary_light(pd.Series(list(weights)), pd.Series(list(weights.values()))) if weights else None
-        )
+        present = {key: float(totals[f"w_{key}"][i]) for key in LIGHTS if totals[f"n_{key}"][i] > 0}
+        row["summary_light"] = ru.majority_light(present)
         rows.append(row)
     return pd.DataFrame(rows, columns=[by, *LIGHTS, NO_REPORT, "total", "summary_light"])
 

@@ -389,41 +389,87 @@ def goal_progress(snap: Snapshot, measures: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def sums_by(keys, into: pd.Index, **values) -> dict[str, np.ndarray]:
+    """Per entry of `into`, the sum of each value over the rows whose key is that entry (rows
+    with other keys are left out). np.bincount on these tables of a few dozen rows: a pandas
+    groupby and merge cost a millisecond each, and the overview needs dozens."""
+    codes = into.get_indexer(keys)
+    keep = codes >= 0
+    codes = codes[keep]
+    return {
+        name: np.bincount(
+            codes, weights=np.broadcast_to(np.asarray(v, dtype=float), keep.shape)[keep], minlength=len(into)
+        )
+        for name, v in values.items()
+    }
+
+
+def _weighted_parts(value: pd.Series, weight: pd.Series) -> dict[str, np.ndarray]:
+    """value × weight and weight for the rows with a value and a weight above 0, else 0
+    (the sums behind a weighted mean of the values present)."""
+    v, w = value.to_numpy(dtype=float, na_value=np.nan), weight.to_numpy(dtype=float, na_value=np.nan)
+    use = ~np.isnan(v) & ~np.isnan(w) & (w > 0)
+    return {"wv": np.where(use, v * w, 0.0), "w": np.where(use, w, 0.0)}
+
+
+def mean_of(sums: dict[str, np.ndarray]) -> np.ndarray:
+    """The weighted mean from _weighted_parts' sums; NaN where no value is present."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(sums["w"] > 0, sums["wv"] / sums["w"], np.nan)
+
+
+def _no_data(progress: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(progress), NO_DATA, "")
+
+
 def field_progress(snap: Snapshot, goals: pd.DataFrame) -> pd.DataFrame:
     """Weighted mean of the field's goals' progress; goals without data are left out."""
-    progress = _grouped_weighted_mean(goals, "field_id", "progress", "goal_weight").rename("progress")
-    counts = (
-        goals.assign(with_data=goals["progress"].notna())
-        .groupby("field_id")
-        .agg(n_goals=("goal_id", "count"), n_goals_with_data=("with_data", "sum"), n_measures=("n_measures", "sum"))
+    out = snap.fields[["field_id", "field_code", "field_name"]].reset_index(drop=True)
+    sums = sums_by(
+        goals["field_id"],
+        pd.Index(out["field_id"]),
+        **_weighted_parts(goals["progress"], goals["goal_weight"]),
+        n_goals=1.0,
+        n_goals_with_data=goals["progress"].notna(),
+        n_measures=goals["n_measures"],
     )
-    out = snap.fields[["field_id", "field_code", "field_name"]].merge(
-        progress, left_on="field_id", right_index=True, how="left"
-    )
-    out = out.merge(counts, left_on="field_id", right_index=True, how="left")
-    for col in counts.columns:
-        out[col] = out[col].fillna(0).astype(int)
-    out["progress"] = out["progress"].astype(float)
-    out["state"] = np.where(out["progress"].isna(), NO_DATA, "")
+    out["progress"] = mean_of(sums)
+    for column in ("n_goals", "n_goals_with_data", "n_measures"):
+        out[column] = sums[column].astype(int)
+    out["state"] = _no_data(out["progress"].to_numpy())
     return out
 
 
 def _serving_goals(snap: Snapshot, goals: pd.DataFrame) -> pd.DataFrame:
-    """Goal x core goal pairs with a contribution above 0."""
-    joined = goals.merge(snap.contributions, on="goal_id")
-    return joined[joined["weight"] > 0]
+    """Goal x core goal pairs with a contribution above 0: core_goal_id, weight, the goal's field_id
+    and progress."""
+    pairs = snap.contributions[snap.contributions["weight"] > 0]
+    position = pd.Index(goals["goal_id"]).get_indexer(pairs["goal_id"])
+    pairs, position = pairs[position >= 0], position[position >= 0]
+    return pd.DataFrame(
+        {
+            "goal_id": pairs["goal_id"].to_numpy(),
+            "core_goal_id": pairs["core_goal_id"].to_numpy(),
+            "weight": pairs["weight"].to_numpy(dtype=float),
+            "field_id": goals["field_id"].to_numpy()[position],
+            "progress": goals["progress"].to_numpy(dtype=float, na_value=np.nan)[position],
+        }
+    )
 
 
 def core_goal_progress(snap: Snapshot, goals: pd.DataFrame) -> pd.DataFrame:
     """Mean of goal progress weighted by each goal's contribution to the core goal."""
     serving = _serving_goals(snap, goals)
-    progress = _grouped_weighted_mean(serving, "core_goal_id", "progress", "weight").rename("progress")
-    n_goals = serving.groupby("core_goal_id")["goal_id"].count().rename("n_goals")
-    out = snap.core_goals.merge(progress, left_on="core_goal_id", right_index=True, how="left")
-    out = out.merge(n_goals, left_on="core_goal_id", right_index=True, how="left")
-    out["n_goals"] = out["n_goals"].fillna(0).astype(int)
-    out["progress"] = out["progress"].astype(float)
-    out["state"] = np.where(out["progress"].isna(), NO_DATA, "")
+    out = snap.core_goals.reset_index(drop=True)
+    sums = sums_by(
+        serving["core_goal_id"],
+        pd.Index(out["core_goal_id"]),
+        **_weighted_parts(serving["progress"], serving["weight"]),
+        n_goals=1.0,
+    )
+    out["progress"] = mean_of(sums)
+    out["n_goals"] = sums["n_goals"].astype(int)
+    out["state"] = _no_data(out["progress"].to_numpy())
     return out
 
 
@@ -435,19 +481,30 @@ def field_core_matrix(snap: Snapshot, goals: pd.DataFrame) -> pd.DataFrame:
     weighted by their contribution; NaN when none serves or none has data.
     """
     serving = _serving_goals(snap, goals)
-    keys = ["field_id", "core_goal_id"]
-    progress = _grouped_weighted_mean(serving, keys, "progress", "weight").rename("progress")
-    stats = serving.groupby(keys).agg(strength=("weight", "max"), n_goals=("goal_id", "count"))
-    pairs = snap.fields[["field_id", "field_code", "field_name", "field_position"]].merge(
-        snap.core_goals[["core_goal_id", "core_code", "core_name"]], how="cross"
+    fields = snap.fields[["field_id", "field_code", "field_name"]].reset_index(drop=True)
+    cores = snap.core_goals[["core_goal_id", "core_code", "core_name"]].reset_index(drop=True)
+    # One cell per field and core goal, fields first (as a cross join lists them).
+    field_at = pd.Index(fields["field_id"]).get_indexer(serving["field_id"])
+    core_at = pd.Index(cores["core_goal_id"]).get_indexer(serving["core_goal_id"])
+    inside = (field_at >= 0) & (core_at >= 0)
+    cell = np.where(inside, field_at * len(cores) + core_at, -1)
+    cells = pd.Index(np.arange(len(fields) * len(cores)))
+    sums = sums_by(cell, cells, **_weighted_parts(serving["progress"], serving["weight"]), n_goals=1.0)
+    strength = np.zeros(len(cells))
+    np.maximum.at(strength, cell[inside], serving["weight"].to_numpy()[inside])
+    out = pd.DataFrame(
+        {
+            "field_code": np.repeat(fields["field_code"].to_numpy(), len(cores)),
+            "field_name": np.repeat(fields["field_name"].to_numpy(), len(cores)),
+            "core_code": np.tile(cores["core_code"].to_numpy(), len(fields)),
+            "core_name": np.tile(cores["core_name"].to_numpy(), len(fields)),
+            "strength": strength,
+            "n_goals": sums["n_goals"].astype(int),
+            "progress": mean_of(sums),
+        }
     )
-    out = pairs.merge(stats, left_on=keys, right_index=True, how="left")
-    out = out.merge(progress, left_on=keys, right_index=True, how="left")
-    out["strength"] = out["strength"].fillna(0.0).astype(float)
-    out["n_goals"] = out["n_goals"].fillna(0).astype(int)
-    out["progress"] = out["progress"].astype(float)
     out["state"] = np.where(out["progress"].notna(), "", np.where(out["n_goals"] > 0, NO_DATA, "kein Beitrag"))
-    return out[["field_code", "field_name", "core_code", "core_name", "strength", "n_goals", "progress", "state"]]
+    return out
 
 
 # --- traffic lights ---------------------------------------------------------
@@ -459,8 +516,14 @@ def summary_light(lights: pd.Series, weights: pd.Series | None = None) -> str | 
     if lights.empty:
         return None
     weights = pd.Series(1.0, index=lights.index) if weights is None else weights.loc[lights.index].astype(float)
-    totals = weights.groupby(lights).sum()
-    best = totals.max()
+    return majority_light(weights.groupby(lights).sum().to_dict())
+
+
+def majority_light(totals: dict[str, float]) -> str | None:
+    """summary_light from the total weight of each light present (the SQL figures' sums)."""
+    if not totals:
+        return None
+    best = max(totals.values())
     # Relative tolerance only: tiny weights must not all look like a tie.
     tied = [light for light, total in totals.items() if np.isclose(total, best, rtol=1e-9, atol=0.0)]
     return max(tied, key=lambda light: LIGHT_SEVERITY[light])
