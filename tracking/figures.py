@@ -327,14 +327,52 @@ def department_lights(
     return _lights(sums, "department_code")
 
 
+def _progress_sums(session: Session, period: pd.Series) -> pd.DataFrame:
+    """Per goal_id, only the weighted progress sums (weighted_sum, weight_sum): what the trend
+    needs, from the period's reports and the carried final reports, two aggregates each."""
+    period_id, start, end = int(period["period_id"]), period["start_date"], period["end_date"]
+    paused = StatusReport.status.in_(sorted(PAUSED_STATUSES))
+    reported = (
+        _counting(
+            [_sum(Measure.weight * StatusReport.progress, not_(paused)), _sum(Measure.weight, not_(paused))], start, end
+        )
+        .select_from(StatusReport)
+        .join(Measure, Measure.id == StatusReport.measure_id)
+        .where(StatusReport.period_id == period_id, StatusReport.is_current.is_(True))
+    )
+    carried_from = final_reports(start, nor_in_period=True)
+    final = carried_from.report
+    final_paused = final.status.in_(sorted(PAUSED_STATUSES))
+    carried = (
+        _counting(
+            [_sum(Measure.weight * final.progress, not_(final_paused)), _sum(Measure.weight, not_(final_paused))],
+            start,
+            end,
+        )
+        .select_from(final)
+        .join(carried_from.period, carried_from.period.id == final.period_id)
+        .join(Measure, Measure.id == final.measure_id)
+        .where(carried_from.condition)
+    )
+    rows = [*session.execute(reported).all(), *session.execute(carried).all()]
+    sums = pd.DataFrame(rows, columns=["goal_id", "weighted_sum", "weight_sum"]).astype(float).fillna(0)
+    return sums.groupby("goal_id").sum()
+
+
 def figures_trend(session: Session, structure: ru.Snapshot, up_to: str | None = None) -> pd.DataFrame:
-    """rollup.progress_trend from one SQL aggregate per period."""
+    """rollup.progress_trend in SQL: per period, the goals' weighted progress sums only
+    (half the work of period_figures), rolled up to fields and overall by rollup.py."""
+    goals = structure.goals.drop(columns=["goal_position"], errors="ignore").reset_index(drop=True)
+    goals["n_measures"] = 0  # field_progress counts them; the trend reads progress only
     rows = []
-    for name in structure.periods["period"]:
-        figures = period_figures(session, structure, name)
-        rows.append({"period": name, "field_code": "Gesamt", "progress": figures.headline["overall_progress"]})
-        for f in figures.fields.itertuples():
-            rows.append({"period": name, "field_code": f.field_code, "progress": f.progress})
-        if name == up_to:
+    for _, prow in structure.periods.iterrows():
+        sums = _progress_sums(session, prow).reindex(goals["goal_id"]).fillna(0)
+        goals["progress"] = ru.mean_of({"wv": sums["weighted_sum"].to_numpy(), "w": sums["weight_sum"].to_numpy()})
+        fields = ru.field_progress(structure, goals)
+        overall = ru.weighted_mean(fields["progress"], pd.Series(1.0, index=fields.index))
+        rows.append({"period": prow["period"], "field_code": "Gesamt", "progress": overall})
+        for f in fields.itertuples():
+            rows.append({"period": prow["period"], "field_code": f.field_code, "progress": f.progress})
+        if prow["period"] == up_to:
             break
     return pd.DataFrame(rows)
