@@ -31,6 +31,7 @@ from tracking.rollup import (
     progress_trend,
     rollup,
 )
+from tracking.tables import rows_of
 from tracking.vocab import LIGHTS, NO_REPORT, STATUSES, light_text, strength_label
 
 STRATEGY_NAME = "Strategie «Digitaler Wandel»"
@@ -172,19 +173,28 @@ class CouncilContent:
 # --- small helpers ------------------------------------------------------------
 
 
+# Plain checks instead of pd.isna: these run for every measure, 100'000 times at
+# country scale, and pd.isna on one value costs ten times as much.
+def _missing(x) -> bool:
+    return x is None or x is pd.NA or x is pd.NaT or (isinstance(x, float) and x != x)
+
+
 def _value(x) -> float | None:
     """NaN and None -> None; numbers -> float (no numpy types in the content)."""
-    if x is None or pd.isna(x):
+    if _missing(x):
         return None
-    return float(x)
+    value = float(x)
+    return None if value != value else value
 
 
 def _text(x) -> str:
-    return "" if x is None or (not isinstance(x, str) and pd.isna(x)) else str(x).strip()
+    if isinstance(x, str):
+        return x.strip()
+    return "" if _missing(x) else str(x).strip()
 
 
 def _date(x) -> dt.date | None:
-    if x is None or pd.isna(x):
+    if _missing(x):
         return None
     return x.date() if isinstance(x, dt.datetime) else x
 
@@ -356,8 +366,8 @@ def _attention(m: pd.DataFrame) -> list[AttentionRow]:
     # Red first, then overdue, then behind plan; within each by code.
     listed = listed.sort_values(["is_red", "overdue", "behind_plan", "code"], ascending=[False, False, False, True])
     rows = []
-    # itertuples, not iterrows: at 100'000 measures a Series per row costs seconds and hundreds of MB.
-    for r in listed.itertuples(index=False):
+    # Not iterrows: at 100'000 measures a Series per row costs seconds and hundreds of MB.
+    for r in rows_of(listed):
         why = [w for w, flag in (("rot", r.is_red), ("überfällig", r.overdue), ("hinter Plan", r.behind_plan)) if flag]
         light = r.light if r.has_report else None
         rows.append(
@@ -476,7 +486,7 @@ def _decisions(attention: list[AttentionRow], comp: pd.DataFrame) -> list[Decisi
 
 def _measures(m: pd.DataFrame) -> list[MeasureRow]:
     rows = []
-    for r in m.itertuples(index=False):  # see _attention
+    for r in rows_of(m):  # see _attention
         shown = r.has_report or r.carried
         light = r.light if shown and isinstance(r.light, str) else None
         rows.append(

