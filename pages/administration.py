@@ -260,22 +260,39 @@ def _save_entries(actor: Actor, *, measures=(), indicators=()) -> None:
 # Read once per database and cached like the other loaders; shared.refresh()
 # after every write clears them, so the forms always show the stored values.
 @st.cache_data(ttl=300)
-def _catalogue(url: str) -> tuple[dict, dict, list]:
-    from tracking.catalogue import catalogue_history, indicator_entries, measure_entries
+def _catalogue(url: str) -> tuple[dict, list]:
+    from tracking.catalogue import catalogue_history, indicator_entries
 
     with transaction(shared.engine()) as session:
-        return measure_entries(session), indicator_entries(session), catalogue_history(session)
+        return indicator_entries(session), catalogue_history(session)
 
 
-def catalogue() -> tuple[dict, dict, list]:
-    """Stored measures, indicators and the latest catalogue changes."""
+def catalogue() -> tuple[dict, list]:
+    """Stored indicators and the latest catalogue changes."""
     return _catalogue(shared.database_url())
+
+
+@st.cache_data(ttl=300)
+def _measure_entries(url: str, goal: str | None) -> dict:
+    from tracking.catalogue import measure_entries
+
+    with transaction(shared.engine()) as session:
+        return measure_entries(session, goal)
 
 
 def measure_form(actor: Actor) -> None:
     structure = shared.structure()
-    stored = catalogue()[0]
+    goals = list(structure.goals["goal_code"])
     with st.expander("Massnahme anlegen, ändern oder ausser Kraft setzen", icon=":material/edit_note:"):
+        chosen_goal = None
+        if len(shared.measure_codes()) > shared.MEASURE_CHOICES_LIMIT:
+            chosen_goal = st.selectbox(
+                "Ziel der Massnahme",
+                goals,
+                key="katalog_ziel",
+                help=f"Bei mehr als {fmt.number(shared.MEASURE_CHOICES_LIMIT)} Massnahmen zuerst das Ziel wählen.",
+            )
+        stored = _measure_entries(shared.database_url(), chosen_goal)
         code = st.selectbox(
             "Massnahme",
             [NEW, *stored],
@@ -283,14 +300,14 @@ def measure_form(actor: Actor) -> None:
             key="katalog_massnahme",
         )
         values = stored.get(code, {})
-        goals = list(structure.goals["goal_code"])
         departments = list(structure.departments["department_code"])
+        default_goal = values.get("goal") or chosen_goal
         with st.form(f"massnahme_{code}"):
             c1, c2 = st.columns(2)
             goal = c1.selectbox(
                 "Ziel",
                 goals,
-                index=goals.index(values["goal"]) if values.get("goal") in goals else 0,
+                index=goals.index(default_goal) if default_goal in goals else 0,
                 disabled=code != NEW,
                 help="Eine Massnahme wechselt das Ziel nicht.",
             )
@@ -343,7 +360,7 @@ def measure_form(actor: Actor) -> None:
 
 def indicator_form(actor: Actor) -> None:
     structure = shared.structure()
-    stored = catalogue()[1]
+    stored = catalogue()[0]
     with st.expander("Kennzahl anlegen, ändern oder ausser Kraft setzen", icon=":material/query_stats:"):
         choice = st.selectbox(
             "Kennzahl",
@@ -395,7 +412,7 @@ def catalogue_changes(actor: Actor) -> None:
     """The latest catalogue changes, each with an undo button."""
     from tracking.catalogue import undo_catalogue
 
-    records = catalogue()[2]
+    records = catalogue()[1]
     if not records:
         return
     st.markdown("**Letzte Katalogänderungen**")

@@ -360,8 +360,18 @@ def _measure_codes(url: str) -> list[str]:
         return list(session.scalars(select(Measure.code).order_by(Measure.code)))
 
 
+# Above this many measures a form that lists them asks for the goal first: a list
+# of every measure (100'000 at country scale) takes seconds to send and to open.
+MEASURE_CHOICES_LIMIT = 2_000
+
+
+def measure_codes() -> list[str]:
+    """Every measure's code, in order (cached; not every measure's history)."""
+    return _measure_codes(database_url())
+
+
 def _measure_picker() -> None:
-    codes = _measure_codes(database_url())  # every code, not every measure's history
+    codes = measure_codes()
     _code_picker(
         "Massnahme im Detail",
         codes,

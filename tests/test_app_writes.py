@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
+from pages import shared
 from tests import excel_files as xf
 from tests.conftest import REFERENCE_DATE, copy_database_url, temp_database_url
 from tracking.access import Actor, can, can_see
@@ -239,3 +240,26 @@ def test_catalogue_form_names_the_field_that_is_wrong(db, monkeypatch):
 def _last_write(url: str) -> int:
     with transaction(make_engine(url)) as session:
         return session.scalar(select(func.max(WriteRecord.id)))
+
+
+def test_with_many_measures_the_catalogue_form_asks_for_the_goal_first(db, monkeypatch):
+    url, _ = db
+    monkeypatch.setattr(shared, "MEASURE_CHOICES_LIMIT", 5)  # the demo data holds more than five
+    at = app_as(url, monkeypatch, ACTORS["admin"], "pages/administration.py")
+    goal = next(s for s in at.selectbox if s.label == "Ziel der Massnahme")
+    goal.set_value("5.1").run()
+    assert not at.exception
+    with transaction(make_engine(url)) as session:
+        of_goal = list(session.scalars(select(Measure.code).where(Measure.code.like("M-5.1.%")).order_by(Measure.code)))
+    choice = next(s for s in at.selectbox if s.label == "Massnahme")
+    assert choice.options[1:] == [f"{code} {title}" for code, title in _titles(url, of_goal)]
+    # A new measure starts in the chosen goal.
+    assert next(s for s in at.selectbox if s.label == "Ziel").value == "5.1"
+    choice.set_value(of_goal[0]).run()
+    assert next(t for t in at.text_input if t.label == "Titel").value == _titles(url, of_goal[:1])[0][1]
+
+
+def _titles(url: str, codes: list[str]) -> list[tuple[str, str]]:
+    with transaction(make_engine(url)) as session:
+        titles = dict(session.execute(select(Measure.code, Measure.title).where(Measure.code.in_(codes))).all())
+    return [(code, titles[code]) for code in codes]

@@ -23,7 +23,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, true
 from sqlalchemy.orm import Session
 
 from tracking import formatting as fmt
@@ -135,13 +135,17 @@ DIRECTION_WORDS = {label: key for key, label in DIRECTIONS.items()} | {key: key 
 # --- the catalogue as it is stored -------------------------------------------------
 
 
-def measure_entries(session: Session) -> dict[str, dict[str, Any]]:
-    """Every measure by code, with the values of MEASURE_FIELDS as the workbook shows them."""
+def measure_entries(session: Session, goal: str | None = None) -> dict[str, dict[str, Any]]:
+    """Every measure (or every measure of one goal) by code, with the values of MEASURE_FIELDS
+    as the workbook shows them."""
+    of_goal = Goal.code == goal if goal is not None else true()
     partners: dict[int, list[str]] = {}
     for measure_id, code in session.execute(
-        select(measure_partner.c.measure_id, Department.code).join(
-            Department, Department.id == measure_partner.c.department_id
-        )
+        select(measure_partner.c.measure_id, Department.code)
+        .join(Department, Department.id == measure_partner.c.department_id)
+        .join(Measure, Measure.id == measure_partner.c.measure_id)
+        .join(Goal, Goal.id == Measure.goal_id)
+        .where(of_goal)
     ):
         partners.setdefault(measure_id, []).append(code)
     rows = {}
@@ -149,6 +153,7 @@ def measure_entries(session: Session) -> dict[str, dict[str, Any]]:
         select(Measure, Goal.code, Department.code)
         .join(Goal, Goal.id == Measure.goal_id)
         .join(Department, Department.id == Measure.lead_department_id)
+        .where(of_goal)
         .order_by(Measure.code)
     ):
         rows[m.code] = {
