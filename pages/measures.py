@@ -10,6 +10,7 @@ from tracking.db import transaction
 from tracking.measures import MeasureFilter, filter_measures, measure_details, measure_history, report_versions
 from tracking.tables import measure_display, status_text
 from tracking.vocab import LIGHTS, STATUSES, light_text
+from tracking.xlsx import tables_workbook
 
 MEASURE_KEY = shared.MEASURE_KEY
 GANTT_LIMIT = 300
@@ -129,11 +130,25 @@ def measures_page() -> None:
         if shown.empty:
             st.info("Keine Massnahme passt zu diesen Filtern. Filter lockern oder zurücksetzen.")
         else:
+            limit = shared.MEASURE_ROWS_LIMIT
+            if len(shown) > limit:
+                st.caption(
+                    f"Die Tabelle zeigt die ersten {fmt.number(limit)} von {fmt.number(len(shown))} Massnahmen "
+                    "(nach Code). Filter eingrenzen oder die ganze Liste als Excel herunterladen."
+                )
             shared.show_measures(
-                measure_display(shown),
+                measure_display(shown.head(limit)),
                 key="measure_table",
                 on_select=lambda: select_row(codes),
                 selection_mode="single-row",
+            )
+            st.download_button(
+                "Liste als Excel",
+                data=lambda: tables_workbook({"Massnahmen": measure_display(shown)}),
+                file_name=f"Massnahmen_{period}.xlsx",
+                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                icon=":material/download:",
+                on_click="ignore",
             )
     with gantt_tab:
         if shown.empty:

@@ -363,6 +363,8 @@ def _measure_codes(url: str) -> list[str]:
 # Above this many measures a form that lists them asks for the goal first: a list
 # of every measure (100'000 at country scale) takes seconds to send and to open.
 MEASURE_CHOICES_LIMIT = 2_000
+# A measures table shows at most this many rows (the rest by filter or as Excel).
+MEASURE_ROWS_LIMIT = 5_000
 
 
 def measure_codes() -> list[str]:

@@ -246,6 +246,35 @@ def test_a_filter_narrows_the_measures_table(app, demo_url):
     assert list(app.dataframe[0].value["Code"]) == [code]
 
 
+def test_a_long_measures_list_shows_its_first_rows_and_gives_the_whole_as_excel(app, demo_url, monkeypatch):
+    import datetime as dt
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    from pages import shared
+    from tracking.measures import MeasureFilter, filter_measures
+    from tracking.tables import measure_display
+    from tracking.xlsx import tables_workbook
+
+    monkeypatch.setattr(shared, "MEASURE_ROWS_LIMIT", 7)
+    app.run()
+    app.switch_page("pages/measures.py").run()
+    assert not app.exception
+    total = _count_measures(demo_url, dt.date(2026, 12, 31))
+    table = app.dataframe[0].value
+    assert len(table) == 7 and list(table["Code"]) == sorted(table["Code"])
+    assert any(f"die ersten 7 von {total} Massnahmen" in c.value for c in app.caption)
+    # The download holds every measure the filters let through, not only the rows shown.
+    with transaction(make_engine(demo_url)) as session:
+        measures = rollup(load_snapshot(session), "2026-H2").measures
+    shown = filter_measures(measures, MeasureFilter())
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(tables_workbook({"Massnahmen": measure_display(shown)})))
+    rows = sheet.get_sheet_by_name("Massnahmen").to_python()
+    assert len(rows) == total + 1 and rows[0][0] == "Code"
+    assert [r[0] for r in rows[1:8]] == list(table["Code"])
+
+
 def test_measure_detail_shows_its_history(app):
     app.run()
     app.switch_page("pages/measures.py").run()
