@@ -111,8 +111,12 @@ def users_section(actor: Actor) -> None:
             name = c2.text_input("Name")
             role = c1.selectbox("Rolle", list(ROLES), format_func=ROLES.get)
             email = c2.text_input("E-Mail für Single Sign-on (freiwillig)")
-            fields = c1.multiselect("Aktionsfelder (Koordination)", list(snap.fields["field_code"]))
-            departments = c2.multiselect("Departemente (Koordination)", list(snap.departments["department_code"]))
+            fields = c1.multiselect(
+                "Aktionsfelder (Koordination)", list(snap.fields["field_code"]), placeholder="keine"
+            )
+            departments = c2.multiselect(
+                "Departemente (Koordination)", list(snap.departments["department_code"]), placeholder="keine"
+            )
             home = c1.selectbox(
                 "Eigenes Departement (Departementsleitung)", ["–", *snap.departments["department_code"]]
             )
@@ -324,6 +328,7 @@ def measure_form(actor: Actor) -> None:
                 "Partnerdepartemente",
                 departments,
                 default=(values.get("partners") or "").split(", ") if values.get("partners") else [],
+                placeholder="keine",
             )
             d1, d2, d3, d4 = st.columns(4)
             start = d1.date_input("Beginn", value=values.get("start_date"), format="DD.MM.YYYY")

@@ -42,8 +42,12 @@ def demo_form() -> None:
     departments: list[str] = []
     home = None
     if role == "koordination":
-        fields = st.multiselect("Aktionsfelder", list(snap.fields["field_code"]), default=["AF5"], key="demo_felder")
-        departments = st.multiselect("Departemente", list(snap.departments["department_code"]), key="demo_departemente")
+        fields = st.multiselect(
+            "Aktionsfelder", list(snap.fields["field_code"]), default=["AF5"], key="demo_felder", placeholder="keine"
+        )
+        departments = st.multiselect(
+            "Departemente", list(snap.departments["department_code"]), key="demo_departemente", placeholder="keine"
+        )
     elif role == "departementsleitung":
         home = st.selectbox("Departement", list(snap.departments["department_code"]), key="demo_departement")
     if st.button("Demo starten", icon=":material/play_arrow:"):
