@@ -20,8 +20,12 @@ LARGE_TYPE = """
 """
 
 
-@st.cache_data(ttl=300, show_spinner="Sitzungsbericht wird zusammengestellt …")
-def _content(url: str, period: str, as_of) -> CouncilContent:
+# One shared copy, not cache_data's pickled copy per page run: at 100'000
+# measures the content holds as many rows, and every run would unpickle them
+# (seconds and hundreds of MB). The pages only read it. The newest write id is
+# part of the key, so a write (here or elsewhere) is never shown stale.
+@st.cache_resource(ttl=300, max_entries=2, show_spinner="Sitzungsbericht wird zusammengestellt …")
+def _content(url: str, period: str, as_of, write_id: int | None) -> CouncilContent:
     with transaction(shared._engine(url)) as session:
         return load_council_content(session, period, as_of=as_of)
 
@@ -168,7 +172,7 @@ def council_page() -> None:
     if period is None:
         st.info("Noch keine Berichtsperioden erfasst.")
         return
-    c = _content(shared.database_url(), period, shared.as_of_for(period))
+    c = _content(shared.database_url(), period, shared.as_of_for(period), shared.data_version())
     st.caption(
         f"Bericht an den Regierungsrat · Berichtsperiode **{c.period}**"
         + (f" im Vergleich mit {c.previous_period}" if c.previous_period else "")

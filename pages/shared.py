@@ -200,6 +200,12 @@ def follow_writes() -> None:
     seen[url] = newest
 
 
+def data_version() -> int | None:
+    """The newest write this process has shown (see follow_writes): part of the key of
+    shared cached resources, which cache_data.clear() does not reach."""
+    return _seen_writes().get(database_url())
+
+
 def period_names() -> list[str]:
     return list(structure().periods["period"])
 

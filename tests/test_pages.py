@@ -82,16 +82,19 @@ def test_changing_the_period_changes_the_figures(app, demo_url):
     assert _metric(app, "Massnahmen") == str(expected["2026-H1"])
 
 
-def test_overview_shows_a_write_made_outside_this_app_process(tmp_path, monkeypatch):
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/council.py"])
+def test_a_page_shows_a_write_made_outside_this_app_process(tmp_path, monkeypatch, page):
     """An upload through another app instance or the CLI (this process's caches never hear of it)
-    shows on the next page run, not only when the cached figures expire."""
+    shows on the next page run, not only when the cached figures expire: on the overview (cached
+    data) and the Sitzungsbericht (one shared cached copy, keyed by the newest write)."""
     # A database of its own (the module's is open in this process's app engine: no copy on PostgreSQL).
     url = temp_database_url(tmp_path / "written.sqlite")
     init_database(make_engine(url), actor="test", demo=True, today=REFERENCE_DATE)
     app = signed_in_app(url, monkeypatch)
     app.run()
-    period = "2026-H2"  # open on the demo's reference date: the overview's default
-    assert any(c.value.startswith(f"Berichtsperiode **{period}**") for c in app.caption)
+    app.switch_page(page).run()
+    period = "2026-H2"  # open on the demo's reference date: the pages' default
+    assert any(f"Berichtsperiode **{period}**" in c.value for c in app.caption)
     engine = make_engine(url)
     with transaction(engine) as session:
         before = headline(rollup(load_snapshot(session), period, as_of=REFERENCE_DATE))
