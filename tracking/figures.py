@@ -79,6 +79,26 @@ def _sum(value, condition):
     return func.sum(value).filter(condition)
 
 
+def _of_period_reports(query, period_id: int):
+    """The query over the period's current reports, each joined to its measure."""
+    return (
+        query.select_from(StatusReport)
+        .join(Measure, Measure.id == StatusReport.measure_id)
+        .where(StatusReport.period_id == period_id, StatusReport.is_current.is_(True))
+    )
+
+
+def _of_carried_reports(query, carried_from):
+    """The query over the final reports carried into a period (reports.final_reports), with their measures."""
+    final = carried_from.report
+    return (
+        query.select_from(final)
+        .join(carried_from.period, carried_from.period.id == final.period_id)
+        .join(Measure, Measure.id == final.measure_id)
+        .where(carried_from.condition)
+    )
+
+
 def _behind_plan(session: Session, progress, day, margin: float):
     """SQL: progress falls short of rollup.expected_progress on the day by more than the margin.
 
@@ -124,7 +144,7 @@ def _goal_aggregates(
     # rot = reported − grün − gelb) are left to pandas: every aggregate costs
     # time on each of the period's reports.
     paused = StatusReport.status.in_(sorted(PAUSED_STATUSES))
-    reported = (
+    reported = _of_period_reports(
         _counting(
             [
                 func.count(),
@@ -146,10 +166,8 @@ def _goal_aggregates(
             start,
             end,
             by_department,
-        )
-        .select_from(StatusReport)
-        .join(Measure, Measure.id == StatusReport.measure_id)
-        .where(StatusReport.period_id == period_id, StatusReport.is_current.is_(True))
+        ),
+        period_id,
     )
     keys = ["goal_id", "department_id"] if by_department else ["goal_id"]
     reported_columns = [
@@ -168,9 +186,9 @@ def _goal_aggregates(
 
     # 2. Measures carried: a final (ended) report in an earlier period, nothing after it.
     carried_from = final_reports(start, nor_in_period=True)  # one in this period counts as reported
-    final, final_period = carried_from.report, carried_from.period
+    final = carried_from.report
     final_paused = final.status.in_(sorted(PAUSED_STATUSES))
-    carried = (
+    carried = _of_carried_reports(
         _counting(
             [
                 func.count(),
@@ -183,11 +201,8 @@ def _goal_aggregates(
             start,
             end,
             by_department,
-        )
-        .select_from(final)
-        .join(final_period, final_period.id == final.period_id)
-        .join(Measure, Measure.id == final.measure_id)
-        .where(carried_from.condition)
+        ),
+        carried_from,
     )
     carried_columns = [*keys, "carried", "c_paused", "c_late", "c_weighted_sum", "c_weight_sum", "c_completed"]
 
@@ -331,30 +346,15 @@ def _progress_sums(session: Session, period: pd.Series) -> pd.DataFrame:
     """Per goal_id, only the weighted progress sums (weighted_sum, weight_sum): what the trend
     needs, from the period's reports and the carried final reports, two aggregates each."""
     period_id, start, end = int(period["period_id"]), period["start_date"], period["end_date"]
-    paused = StatusReport.status.in_(sorted(PAUSED_STATUSES))
-    reported = (
-        _counting(
-            [_sum(Measure.weight * StatusReport.progress, not_(paused)), _sum(Measure.weight, not_(paused))], start, end
-        )
-        .select_from(StatusReport)
-        .join(Measure, Measure.id == StatusReport.measure_id)
-        .where(StatusReport.period_id == period_id, StatusReport.is_current.is_(True))
-    )
     carried_from = final_reports(start, nor_in_period=True)
-    final = carried_from.report
-    final_paused = final.status.in_(sorted(PAUSED_STATUSES))
-    carried = (
-        _counting(
-            [_sum(Measure.weight * final.progress, not_(final_paused)), _sum(Measure.weight, not_(final_paused))],
-            start,
-            end,
-        )
-        .select_from(final)
-        .join(carried_from.period, carried_from.period.id == final.period_id)
-        .join(Measure, Measure.id == final.measure_id)
-        .where(carried_from.condition)
-    )
-    rows = [*session.execute(reported).all(), *session.execute(carried).all()]
+    rows = []
+    for report, over in (
+        (StatusReport, lambda query: _of_period_reports(query, period_id)),
+        (carried_from.report, lambda query: _of_carried_reports(query, carried_from)),
+    ):
+        counted = not_(report.status.in_(sorted(PAUSED_STATUSES)))
+        sums = [_sum(Measure.weight * report.progress, counted), _sum(Measure.weight, counted)]
+        rows += session.execute(over(_counting(sums, start, end))).all()
     sums = pd.DataFrame(rows, columns=["goal_id", "weighted_sum", "weight_sum"]).astype(float).fillna(0)
     return sums.groupby("goal_id").sum()
 
