@@ -17,6 +17,8 @@ FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=13)
 # Sequential, colour-blind safe scale for progress 0..100 (light to dark blue).
 PROGRESS_SCALE = [[0.0, "#f7fbff"], [0.5, "#6baed6"], [1.0, "#08306b"]]
 PATTERNS = {"gruen": "", "gelb": "/", "rot": "x", NO_REPORT: "."}
+# Counts with the thousands apostrophe (layout separators), not plotly's «5k».
+COUNT_FORMAT = ",d"
 
 
 def _layout(fig: go.Figure, title: str | None = None, height: int | None = None) -> go.Figure:
@@ -122,12 +124,12 @@ def light_distribution_bars(dist: pd.DataFrame, by: str, labels: dict[str, str] 
                 color=colour,
                 pattern=dict(shape=PATTERNS[key], fgcolor="#ffffff", bgcolor=colour, size=6, solidity=0.25),
             ),
-            text=[str(v) if v else "" for v in dist[key]],
+            text=[fmt.number(v) if v else "" for v in dist[key]],
             textposition="inside",
-            hovertemplate="%{y}<br>" + name + ": %{x}<extra></extra>",
+            hovertemplate="%{y}<br>" + name + ": %{x:,d}<extra></extra>",
         )
     fig.update_layout(barmode="stack", legend_traceorder="normal")
-    fig.update_xaxes(title="Anzahl Massnahmen")
+    fig.update_xaxes(title="Anzahl Massnahmen", tickformat=COUNT_FORMAT)
     fig.update_yaxes(autorange="reversed", title=None)
     return _layout(fig, height=90 + 32 * len(dist))
 
@@ -162,7 +164,7 @@ def completeness_bars(table: pd.DataFrame, by: str) -> go.Figure:
         marker_color=LIGHT_COLOURS["gruen"],
         text=[f"{fmt.share(s)}" for s in table["share"]],
         textposition="inside",
-        hovertemplate="%{y}: %{x} eingegangen<extra></extra>",
+        hovertemplate="%{y}: %{x:,d} eingegangen<extra></extra>",
     )
     fig.add_bar(
         x=table["missing"],
@@ -173,10 +175,10 @@ def completeness_bars(table: pd.DataFrame, by: str) -> go.Figure:
             color=LIGHT_COLOURS["keine"],
             pattern=dict(shape=".", fgcolor="#ffffff", bgcolor=LIGHT_COLOURS["keine"], solidity=0.25),
         ),
-        hovertemplate="%{y}: %{x} fehlen<extra></extra>",
+        hovertemplate="%{y}: %{x:,d} fehlen<extra></extra>",
     )
     fig.update_layout(barmode="stack", legend_traceorder="normal")
-    fig.update_xaxes(title="Anzahl Massnahmen")
+    fig.update_xaxes(title="Anzahl Massnahmen", tickformat=COUNT_FORMAT)
     fig.update_yaxes(autorange="reversed", title=None)
     return _layout(fig, height=90 + 32 * len(table))
 

@@ -1,0 +1,30 @@
+"""What the charts show people: Swiss number formats and lights never by colour alone."""
+
+import pandas as pd
+
+from tracking import charts
+
+
+def test_light_bars_write_counts_with_the_thousands_apostrophe():
+    dist = pd.DataFrame(
+        {"field_code": ["AF1", "AF2"], "gruen": [4285, 12], "gelb": [0, 3], "rot": [1001, 0], "keine Meldung": [7, 0]}
+    )
+    fig = charts.light_distribution_bars(dist, "field_code")
+    bars = {bar.name: bar for bar in fig.data}
+    assert list(bars["● grün"].text) == ["4'285", "12"]
+    assert list(bars["■ rot"].text) == ["1'001", ""]  # nothing written on an empty bar
+    # The axis counts 5'000, 10'000 (layout separators), not plotly's «5k».
+    assert fig.layout.xaxis.tickformat == ",d" and fig.layout.separators == ".'"
+    assert all(":,d}" in bar.hovertemplate for bar in fig.data)
+    # Each light has its own pattern besides its colour.
+    assert len({bar.marker.pattern.shape for bar in fig.data}) == len(fig.data)
+
+
+def test_completeness_bars_count_with_the_thousands_apostrophe():
+    table = pd.DataFrame(
+        {"department_code": ["GSD"], "reported": [2400], "missing": [1600], "share": [0.6], "active": [4000]}
+    )
+    fig = charts.completeness_bars(table, "department_code")
+    assert fig.layout.xaxis.tickformat == ",d"
+    assert list(fig.data[0].text) == ["60 %"]
+    assert all(":,d}" in bar.hovertemplate for bar in fig.data)
