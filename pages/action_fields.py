@@ -8,6 +8,7 @@ from tracking import charts
 from tracking import formatting as fmt
 from tracking import rollup as ru
 from tracking.db import transaction
+from tracking.figures import goals_trend
 from tracking.indicators import indicator_values
 from tracking.scope import Scope
 from tracking.tables import measure_display
@@ -15,8 +16,9 @@ from tracking.vocab import light_text
 
 
 @st.cache_data(ttl=300, show_spinner="Verlauf der Ziele wird berechnet …")
-def _goal_trend(url: str, field_code: str, up_to: str) -> pd.DataFrame:
-    return ru.goal_trend(shared._snapshot(url, "field", field_code), up_to=up_to)
+def _goal_trend(url: str, field_id: int, up_to: str) -> pd.DataFrame:
+    with transaction(shared._engine(url)) as session:
+        return goals_trend(session, shared._structure(url), field_id, up_to=up_to)
 
 
 @st.cache_data(ttl=300)
@@ -103,8 +105,7 @@ def action_fields() -> None:
         )
     with right:
         st.markdown("**Ziele**")
-        goal_trend = _goal_trend(shared.database_url(), field_code, period)
-        goal_trend = goal_trend[goal_trend["field_id"] == field["field_id"]]
+        goal_trend = _goal_trend(shared.database_url(), int(field["field_id"]), period)
         st.plotly_chart(
             charts.progress_trend_lines(goal_trend, highlight="", key="goal_code"), width="stretch", key="goal_trend"
         )

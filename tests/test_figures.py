@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from tests.factories import add_measure, add_report
+from tracking import figures
 from tracking import rollup as ru
 from tracking.council import council_content, load_council_content
 from tracking.db import transaction
@@ -119,6 +120,25 @@ def test_trend_equals_the_pandas_trend(luzern):
         last = snap.periods["period"].iloc[-2]
         pd.testing.assert_frame_equal(
             ru.progress_trend(snap, up_to=last), figures_trend(session, structure, up_to=last), check_dtype=False
+        )
+
+
+def test_goals_trend_equals_the_pandas_goal_trend(luzern):
+    random_history(luzern, 5, measures=80)
+    with transaction(luzern) as session:
+        snap = ru.load_snapshot(session)
+        structure = ru.load_snapshot(session, with_measures=False)
+        last = snap.periods["period"].iloc[-2]
+        expected = ru.goal_trend(snap, up_to=last)
+        assert expected["progress"].notna().sum() > 20  # the comparison has numbers to compare
+        pd.testing.assert_frame_equal(
+            expected.reset_index(drop=True), figures.goals_trend(session, structure, up_to=last), check_dtype=False
+        )
+        field_id = int(structure.fields["field_id"].iloc[4])
+        pd.testing.assert_frame_equal(
+            expected[expected["field_id"] == field_id].reset_index(drop=True),
+            figures.goals_trend(session, structure, field_id, up_to=last),
+            check_dtype=False,
         )
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -157,6 +161,13 @@ def _whole(url):
     return snap, rollup(snap, "2026-H2", as_of=REFERENCE_DATE)
 
 
+def _plotly_values(values) -> list[float]:
+    """A plotly trace's numbers from its JSON: a list, or a typed array (base64 with dtype)."""
+    if isinstance(values, dict):
+        return [float(v) for v in np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])]
+    return [float("nan") if v is None else float(v) for v in values]
+
+
 def _open_with_choice(app, path: str, key: str, value: str) -> None:
     """Open the page and pick the value in its sidebar choice."""
     app.run()
@@ -175,6 +186,13 @@ def test_field_and_department_pages_show_the_figures_of_the_whole(app, demo_url)
     assert _metric(app, "Fortschritt") == fmt.percent(field["progress"])
     assert _metric(app, "Massnahmen") == str(len(in_field))
     assert _metric(app, "Hinter Plan") == str(int(in_field["behind_plan"].sum()))
+    # The goals' trend (in SQL) ends at each goal's progress in the roll-up over everything.
+    goals = whole.goals[whole.goals["field_id"] == field["field_id"]]
+    figures = [json.loads(c.proto.spec)["data"] for c in app.get("plotly_chart")]
+    traces = next({t["name"]: t for t in f} for f in figures if {t["name"] for t in f} == set(goals["goal_code"]))
+    for code, progress in zip(goals["goal_code"], goals["progress"]):
+        last = _plotly_values(traces[code]["y"])[-1]
+        assert (math.isnan(last) and math.isnan(progress)) or last == pytest.approx(progress)
 
     _open_with_choice(app, "pages/departments.py", "departement", "GSD")
     own = department_summary(whole.measures, snap.departments).set_index("department_code").loc["GSD"]

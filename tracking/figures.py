@@ -342,9 +342,10 @@ def department_lights(
     return _lights(sums, "department_code")
 
 
-def _progress_sums(session: Session, period: pd.Series) -> pd.DataFrame:
-    """Per goal_id, only the weighted progress sums (weighted_sum, weight_sum): what the trend
-    needs, from the period's reports and the carried final reports, two aggregates each."""
+def _progress_sums(session: Session, period: pd.Series, goal_ids: list[int] | None = None) -> pd.DataFrame:
+    """Per goal_id (of all goals, or of goal_ids), only the weighted progress sums (weighted_sum,
+    weight_sum): what a trend needs, from the period's reports and the carried final reports,
+    two aggregates each."""
     period_id, start, end = int(period["period_id"]), period["start_date"], period["end_date"]
     carried_from = final_reports(start, nor_in_period=True)
     rows = []
@@ -353,8 +354,11 @@ def _progress_sums(session: Session, period: pd.Series) -> pd.DataFrame:
         (carried_from.report, lambda query: _of_carried_reports(query, carried_from)),
     ):
         counted = not_(report.status.in_(sorted(PAUSED_STATUSES)))
-        sums = [_sum(Measure.weight * report.progress, counted), _sum(Measure.weight, counted)]
-        rows += session.execute(over(_counting(sums, start, end))).all()
+        query = _counting([_sum(Measure.weight * report.progress, counted), _sum(Measure.weight, counted)], start, end)
+        if goal_ids is not None:
+            # + 0 as in _counting: the goal index must not drive the query.
+            query = query.where((Measure.goal_id + 0).in_(goal_ids))
+        rows += session.execute(over(query)).all()
     sums = pd.DataFrame(rows, columns=["goal_id", "weighted_sum", "weight_sum"]).astype(float).fillna(0)
     return sums.groupby("goal_id").sum()
 
@@ -376,3 +380,24 @@ def figures_trend(session: Session, structure: ru.Snapshot, up_to: str | None = 
         if prow["period"] == up_to:
             break
     return pd.DataFrame(rows)
+
+
+def goals_trend(
+    session: Session, structure: ru.Snapshot, field_id: int | None = None, up_to: str | None = None
+) -> pd.DataFrame:
+    """rollup.goal_trend in SQL (goal_code, field_id, progress, period) for the goals of one
+    field (or all): the page Aktionsfelder without the field's whole history in pandas."""
+    goals = structure.goals.reset_index(drop=True)
+    if field_id is not None:
+        goals = goals[goals["field_id"] == field_id].reset_index(drop=True)
+    ids = [int(goal_id) for goal_id in goals["goal_id"]]
+    frames = []
+    for _, prow in structure.periods.iterrows():
+        sums = _progress_sums(session, prow, ids).reindex(goals["goal_id"]).fillna(0)
+        progress = ru.mean_of({"wv": sums["weighted_sum"].to_numpy(), "w": sums["weight_sum"].to_numpy()})
+        frames.append(goals[["goal_code", "field_id"]].assign(progress=progress, period=prow["period"]))
+        if prow["period"] == up_to:
+            break
+    if not frames:
+        return pd.DataFrame(columns=["goal_code", "field_id", "progress", "period"])
+    return pd.concat(frames, ignore_index=True)
