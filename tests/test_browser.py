@@ -230,6 +230,7 @@ def test_new_measure_from_verwaltung_to_template_to_report_to_overview(server, p
     expect(data_grid_cell(status_table(page), 4, row)).to_have_text("20")
 
     # The next template lists the new measure with the values just saved.
+    wait_idle(page)  # a click during a rerun can be lost with the button it was made on
     with page.expect_download() as download:
         page.get_by_role("button", name="Vorlage herunterladen (.xlsx)").click()
     template = tmp_path / "vorlage.xlsx"
