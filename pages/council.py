@@ -26,8 +26,9 @@ LARGE_TYPE = """
 # part of the key, so a write (here or elsewhere) is never shown stale.
 @st.cache_resource(ttl=300, max_entries=2, show_spinner="Sitzungsbericht wird zusammengestellt …")
 def _content(url: str, period: str, as_of, write_id: int | None) -> CouncilContent:
+    trend = shared.trend(period)  # the overview's, often computed already (20 periods at country scale)
     with transaction(shared._engine(url)) as session:
-        return load_council_content(session, period, as_of=as_of)
+        return load_council_content(session, period, as_of=as_of, trend=trend)
 
 
 def headline_section(c: CouncilContent) -> None:

@@ -513,13 +513,18 @@ def _measures(m: pd.DataFrame) -> list[MeasureRow]:
 # --- the whole ----------------------------------------------------------------
 
 
-def load_council_content(session: Session, period: str, *, as_of: dt.date | None = None) -> CouncilContent:
+def load_council_content(
+    session: Session, period: str, *, as_of: dt.date | None = None, trend: pd.DataFrame | None = None
+) -> CouncilContent:
     """council_content read from the database at any scale: the reports of the period and of
-    the one before it (with the final reports carried into them), the trend in SQL."""
+    the one before it (with the final reports carried into them), the trend in SQL (or the
+    one given: figures_trend up to the period, as the dashboard keeps it)."""
     structure = load_snapshot(session, with_measures=False)
     previous = structure.previous_period(period)
     snap = load_snapshot(session, report_periods=[p for p in (previous, period) if p])
-    return council_content(snap, period, as_of=as_of, trend=figures_trend(session, structure, up_to=period))
+    if trend is None:
+        trend = figures_trend(session, structure, up_to=period)
+    return council_content(snap, period, as_of=as_of, trend=trend)
 
 
 def council_content(
