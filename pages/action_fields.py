@@ -47,14 +47,14 @@ def action_fields() -> None:
 
     cols = st.columns(5)
     cols[0].metric("Fortschritt", fmt.percent(fields_row["progress"]))
-    cols[1].metric("Massnahmen", len(measures))
+    cols[1].metric("Massnahmen", fmt.number(len(measures)))
     cols[2].metric(
         "Sammelampel",
         light_text(summary) if summary else "–",
         help="Gewichtete Mehrheit, bei Gleichstand die schlechtere Farbe.",
     )
-    cols[3].metric("Hinter Plan", int(measures["behind_plan"].sum()))
-    cols[4].metric("Überfällig", int(measures["overdue"].sum()))
+    cols[3].metric("Hinter Plan", fmt.number(int(measures["behind_plan"].sum())))
+    cols[4].metric("Überfällig", fmt.number(int(measures["overdue"].sum())))
 
     st.subheader("Ziele")
     if goals["is_example"].any():

@@ -215,7 +215,7 @@ def catalogue_section(actor: Actor) -> None:
 def catalogue_preview(plan) -> None:
     cols = st.columns(4)
     for col, kind in zip(cols, ("neu", "geändert", "ausser Kraft", "unverändert")):
-        col.metric(kind.capitalize(), plan.count(kind))
+        col.metric(kind.capitalize(), fmt.number(plan.count(kind)))
     changed = [c for c in plan.changes if c.kind != "unverändert"]
     if not changed:
         st.info("Der Katalog enthält keine Änderungen gegenüber den gespeicherten Werten.")

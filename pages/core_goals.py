@@ -32,8 +32,8 @@ def core_goals() -> None:
     contrib = snap.contributions[(snap.contributions["core_goal_id"] == core_id) & (snap.contributions["weight"] > 0)]
     serving = r.goals.merge(contrib[["goal_id", "weight"]], on="goal_id")
     serving = serving.merge(snap.fields[["field_id", "field_code", "field_name"]], on="field_id")
-    cols[1].metric("Ziele mit Beitrag", len(serving))
-    cols[2].metric("Aktionsfelder mit Beitrag", serving["field_code"].nunique())
+    cols[1].metric("Ziele mit Beitrag", fmt.number(len(serving)))
+    cols[2].metric("Aktionsfelder mit Beitrag", fmt.number(serving["field_code"].nunique()))
 
     st.subheader(f"Was zu {core} beiträgt")
     if serving.empty:

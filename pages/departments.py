@@ -30,12 +30,14 @@ def departments() -> None:
         return
 
     cols = st.columns(5)
-    cols[0].metric("Massnahmen", int(own["measures"]))
+    cols[0].metric("Massnahmen", fmt.number(int(own["measures"])))
     cols[1].metric(
         "Fortschritt", fmt.percent(own["progress"]), help="Gewichtetes Mittel; sistierte und abgebrochene zählen nicht."
     )
     cols[2].metric("Sammelampel", light_text(own["summary_light"]) if own["summary_light"] else "–")
-    cols[3].metric("Hinter Plan / überfällig", f"{int(own['behind_plan'])} / {int(own['overdue'])}")
+    cols[3].metric(
+        "Hinter Plan / überfällig", f"{fmt.number(int(own['behind_plan']))} / {fmt.number(int(own['overdue']))}"
+    )
     cols[4].metric("Rücklauf", fmt.share(own["completeness"]))
 
     left, right = st.columns(2)

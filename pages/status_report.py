@@ -124,10 +124,12 @@ def preview_and_save(plan, what: str, cache_key: str, round_key: str) -> None:
     """The preview of a checked upload or table, and the button that saves it."""
     st.markdown(f"**Vorschau** – {what}, Periode {plan.period}, {plan.scope.label}")
     cols = st.columns(4)
-    cols[0].metric("Neu", plan.count("neu"))
-    cols[1].metric("Geändert", plan.count("geändert"))
-    cols[2].metric("Unverändert", plan.count("unverändert"))
-    cols[3].metric("Ohne Angaben", plan.empty_rows, help="Zeilen ohne Status, Ampel und Fortschritt: keine Meldung.")
+    cols[0].metric("Neu", fmt.number(plan.count("neu")))
+    cols[1].metric("Geändert", fmt.number(plan.count("geändert")))
+    cols[2].metric("Unverändert", fmt.number(plan.count("unverändert")))
+    cols[3].metric(
+        "Ohne Angaben", fmt.number(plan.empty_rows), help="Zeilen ohne Status, Ampel und Fortschritt: keine Meldung."
+    )
     rows = [
         {
             "Zeile": c.row,

@@ -81,9 +81,9 @@ def test_changing_the_period_changes_the_figures(app, demo_url):
     app.sidebar.selectbox[0].select("2024-H1").run()
     assert not app.exception
     assert any(c.value.startswith("Berichtsperiode **2024-H1**") for c in app.caption)
-    assert _metric(app, "Massnahmen") == str(expected["2024-H1"])
+    assert _metric(app, "Massnahmen") == fmt.number(expected["2024-H1"])
     app.sidebar.selectbox[0].select("2026-H1").run()
-    assert _metric(app, "Massnahmen") == str(expected["2026-H1"])
+    assert _metric(app, "Massnahmen") == fmt.number(expected["2026-H1"])
 
 
 @pytest.mark.parametrize("page", ["pages/overview.py", "pages/council.py"])
@@ -184,8 +184,8 @@ def test_field_and_department_pages_show_the_figures_of_the_whole(app, demo_url)
     field = whole.fields.set_index("field_code").loc["AF5"]
     in_field = whole.measures[whole.measures["field_code"] == "AF5"]
     assert _metric(app, "Fortschritt") == fmt.percent(field["progress"])
-    assert _metric(app, "Massnahmen") == str(len(in_field))
-    assert _metric(app, "Hinter Plan") == str(int(in_field["behind_plan"].sum()))
+    assert _metric(app, "Massnahmen") == fmt.number(len(in_field))
+    assert _metric(app, "Hinter Plan") == fmt.number(int(in_field["behind_plan"].sum()))
     # The goals' trend (in SQL) ends at each goal's progress in the roll-up over everything.
     goals = whole.goals[whole.goals["field_id"] == field["field_id"]]
     figures = [json.loads(c.proto.spec)["data"] for c in app.get("plotly_chart")]
@@ -196,7 +196,7 @@ def test_field_and_department_pages_show_the_figures_of_the_whole(app, demo_url)
 
     _open_with_choice(app, "pages/departments.py", "departement", "GSD")
     own = department_summary(whole.measures, snap.departments).set_index("department_code").loc["GSD"]
-    assert _metric(app, "Massnahmen") == str(int(own["measures"]))
+    assert _metric(app, "Massnahmen") == fmt.number(int(own["measures"]))
     assert _metric(app, "Fortschritt") == fmt.percent(own["progress"])
     assert _metric(app, "Rücklauf") == fmt.share(own["completeness"])
 
@@ -212,7 +212,7 @@ def test_core_goal_page_shows_the_rollup_figures(app, demo_url):
     ]
     serving = whole.goals[whole.goals["goal_id"].isin(contributions["goal_id"])]
     table = app.dataframe[0].value
-    assert len(serving) > 1 and _metric(app, "Ziele mit Beitrag") == str(len(serving))
+    assert len(serving) > 1 and _metric(app, "Ziele mit Beitrag") == fmt.number(len(serving))
     assert dict(zip(table["Ziel"], table["Stand"])) == {
         code: fmt.percent(p) for code, p in zip(serving["goal_code"], serving["progress"])
     }
