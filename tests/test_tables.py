@@ -31,3 +31,10 @@ def test_rows_of_gives_the_rows_of_itertuples():
 
 def test_rows_of_an_empty_table_is_empty():
     assert list(rows_of(pd.DataFrame(columns=["code", "title"]))) == []
+
+
+def test_rows_of_a_table_with_german_headings_keeps_every_value():
+    frame = pd.DataFrame(
+        {"Geplantes Ende": ["31.12.2026"], "Begründung / Kommentar": ["Lieferverzug"], "Code": ["M-1"]}
+    )
+    assert [tuple(r) for r in rows_of(frame)] == [("31.12.2026", "Lieferverzug", "M-1")]

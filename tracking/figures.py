@@ -363,22 +363,32 @@ def _progress_sums(session: Session, period: pd.Series, goal_ids: list[int] | No
     return sums.groupby("goal_id").sum()
 
 
+def _progress_by_period(
+    session: Session, structure: ru.Snapshot, goals: pd.DataFrame, only_these: bool, up_to: str | None
+):
+    """(period, progress of each of the goals) for every period up to and including up_to;
+    only_these: read the sums of those goals only (else of all goals, a query less selective)."""
+    ids = [int(goal_id) for goal_id in goals["goal_id"]] if only_these else None
+    for _, prow in structure.periods.iterrows():
+        sums = _progress_sums(session, prow, ids).reindex(goals["goal_id"]).fillna(0)
+        yield prow["period"], ru.mean_of({"wv": sums["weighted_sum"].to_numpy(), "w": sums["weight_sum"].to_numpy()})
+        if prow["period"] == up_to:
+            break
+
+
 def figures_trend(session: Session, structure: ru.Snapshot, up_to: str | None = None) -> pd.DataFrame:
     """rollup.progress_trend in SQL: per period, the goals' weighted progress sums only
     (half the work of period_figures), rolled up to fields and overall by rollup.py."""
     goals = structure.goals.drop(columns=["goal_position"], errors="ignore").reset_index(drop=True)
     goals["n_measures"] = 0  # field_progress counts them; the trend reads progress only
     rows = []
-    for _, prow in structure.periods.iterrows():
-        sums = _progress_sums(session, prow).reindex(goals["goal_id"]).fillna(0)
-        goals["progress"] = ru.mean_of({"wv": sums["weighted_sum"].to_numpy(), "w": sums["weight_sum"].to_numpy()})
+    for period, progress in _progress_by_period(session, structure, goals, False, up_to):
+        goals["progress"] = progress
         fields = ru.field_progress(structure, goals)
         overall = ru.weighted_mean(fields["progress"], pd.Series(1.0, index=fields.index))
-        rows.append({"period": prow["period"], "field_code": "Gesamt", "progress": overall})
+        rows.append({"period": period, "field_code": "Gesamt", "progress": overall})
         for f in fields.itertuples():
-            rows.append({"period": prow["period"], "field_code": f.field_code, "progress": f.progress})
-        if prow["period"] == up_to:
-            break
+            rows.append({"period": period, "field_code": f.field_code, "progress": f.progress})
     return pd.DataFrame(rows)
 
 
@@ -390,14 +400,10 @@ def goals_trend(
     goals = structure.goals.reset_index(drop=True)
     if field_id is not None:
         goals = goals[goals["field_id"] == field_id].reset_index(drop=True)
-    ids = [int(goal_id) for goal_id in goals["goal_id"]]
-    frames = []
-    for _, prow in structure.periods.iterrows():
-        sums = _progress_sums(session, prow, ids).reindex(goals["goal_id"]).fillna(0)
-        progress = ru.mean_of({"wv": sums["weighted_sum"].to_numpy(), "w": sums["weight_sum"].to_numpy()})
-        frames.append(goals[["goal_code", "field_id"]].assign(progress=progress, period=prow["period"]))
-        if prow["period"] == up_to:
-            break
+    frames = [
+        goals[["goal_code", "field_id"]].assign(progress=progress, period=period)
+        for period, progress in _progress_by_period(session, structure, goals, field_id is not None, up_to)
+    ]
     if not frames:
         return pd.DataFrame(columns=["goal_code", "field_id", "progress", "period"])
     return pd.concat(frames, ignore_index=True)

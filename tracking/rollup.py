@@ -345,49 +345,30 @@ def measure_status(
 # --- goal, field, core goal -------------------------------------------------
 
 
-def _grouped_weighted_mean(df: pd.DataFrame, by: list[str] | str, value: str, weight: str) -> pd.Series:
-    """Per group: the weighted mean of the values present; NaN when none is."""
-    use = df[value].notna() & df[weight].notna() & (df[weight] > 0)
-    parts = pd.DataFrame(
-        {
-            "wv": (df[value] * df[weight]).where(use, 0.0),
-            "w": df[weight].where(use, 0.0),
-        }
-    )
-    keys = [df[c] for c in ([by] if isinstance(by, str) else by)]
-    sums = parts.groupby(keys).sum()
-    return (sums["wv"] / sums["w"]).where(sums["w"] > 0)
-
-
 def goal_progress(snap: Snapshot, measures: pd.DataFrame) -> pd.DataFrame:
     """Weighted mean of the goal's measures' progress (measure weight).
 
     sistiert and abgebrochen measures are counted (n_paused) but left out of
     the mean, so they do not pull progress down. No data -> NaN, «keine Daten».
     """
-    m = measures.copy()
-    paused = m["status"].isin(PAUSED_STATUSES)
-    m["counted_progress"] = m["progress"].where(~paused)
-    m["counted"] = m["counted_progress"].notna()
-    m["paused"] = paused
-    m["no_report"] = m["state"] == NO_REPORT
-    counts = m.groupby("goal_id").agg(
-        n_measures=("measure_id", "count"),
-        n_counted=("counted", "sum"),
-        n_paused=("paused", "sum"),
-        n_no_report=("no_report", "sum"),
-        n_behind_plan=("behind_plan", "sum"),
-        n_overdue=("overdue", "sum"),
+    out = snap.goals.drop(columns=["goal_position"], errors="ignore").reset_index(drop=True)
+    paused = measures["status"].isin(PAUSED_STATUSES)
+    counted = measures["progress"].where(~paused)
+    sums = sums_by(
+        measures["goal_id"],
+        pd.Index(out["goal_id"]),
+        **_weighted_parts(counted, measures["weight"]),
+        n_measures=1.0,
+        n_counted=counted.notna(),
+        n_paused=paused,
+        n_no_report=measures["state"] == NO_REPORT,
+        n_behind_plan=measures["behind_plan"],
+        n_overdue=measures["overdue"],
     )
-    progress = _grouped_weighted_mean(m, "goal_id", "counted_progress", "weight").rename("progress")
-    out = snap.goals.drop(columns=["goal_position"], errors="ignore").merge(
-        counts, left_on="goal_id", right_index=True, how="left"
-    )
-    out = out.merge(progress, left_on="goal_id", right_index=True, how="left")
-    for col in counts.columns:
-        out[col] = out[col].fillna(0).astype(int)
-    out["progress"] = out["progress"].astype(float)
-    out["state"] = np.where(out["progress"].isna(), NO_DATA, "")
+    for column in ("n_measures", "n_counted", "n_paused", "n_no_report", "n_behind_plan", "n_overdue"):
+        out[column] = sums[column].astype(int)
+    out["progress"] = mean_of(sums)
+    out["state"] = _no_data(out["progress"].to_numpy())
     return out
 
 

@@ -18,6 +18,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from tracking.tables import rows_of
+
 HEADER_FONT = Font(bold=True)
 FORMULA_STARTS = ("=", "+", "-", "@")
 # A literal "_x0041_" in a text would be decoded as "A" by readers, so its
@@ -93,9 +95,7 @@ def tables_workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
         ws = wb.create_sheet(name[:31])
         ws.freeze_panes = "A2"
         ws.append([header_cell(ws, str(c)) for c in frame.columns])
-        # Column by column (tolist), not itertuples: pandas' string columns hand out
-        # values one at a time slowly, and a list of every measure has 100'000 rows.
-        for row in zip(*(frame[column].tolist() for column in frame.columns)):
+        for row in rows_of(frame):  # a list of every measure has 100'000 rows
             ws.append([value_cell(ws, v) for v in row])
     buffer = io.BytesIO()
     wb.save(buffer)
