@@ -275,6 +275,10 @@ class StatusReport(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     next_steps: Mapped[str | None] = mapped_column(Text)
     risks: Mapped[str | None] = mapped_column(Text)
+    # «unverändert»: the reporter confirmed that the last period's values still hold.
+    unchanged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # The reporter's explanation of plausibility warnings (tracking/plausibility.py).
+    explanation: Mapped[str | None] = mapped_column(Text)
     reported_by: Mapped[str] = mapped_column(String(200))
     reported_at: Mapped[dt.datetime] = mapped_column(DateTime)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -331,7 +335,11 @@ class WriteRecord(Base):
     __tablename__ = "write_record"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The account name (unique); display names may repeat. The command line writes the
+    # system user or --user here.
     actor: Mapped[str] = mapped_column(String(200))
+    # The display name beside it, as the person was called at the time of the write.
+    actor_name: Mapped[str | None] = mapped_column(String(200))
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=local_now)
     source: Mapped[str] = mapped_column(String(400))
     action: Mapped[str] = mapped_column(String(60))
