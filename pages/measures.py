@@ -63,15 +63,30 @@ def detail(measure_id: int, period: str) -> None:
         st.plotly_chart(charts.measure_history_chart(history), width="stretch", key="measure_history")
     else:
         st.info("Zu dieser Massnahme ist noch kein Statusbericht eingegangen.")
+    warned = history[[bool(h) for h in history["hints"]]]
+    if not warned.empty:
+        latest = warned.iloc[-1]
+        said = f" Erläuterung: {esc(latest['explanation'])}" if latest["explanation"] else ""
+        st.warning(
+            f"Plausibilitätshinweise zur Meldung {latest['period']}: "
+            + " ".join(esc(h) for h in latest["hints"])
+            + said,
+            icon=":material/warning:",
+        )
     timeline = pd.DataFrame(
         {
             "Periode": history["period"],
-            "Status": [status_text(s) for s in history["status"]],
+            "Status": [
+                status_text(s) + (" (unverändert bestätigt)" if u else "")
+                for s, u in zip(history["status"], history["unchanged"])
+            ],
             "Ampel": [light_text(light if isinstance(light, str) else None) for light in history["light"]],
             "Fortschritt": [fmt.percent(p, missing="–") for p in history["progress"]],
             "Soll": [fmt.percent(p, missing="–") for p in history["expected"]],
             "Kommentar / Begründung": history["comment"].fillna(""),
             "Nächste Schritte": history["next_steps"].fillna(""),
+            "Hinweise": [" · ".join(h) for h in history["hints"]],
+            "Erläuterung": history["explanation"].fillna(""),
             "Gemeldet von": history["reported_by"].fillna(""),
             "am": [fmt.date(t) if pd.notna(t) else "" for t in history["reported_at"]],
         }

@@ -21,7 +21,7 @@ from tracking.access import ROLES, Actor
 from tracking.db import database_url, make_engine, transaction
 from tracking.errors import TrackingError
 from tracking.figures import PeriodFigures, department_lights, figures_trend, period_figures
-from tracking.reports import last_write_id, owing_reports
+from tracking.reports import last_report_texts, last_write_id, owing_reports, reportable_measures
 from tracking.scope import Scope
 from tracking.users import actor_for_email, session_minutes
 
@@ -149,6 +149,19 @@ def _owing(url: str, period: str, scope_kind: str, scope_code: str | None) -> pd
 def owing(period: str, scope: Scope) -> pd.DataFrame:
     """The measures owing a report in the period and scope, with what came in (SQL: any scale)."""
     return _owing(database_url(), period, scope.kind, scope.code)
+
+
+@st.cache_data(ttl=300, show_spinner="Letzte Meldungen werden geladen …")
+def _last_reports(url: str, period: str, scope_kind: str, scope_code: str | None) -> dict[int, str]:
+    with transaction(_engine(url)) as session:
+        found = get_period(session, period)
+        owing_ids = [r.measure_id for r in reportable_measures(session, found, Scope(scope_kind, scope_code))]
+        return last_report_texts(session, found, owing_ids)
+
+
+def last_reports(period: str, scope: Scope) -> dict[int, str]:
+    """measure_id -> the text of its last report before the period, for the measures owing one in the scope."""
+    return _last_reports(database_url(), period, scope.kind, scope.code)
 
 
 @st.cache_data(ttl=300, show_spinner="Verlauf wird berechnet …")

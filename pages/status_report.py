@@ -141,6 +141,7 @@ def preview_and_save(plan, what: str, cache_key: str, round_key: str) -> None:
         for c in plan.changes
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    hints_section(plan)
     if not plan.has_changes:
         st.info("Keine Änderungen gegenüber den gespeicherten Werten. Es gibt nichts zu speichern.")
         return
@@ -171,6 +172,36 @@ def preview_and_save(plan, what: str, cache_key: str, round_key: str) -> None:
         st.rerun()
 
 
+def hints_section(plan) -> None:
+    """Plausibility warnings of what the plan changes: shown, never blocking."""
+    if not plan.hints:
+        return
+    count = sum(len(row.hints) for row in plan.hints)
+    st.warning(
+        f"{fmt.number(count)} {'Plausibilitätshinweis' if count == 1 else 'Plausibilitätshinweise'}: "
+        "bitte prüfen. Speichern ist trotzdem möglich; eine Erklärung gehört in die Spalte "
+        "«Erläuterung zu Hinweisen» und wird mit der Meldung gespeichert.",
+        icon=":material/warning:",
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Zeile": row.row,
+                    "Massnahme": row.code,
+                    "Hinweis": hint.message,
+                    "Erläuterung": row.explanation or "–",
+                }
+                for row in plan.hints
+                for hint in row.hints
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={"Hinweis": st.column_config.TextColumn(width="large")},
+    )
+
+
 EMPTY = "–"
 ENTRY_COLUMNS = {
     "code": "Code",
@@ -181,6 +212,8 @@ ENTRY_COLUMNS = {
     "comment": "Kommentar / Begründung",
     "next_steps": "Nächste Schritte",
     "risks": "Risiken",
+    "unchanged": "Unverändert",
+    "explanation": "Erläuterung zu Hinweisen",
 }
 
 
@@ -197,11 +230,15 @@ def entry_section(period: str, scope: Scope) -> None:
     st.caption(
         f"Für wenige Massnahmen ohne Excel ({scope.label}, {fmt.number(len(measures))} Massnahmen): Status, Ampel und "
         "Fortschritt eintragen oder Zeilen aus Excel einfügen (Zelle wählen, Ctrl+V); Gelb und Rot brauchen eine "
-        "Begründung. Zeilen ohne Angaben bleiben ohne Meldung. Die Eingaben zählen erst mit «Eingaben prüfen», "
-        "dort gelten dieselben Prüfungen wie beim Hochladen."
+        "Begründung. Zeilen ohne Angaben bleiben ohne Meldung. Gilt die letzte Meldung weiter, «Unverändert» "
+        "ankreuzen und Status, Ampel und Fortschritt leer lassen. Die Eingaben zählen erst mit «Eingaben prüfen», "
+        "dort gelten dieselben Prüfungen und Plausibilitätshinweise wie beim Hochladen."
     )
-    # Pre-filled with what the period already holds; measures without a report stay empty.
-    has = measures["has_report"].tolist()
+    # Pre-filled with what the period already holds; measures without a report stay empty (a
+    # confirmed-unchanged report shows its tick and leaves the values to «Letzte Meldung»).
+    confirmed = [bool(h) and bool(u) for h, u in zip(measures["has_report"], measures["unchanged"])]
+    has = [bool(h) and not c for h, c in zip(measures["has_report"], confirmed)]
+    last = shared.last_reports(period, scope)
 
     # Empty text cells are "", empty choices "–" (the editor would show None); both read back as nothing.
     def current(column: str, labels: dict | None = None, empty: str = "") -> list:
@@ -214,12 +251,18 @@ def entry_section(period: str, scope: Scope) -> None:
         {
             "Code": measures["code"].tolist(),
             "Titel": measures["title"].tolist(),
+            "Letzte Meldung": [last.get(mid, "") for mid in measures["measure_id"]],
             "Status": current("status", STATUSES, EMPTY),
             "Ampel": current("light", LIGHTS, EMPTY),
             "Fortschritt %": [str(int(v)) if h else "" for v, h in zip(measures["progress"], has)],
+            "Unverändert": confirmed,
             "Kommentar / Begründung": current("comment"),
             "Nächste Schritte": current("next_steps"),
             "Risiken": current("risks"),
+            "Erläuterung zu Hinweisen": [
+                e if bool(h) and isinstance(e, str) else ""
+                for e, h in zip(measures["explanation"], measures["has_report"])
+            ],
         }
     )
     round_key = "entry_round"
@@ -230,7 +273,7 @@ def entry_section(period: str, scope: Scope) -> None:
         hide_index=True,
         width="stretch",
         num_rows="fixed",
-        disabled=["Code", "Titel"],
+        disabled=["Code", "Titel", "Letzte Meldung"],
         # No rerun per cell: the edits travel with «Eingaben prüfen», none lost to a rerun in between.
         on_change="ignore",
         column_config={
@@ -240,13 +283,21 @@ def entry_section(period: str, scope: Scope) -> None:
                 "Fortschritt %", width="small", help="Ganze Zahl von 0 bis 100, z. B. 50 oder 50 %"
             ),
             "Titel": st.column_config.TextColumn("Titel", width="medium"),
+            "Letzte Meldung": st.column_config.TextColumn(
+                "Letzte Meldung", width="medium", help="Die letzte Meldung vor dieser Periode (nur zur Ansicht)"
+            ),
+            "Unverändert": st.column_config.CheckboxColumn(
+                "Unverändert",
+                width="small",
+                help="Angekreuzt: die letzte Meldung gilt für diese Periode weiter (Status, Ampel, Fortschritt leer).",
+            ),
         },
     )
     cache_key = f"entry_plan:{period}:{scope}"
     if st.button("Eingaben prüfen", icon=":material/fact_check:"):
         entries = [
             {
-                key: (None if pd.isna(row[label]) or row[label] in ("", EMPTY) else row[label])
+                key: (None if pd.isna(row[label]) or row[label] in ("", EMPTY, False) else row[label])
                 for key, label in ENTRY_COLUMNS.items()
             }
             for _, row in edited.iterrows()

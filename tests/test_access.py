@@ -41,6 +41,7 @@ from tracking.models import (
     WriteRecord,
 )
 from tracking.periods import add_missing_periods, set_period_open
+from tracking.report_sheet import REPORT_COLUMNS
 from tracking.scope import Scope
 from tracking.strategy import LUZERN_DEFINITION, apply_definition, parse_definition
 from tracking.users import UserSpec, create_user
@@ -61,8 +62,8 @@ LABELS = {
     "departementsleitung": "Departementsleitung",
     "regierungsrat": "Regierungsrat",
 }
-# Every report cell a template may carry; None empties it.
-EMPTY_REPORT = dict.fromkeys(("status", "light", "progress", "comment", "next_steps", "risks", "as_of"))
+# Every report cell a template may carry (its input columns); None empties it.
+EMPTY_REPORT = dict.fromkeys(c.key for c in REPORT_COLUMNS if not c.locked)
 NEW_VALUES = {"status": "in Umsetzung", "light": "gelb", "progress": 55, "comment": "Zugriffstest: Verzögerung"}
 
 

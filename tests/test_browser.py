@@ -188,6 +188,8 @@ def test_new_measure_from_verwaltung_to_template_to_report_to_overview(server, p
     that status in the next template, see the overview move."""
     import openpyxl
 
+    from tracking.report_sheet import REPORT_COLUMNS, letter_of
+
     def completeness_on_overview() -> str:
         open_page(page, server, "")
         page.wait_for_selector(".js-plotly-plot .heatmaplayer", timeout=30_000)
@@ -217,17 +219,21 @@ def test_new_measure_from_verwaltung_to_template_to_report_to_overview(server, p
     wait_idle(page)
     # A coordinator with few measures pastes the row from a spreadsheet into the table ...
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    # The table's columns: Code, Titel, Letzte Meldung, Status, Ampel, Fortschritt %, Unverändert, Kommentar, ...
+    status, progress, comment = 3, 5, 7
     grid = status_table(page)
     row = data_grid_row(grid, code)
-    paste_into_data_grid(page, grid, 2, row, ["in Umsetzung", "gelb", "15 %", "Partner entscheiden erst 2027"])
+    expect(data_grid_cell(grid, 2, row)).to_have_text("noch keine Meldung")
+    paste_into_data_grid(page, grid, status, row, ["in Umsetzung", "gelb", "15 %", "", "Partner entscheiden erst 2027"])
     check_and_save_table(page, new=1, changed=0)
     # ... sees the saved values in the table, the percent sign read as a number ...
-    for column, text in enumerate(["in Umsetzung", "gelb", "15", "Partner entscheiden erst 2027"], start=2):
+    saved = {status: "in Umsetzung", status + 1: "gelb", progress: "15", comment: "Partner entscheiden erst 2027"}
+    for column, text in saved.items():
         expect(data_grid_cell(status_table(page), column, row)).to_have_text(text)
     # ... and corrects the progress by typing into its cell.
-    type_into_data_grid(page, status_table(page), 4, row, "20")
+    type_into_data_grid(page, status_table(page), progress, row, "20")
     check_and_save_table(page, new=0, changed=1)
-    expect(data_grid_cell(status_table(page), 4, row)).to_have_text("20")
+    expect(data_grid_cell(status_table(page), progress, row)).to_have_text("20")
 
     # The next template lists the new measure with the values just saved.
     wait_idle(page)  # a click during a rerun can be lost with the button it was made on
@@ -239,7 +245,8 @@ def test_new_measure_from_verwaltung_to_template_to_report_to_overview(server, p
     sheet = openpyxl.load_workbook(template)["Statusbericht"]
     rows = {sheet[f"A{r}"].value: r for r in range(2, sheet.max_row + 1) if sheet[f"A{r}"].value}
     assert code in rows, "the new measure is in the next template"
-    assert [sheet[f"{c}{rows[code]}"].value for c in "FGH"] == ["in Umsetzung", "gelb", 20]
+    cells = [f"{letter_of(REPORT_COLUMNS, key)}{rows[code]}" for key in ("status", "light", "progress", "unchanged")]
+    assert [sheet[c].value for c in cells] == ["in Umsetzung", "gelb", 20, None]
 
     # One more report for the period: the overview's Rücklauf moves.
     assert completeness_on_overview() != before

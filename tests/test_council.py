@@ -129,6 +129,7 @@ def test_summary_sentences_match_the_numbers_worked_out_by_hand(engine):
     # Lights of the 4 reports: grün A, C, E = 3, rot B = 1 -> 3 / 4 = 75 % on track.
     # Compared (a report in both periods): A, B, C = 3; advanced: A, C = 2.
     # Behind plan: expected on 31.12.2024 = 365 / 730 days = 50 %; E at 10 % < 50 - 15.
+    # Plausibility: E is green though behind plan (the only report with a warning).
     assert content.summary == [
         "4 von 5 meldepflichtigen Massnahmen haben für 2024-H2 gemeldet (Rücklauf 80 %). 1 Meldung fehlt (FD).",
         "Der Gesamtfortschritt beträgt 69 % (2024-H1: 50 %, +19 Prozentpunkte).",
@@ -138,6 +139,7 @@ def test_summary_sentences_match_the_numbers_worked_out_by_hand(engine):
         "1 Massnahme wurde abgeschlossen: M-C.",
         "1 Massnahme ist überfällig (geplantes Ende vorbei, nicht abgeschlossen): M-D.",
         "1 Massnahme liegt mehr als 15 Prozentpunkte hinter Plan.",
+        "1 Meldung hat Plausibilitätshinweise; sie stehen in der Liste «Was braucht Aufmerksamkeit?».",
     ]
     h = content.headline
     assert (h["measures"], h["active"], h["reported"]) == (5, 5, 4)
@@ -155,7 +157,12 @@ def test_attention_lists_each_measure_once_with_its_reasons(engine):
     # M-D: no report in H2, so no light and no comment of this period; planned end 30.9.2024.
     assert (rows["M-D"].why, rows["M-D"].light_label, rows["M-D"].reason) == ("überfällig", "○ keine Meldung", "")
     assert rows["M-D"].planned_end == dt.date(2024, 9, 30) and rows["M-D"].progress is None
-    assert rows["M-E"].why == "hinter Plan" and rows["M-E"].department == "STK"
+    # M-E: green at 10 % on a plan of 50 %, so behind plan and a plausibility warning as well.
+    assert rows["M-E"].why == "hinter Plan; Hinweis: Ampel grün trotz Verzug" and rows["M-E"].department == "STK"
+    assert rows["M-E"].hints == (
+        "Ampel grün, obwohl 40 Prozentpunkte hinter Plan (Soll 50 %, Ist 10 %; mehr als 15 gilt als hinter Plan).",
+    )
+    assert rows["M-B"].hints == rows["M-D"].hints == ()
 
 
 def test_field_blocks_and_decisions_by_hand(engine):

@@ -18,6 +18,7 @@ from tests import excel_files as xf
 from tests.conftest import REFERENCE_DATE
 from tests.factories import add_measure, add_report
 from tracking import excel_import
+from tracking import rollup as rollup_module
 from tracking.access import Actor
 from tracking.cli import main
 from tracking.db import transaction
@@ -61,7 +62,7 @@ def af5(luzern):
 
     M-5.1.01  2026-H2 report 30 %        template row 2
     M-5.1.02  2026-H2 report 20 %        template row 3 (weight 2)
-    M-5.2.01  2026-H1 report 40 % only   template row 4 (pre-filled from 2026-H1)
+    M-5.2.01  2026-H1 report 40 % only   template row 4 (empty; «Letzte Meldung» shows 2026-H1)
     M-5.2.02  no report yet              template row 5 (empty)
     M-1.1.01  field AF1: outside an AF5 template
     """
@@ -109,8 +110,14 @@ def template(af5) -> bytes:
 
 @pytest.fixture
 def good(template) -> bytes:
-    """The template filled in completely and correctly (row 5 was empty)."""
-    return xf.fill_template(template, {"M-5.2.02": {"status": "geplant", "light": "grün", "progress": 0}})
+    """The template filled in completely and correctly (rows 4 and 5 were empty; row 4 says what 2026-H1 said)."""
+    return xf.fill_template(
+        template,
+        {
+            "M-5.2.01": {"status": "in Umsetzung", "light": "grün", "progress": 40},
+            "M-5.2.02": {"status": "geplant", "light": "grün", "progress": 0},
+        },
+    )
 
 
 def indicator_id(engine) -> int:
@@ -183,7 +190,11 @@ class _DateMeta(type):
 
 
 def freeze_today(monkeypatch, day: dt.date) -> None:
-    """Make excel_import see `day` as today (it refuses «Stand per» dates in the future)."""
+    """Make excel_import and the roll-up see `day` as today.
+
+    The import refuses «Stand per» dates in the future, and its plausibility hints read
+    the plan on the period's reference day (today while the period runs, its end after).
+    """
 
     class FrozenDate(REAL_DATE, metaclass=_DateMeta):
         @classmethod
@@ -192,6 +203,7 @@ def freeze_today(monkeypatch, day: dt.date) -> None:
 
     shim = types.SimpleNamespace(date=FrozenDate, datetime=dt.datetime, timedelta=dt.timedelta, time=dt.time)
     monkeypatch.setattr(excel_import, "dt", shim)
+    monkeypatch.setattr(rollup_module, "dt", shim)
 
 
 # --- bad files ----------------------------------------------------------------------
@@ -299,7 +311,7 @@ BAD_FILES = [
         "alte-vorlage.xlsx",
         lambda engine, t: xf.set_meta(t, "template_version", "0"),
         {},
-        "Die Vorlage hat die Version «0», erwartet wird «1». "
+        "Die Vorlage hat die Version «0», erwartet wird «2». "
         "Bitte eine neue Vorlage herunterladen und die Angaben übertragen.",
         id="old-template-version",
     ),
@@ -456,11 +468,11 @@ def test_template_of_unknown_field_is_refused(af5, template):
 # --- bad cells ----------------------------------------------------------------------
 
 WHERE_CODE = "Blatt «Statusbericht», Zeile 3, Spalte A (Code): "
-WHERE_STATUS = "Blatt «Statusbericht», Zeile 3, Spalte F (Status): "
-WHERE_LIGHT = "Blatt «Statusbericht», Zeile 3, Spalte G (Ampel): "
-WHERE_PROGRESS = "Blatt «Statusbericht», Zeile 3, Spalte H (Fortschritt %): "
-WHERE_COMMENT = "Blatt «Statusbericht», Zeile 3, Spalte I (Kommentar / Begründung): "
-WHERE_AS_OF = "Blatt «Statusbericht», Zeile 3, Spalte L (Stand per): "
+WHERE_STATUS = f"Blatt «Statusbericht», Zeile 3, Spalte {xf.column('status')} (Status): "
+WHERE_LIGHT = f"Blatt «Statusbericht», Zeile 3, Spalte {xf.column('light')} (Ampel): "
+WHERE_PROGRESS = f"Blatt «Statusbericht», Zeile 3, Spalte {xf.column('progress')} (Fortschritt %): "
+WHERE_COMMENT = f"Blatt «Statusbericht», Zeile 3, Spalte {xf.column('comment')} (Kommentar / Begründung): "
+WHERE_AS_OF = f"Blatt «Statusbericht», Zeile 3, Spalte {xf.column('as_of')} (Stand per): "
 ALLOWED_PROGRESS = "Erlaubt: ganze Zahl von 0 bis 100, z. B. 50 oder 50 %."
 ALLOWED_STATUS = "Erlaubt: geplant, in Umsetzung, abgeschlossen, sistiert, abgebrochen."
 
@@ -561,30 +573,32 @@ BAD_CELLS = [
     pytest.param(
         lambda data: xf.rename_header(data, "progress", "Fortschritt"),
         [
-            "Blatt «Statusbericht», Zeile 1, Spalte H: erwartet die Spalte «Fortschritt %», gefunden «Fortschritt». "
+            "Blatt «Statusbericht», Zeile 1, Spalte I: erwartet die Spalte «Fortschritt %», gefunden «Fortschritt». "
             "Spalten nicht umbenennen oder verschieben."
         ],
         id="renamed-header",
     ),
     pytest.param(
-        lambda data: xf.delete_column(data, "last_report"),
-        ["Blatt «Statusbericht», Zeile 1, Spalte M: Spalte «Letzte Meldung» fehlt."],
+        lambda data: xf.delete_column(data, "as_of"),
+        ["Blatt «Statusbericht», Zeile 1, Spalte O: Spalte «Stand per» fehlt."],
         id="last-column-deleted",
     ),
     pytest.param(
         lambda data: xf.delete_column(data, "progress"),
         [
-            "Blatt «Statusbericht», Zeile 1, Spalte H: erwartet die Spalte «Fortschritt %», gefunden "
+            "Blatt «Statusbericht», Zeile 1, Spalte I: erwartet die Spalte «Fortschritt %», gefunden "
+            "«Unverändert». Spalten nicht umbenennen oder verschieben.",
+            "Blatt «Statusbericht», Zeile 1, Spalte J: erwartet die Spalte «Unverändert», gefunden "
             "«Kommentar / Begründung». Spalten nicht umbenennen oder verschieben.",
-            "Blatt «Statusbericht», Zeile 1, Spalte I: erwartet die Spalte «Kommentar / Begründung», gefunden "
+            "Blatt «Statusbericht», Zeile 1, Spalte K: erwartet die Spalte «Kommentar / Begründung», gefunden "
             "«Nächste Schritte». Spalten nicht umbenennen oder verschieben.",
-            "Blatt «Statusbericht», Zeile 1, Spalte J: erwartet die Spalte «Nächste Schritte», gefunden "
+            "Blatt «Statusbericht», Zeile 1, Spalte L: erwartet die Spalte «Nächste Schritte», gefunden "
             "«Risiken». Spalten nicht umbenennen oder verschieben.",
-            "Blatt «Statusbericht», Zeile 1, Spalte K: erwartet die Spalte «Risiken», gefunden "
+            "Blatt «Statusbericht», Zeile 1, Spalte M: erwartet die Spalte «Risiken», gefunden "
+            "«Erläuterung zu Hinweisen». Spalten nicht umbenennen oder verschieben.",
+            "Blatt «Statusbericht», Zeile 1, Spalte N: erwartet die Spalte «Erläuterung zu Hinweisen», gefunden "
             "«Stand per». Spalten nicht umbenennen oder verschieben.",
-            "Blatt «Statusbericht», Zeile 1, Spalte L: erwartet die Spalte «Stand per», gefunden "
-            "«Letzte Meldung». Spalten nicht umbenennen oder verschieben.",
-            "Blatt «Statusbericht», Zeile 1, Spalte M: Spalte «Letzte Meldung» fehlt.",
+            "Blatt «Statusbericht», Zeile 1, Spalte O: Spalte «Stand per» fehlt.",
         ],
         id="progress-column-deleted",
     ),
@@ -602,7 +616,7 @@ def test_bad_cell_is_refused_with_sheet_row_and_column(af5, good, monkeypatch, c
 def test_problem_names_sheet_row_column_and_header(af5, good):
     error = refused(af5, xf.fill_template(good, {3: {"progress": 120}}))
     (problem,) = error.problems
-    assert (problem.sheet, problem.row, problem.column, problem.header) == ("Statusbericht", 3, "H", "Fortschritt %")
+    assert (problem.sheet, problem.row, problem.column, problem.header) == ("Statusbericht", 3, "I", "Fortschritt %")
     assert problem.message == "120 liegt ausserhalb von 0 bis 100. Erlaubt: ganze Zahl von 0 bis 100."
 
 
@@ -625,7 +639,8 @@ def test_department_template_holds_only_its_measures(af5):
         f"Blatt «Statusbericht», Zeile {row}, Spalte A (Code): Massnahme M-5.1.01 gehört nicht zum Geltungsbereich "
         "dieser Vorlage (Departement FD) oder ist in dieser Periode nicht meldepflichtig."
     ]
-    p = plan(af5, xf.fill_template(data, {"M-5.2.01": {"progress": 44}}), "fd.xlsx")
+    filled = xf.fill_template(data, {"M-5.2.01": {"status": "in Umsetzung", "light": "grün", "progress": 44}})
+    p = plan(af5, filled, "fd.xlsx")
     assert p.summary_lines()[:2] == [
         "Datei «fd.xlsx»: Berichtsperiode 2026-H2, Departement FD.",
         "1 neu, 0 geändert, 0 unverändert.",
@@ -645,13 +660,13 @@ def test_all_problems_of_a_file_are_reported_at_once_in_order(af5, good):
     data = xf.fill_indicators(data, {indicator_id(af5): "viele"})
     error = refused(af5, data)
     assert error.messages == [
-        "Blatt «Statusbericht», Zeile 2, Spalte H (Fortschritt %): 120 liegt ausserhalb von 0 bis 100. "
+        "Blatt «Statusbericht», Zeile 2, Spalte I (Fortschritt %): 120 liegt ausserhalb von 0 bis 100. "
         "Erlaubt: ganze Zahl von 0 bis 100.",
-        "Blatt «Statusbericht», Zeile 3, Spalte F (Status): «fertig» ist kein gültiger Status. " + ALLOWED_STATUS,
-        "Blatt «Statusbericht», Zeile 3, Spalte G (Ampel): «blau» ist keine gültige Ampel. Erlaubt: grün, gelb, rot.",
-        "Blatt «Statusbericht», Zeile 4, Spalte I (Kommentar / Begründung): Ampel rot braucht eine Begründung. "
+        "Blatt «Statusbericht», Zeile 3, Spalte G (Status): «fertig» ist kein gültiger Status. " + ALLOWED_STATUS,
+        "Blatt «Statusbericht», Zeile 3, Spalte H (Ampel): «blau» ist keine gültige Ampel. Erlaubt: grün, gelb, rot.",
+        "Blatt «Statusbericht», Zeile 4, Spalte K (Kommentar / Begründung): Ampel rot braucht eine Begründung. "
         "Bitte in «Kommentar / Begründung» erklären, warum.",
-        "Blatt «Statusbericht», Zeile 4, Spalte L (Stand per): «32.13.2026» ist kein gültiges Datum. "
+        "Blatt «Statusbericht», Zeile 4, Spalte O (Stand per): «32.13.2026» ist kein gültiges Datum. "
         "Erlaubt: 31.12.2026 oder 2026-12-31.",
         "Blatt «Statusbericht», Zeile 5, Spalte A (Code): Massnahme M-5.1.02 kommt doppelt vor (schon in Zeile 3). "
         "Bitte nur eine Zeile pro Massnahme.",
@@ -733,12 +748,29 @@ def test_serial_46387_is_31_12_2026():
 
 
 def preview_file(af5, template) -> bytes:
-    """Row 2 as it was, row 3 changed (20 -> 25), row 4 pre-filled from 2026-H1 but 45 now, row 5 empty."""
-    data = xf.fill_template(template, {"M-5.1.02": {"progress": 25}, "M-5.2.01": {"progress": 45}})
+    """Row 2 as it was, row 3 changed (20 -> 25), row 4 (empty, 40 % in 2026-H1) filled in with 45 now, row 5 empty."""
+    data = xf.fill_template(
+        template,
+        {"M-5.1.02": {"progress": 25}, "M-5.2.01": {"status": "in Umsetzung", "light": "grün", "progress": 45}},
+    )
     return xf.fill_indicators(data, {indicator_id(af5): 12.5})
 
 
-def test_preview_counts_new_changed_unchanged(af5, template):
+# After 2026-H2 the plan is read on its last day, 31.12.2026: a measure running from
+# 01.01.2024 to 31.12.2027 should stand at 1095 of 1460 days = 75 %; the two green rows
+# preview_file changes (25 % and 45 %) are more than 15 points behind: a hint each.
+AFTER_PERIOD = dt.date(2027, 1, 10)
+PREVIEW_HINTS = [
+    "2 Plausibilitätshinweise (speichern ist trotzdem möglich; eine Erläuterung gehört in «Erläuterung zu Hinweisen»):",
+    "  Zeile 3, M-5.1.02: Ampel grün, obwohl 50 Prozentpunkte hinter Plan (Soll 75 %, Ist 25 %; "
+    "mehr als 15 gilt als hinter Plan).",
+    "  Zeile 4, M-5.2.01: Ampel grün, obwohl 30 Prozentpunkte hinter Plan (Soll 75 %, Ist 45 %; "
+    "mehr als 15 gilt als hinter Plan).",
+]
+
+
+def test_preview_counts_new_changed_unchanged(af5, template, monkeypatch):
+    freeze_today(monkeypatch, AFTER_PERIOD)
     number = indicator_id(af5)
     before = db_counts(af5)
     p = plan(af5, preview_file(af5, template))
@@ -753,6 +785,7 @@ def test_preview_counts_new_changed_unchanged(af5, template):
         "  geändert: Statusbericht M-5.1.02: Fortschritt 20 → 25",
         "  neu: Statusbericht M-5.2.01",
         f"  neu: Kennzahl Nr. {number} Online-Dienstleistungen (Anzahl)",
+        *PREVIEW_HINTS,
     ]
     # The preview on the page shows what a new report and a new value say.
     new = {c.key: c.fields for c in p.changes if c.kind == "neu"}
@@ -844,7 +877,10 @@ def import_history_of(engine):
 
 
 def test_undo_of_an_import_superseded_by_a_later_one_is_refused(af5, template):
-    first = xf.fill_template(template, {"M-5.1.01": {"progress": 33}, "M-5.2.01": {"progress": 41}})
+    first = xf.fill_template(
+        template,
+        {"M-5.1.01": {"progress": 33}, "M-5.2.01": {"status": "in Umsetzung", "light": "grün", "progress": 41}},
+    )
     second = xf.fill_template(template, {"M-5.1.01": {"progress": 34}})
     _, one = import_file(af5, first, "erste.xlsx")
     after_first = current_reports(af5)
@@ -891,7 +927,7 @@ def test_apply_is_one_transaction(af5, template, monkeypatch):
         {
             "M-5.1.01": {"progress": 31},
             "M-5.1.02": {"progress": 21},
-            "M-5.2.01": {"progress": 41},
+            "M-5.2.01": {"status": "in Umsetzung", "light": "grün", "progress": 41},
             "M-5.2.02": {"status": "geplant", "light": "grün", "progress": 0},
         },
     )
@@ -1037,7 +1073,8 @@ def run(capsys, *args):
     return code, out, err
 
 
-def test_cli_template_import_imports_undo(cli_db, capsys, tmp_path):
+def test_cli_template_import_imports_undo(cli_db, capsys, tmp_path, monkeypatch):
+    freeze_today(monkeypatch, AFTER_PERIOD)
     path = tmp_path / "vorlage.xlsx"
     code, out, err = run(capsys, "template", "--period", PERIOD, "--field", "AF5", "-o", path)
     assert (code, err) == (0, "")
@@ -1046,7 +1083,10 @@ def test_cli_template_import_imports_undo(cli_db, capsys, tmp_path):
 
     filled = tmp_path / "ausgefüllt.xlsx"
     filled.write_bytes(
-        xf.fill_template(path.read_bytes(), {"M-5.1.02": {"progress": 25}, "M-5.2.01": {"progress": 45}})
+        xf.fill_template(
+            path.read_bytes(),
+            {"M-5.1.02": {"progress": 25}, "M-5.2.01": {"status": "in Umsetzung", "light": "grün", "progress": 45}},
+        )
     )
     before = db_counts(cli_db)
     code, out, err = run(capsys, "import", "--dry-run", filled)
@@ -1056,6 +1096,7 @@ def test_cli_template_import_imports_undo(cli_db, capsys, tmp_path):
         "1 neu, 1 geändert, 1 unverändert, 1 Zeile ohne Angaben (keine Meldung).",
         "  geändert: Statusbericht M-5.1.02: Fortschritt 20 → 25",
         "  neu: Statusbericht M-5.2.01",
+        *PREVIEW_HINTS,
         "Probelauf: nichts gespeichert.",
     ]
     assert db_counts(cli_db) == before
@@ -1119,9 +1160,9 @@ def test_cli_bad_cells_exit_1_with_every_problem(cli_db, capsys, tmp_path):
     code, out, err = run(capsys, "import", path)
     assert (code, out) == (1, "")
     assert err.splitlines() == [
-        "Fehler: Blatt «Statusbericht», Zeile 2, Spalte H (Fortschritt %): 120 liegt ausserhalb von 0 bis 100. "
+        "Fehler: Blatt «Statusbericht», Zeile 2, Spalte I (Fortschritt %): 120 liegt ausserhalb von 0 bis 100. "
         "Erlaubt: ganze Zahl von 0 bis 100.",
-        "Fehler: Blatt «Statusbericht», Zeile 3, Spalte F (Status): «fertig» ist kein gültiger Status. "
+        "Fehler: Blatt «Statusbericht», Zeile 3, Spalte G (Status): «fertig» ist kein gültiger Status. "
         + ALLOWED_STATUS,
     ]
     assert db_counts(cli_db) == before
@@ -1178,9 +1219,9 @@ def test_browser_entries_name_the_row_and_column_of_each_problem(af5):
     with pytest.raises(ImportRefused) as refused, transaction(af5) as session:
         plan_entries(session, entries, period=PERIOD, scope=Scope("field", "AF5"), actor=KORA)
     assert [(p.row, p.column, p.message.split(".")[0]) for p in refused.value.problems] == [
-        (2, "F", "«fertig» ist kein gültiger Status"),
-        (3, "H", "120 liegt ausserhalb von 0 bis 100"),
-        (3, "I", "Ampel rot braucht eine Begründung"),
+        (2, "G", "«fertig» ist kein gültiger Status"),
+        (3, "I", "120 liegt ausserhalb von 0 bis 100"),
+        (3, "K", "Ampel rot braucht eine Begründung"),
         (4, "A", "Massnahme M-1"),
     ]
     assert db_counts(af5) == before

@@ -116,7 +116,7 @@ def test_formula_gets_its_value_when_libreoffice_saves(af5, tmp_path):  # noqa: 
     with pytest.raises(ImportRefused) as refused:
         plan(af5, typed)
     assert refused.value.messages == [
-        "Blatt «Statusbericht», Zeile 3, Spalte H (Fortschritt %): Fortschritt fehlt. "
+        f"Blatt «Statusbericht», Zeile 3, Spalte {xf.column('progress')} (Fortschritt %): Fortschritt fehlt. "
         "Erlaubt: ganze Zahl von 0 bis 100, z. B. 50 oder 50 %."
     ]
     resaved = resave_with_libreoffice(typed, tmp_path)

@@ -134,6 +134,8 @@ def make_snapshot(spec: dict) -> Snapshot:
                             None,
                             "test",
                             dt.datetime(2024, 11, 15, 12, 0),
+                            False,
+                            None,
                         )
                     )
     return Snapshot(
@@ -184,6 +186,8 @@ def make_snapshot(spec: dict) -> Snapshot:
                 "risks",
                 "reported_by",
                 "reported_at",
+                "unchanged",
+                "explanation",
             ],
         ),
     )

@@ -19,6 +19,9 @@ from sqlalchemy.orm import Session
 
 from tracking import formatting as fmt
 from tracking.figures import figures_trend
+from tracking.periods import get_period
+from tracking.plausibility import RULE_LABELS, Earlier, Hint, report_warnings
+from tracking.reports import earlier_reports
 from tracking.rollup import (
     BEHIND_PLAN_MARGIN,
     PeriodRollup,
@@ -72,8 +75,9 @@ class AttentionRow:
     progress: float | None
     expected: float | None
     planned_end: dt.date | None
-    reason: str  # the report's comment, «» when there is none
+    reason: str  # the report's comment, «» when there is none (with the reporter's explanation of warnings)
     why: str
+    hints: tuple[str, ...] = ()  # plausibility warnings of the report, in full
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,8 @@ class CouncilContent:
     decisions: list[Decision]
     completeness: list[CompletenessRow]
     measures: list[MeasureRow]
+    n_unchanged: int = 0  # reports of the period confirmed unchanged
+    n_hints: int = 0  # reports of the period with plausibility warnings
 
     @property
     def footer(self) -> str:
@@ -359,17 +365,28 @@ def _summary(
     return out
 
 
-def _attention(m: pd.DataFrame) -> list[AttentionRow]:
+def _attention(m: pd.DataFrame, hints: dict[int, list[Hint]]) -> list[AttentionRow]:
     red = m["has_report"] & (m["light"] == "rot")
-    listed = m[red | m["behind_plan"] | m["overdue"]].copy()
+    hinted = m["measure_id"].isin(list(hints))
+    listed = m[red | m["behind_plan"] | m["overdue"] | hinted].copy()
     listed["is_red"] = red[listed.index]
-    # Red first, then overdue, then behind plan; within each by code.
-    listed = listed.sort_values(["is_red", "overdue", "behind_plan", "code"], ascending=[False, False, False, True])
+    listed["hinted"] = hinted[listed.index]
+    # Red first, then overdue, then behind plan, then plausibility warnings; within each by code.
+    listed = listed.sort_values(
+        ["is_red", "overdue", "behind_plan", "hinted", "code"], ascending=[False, False, False, False, True]
+    )
     rows = []
     # Not iterrows: at 100'000 measures a Series per row costs seconds and hundreds of MB.
     for r in rows_of(listed):
         why = [w for w, flag in (("rot", r.is_red), ("überfällig", r.overdue), ("hinter Plan", r.behind_plan)) if flag]
+        found = hints.get(r.measure_id, [])
+        why += list(dict.fromkeys(f"Hinweis: {RULE_LABELS[h.rule]}" for h in found))
         light = r.light if r.has_report else None
+        reason = _text(r.comment) if r.has_report else ""
+        if found and _text(r.explanation):
+            reason = (
+                f"{reason} (Erläuterung: {_text(r.explanation)})" if reason else f"Erläuterung: {_text(r.explanation)}"
+            )
         rows.append(
             AttentionRow(
                 code=r.code,
@@ -381,11 +398,51 @@ def _attention(m: pd.DataFrame) -> list[AttentionRow]:
                 progress=_value(r.progress) if r.has_report else None,
                 expected=_value(r.expected),
                 planned_end=_date(r.planned_end),
-                reason=_text(r.comment) if r.has_report else "",
+                reason=reason,
                 why="; ".join(why),
+                hints=tuple(h.message for h in found),
             )
         )
     return rows
+
+
+def _earlier_in(snap: Snapshot, period: str) -> dict[int, list[Earlier]]:
+    """Each measure's last two reports before the period, newest first, from the snapshot's reports
+    (tracking.reports.earlier_reports reads the same in SQL)."""
+    starts = dict(zip(snap.periods["period_id"], snap.periods["start_date"]))
+    names = dict(zip(snap.periods["period_id"], snap.periods["period"]))
+    start = snap.period_row(period)["start_date"]
+    r = snap.reports
+    if r.empty:
+        return {}
+    r = r[[starts[p] < start for p in r["period_id"]]]
+    r = r.assign(_start=[starts[p] for p in r["period_id"]]).sort_values("_start", ascending=False)
+    out: dict[int, list[Earlier]] = {}
+    for row in rows_of(r.groupby("measure_id").head(2)):
+        comment = row.comment if isinstance(row.comment, str) else None
+        out.setdefault(row.measure_id, []).append(
+            Earlier(names[row.period_id], row.status, row.light, float(row.progress), comment)
+        )
+    return out
+
+
+def _hints(m: pd.DataFrame, earlier: dict[int, list], day: dt.date) -> dict[int, list[Hint]]:
+    """measure_id -> the plausibility warnings of its report in the period (carried reports have none)."""
+    out = {}
+    for r in rows_of(m[m["has_report"]]):
+        found = report_warnings(
+            r.status,
+            r.light,
+            float(r.progress),
+            _text(r.comment) or None,
+            earlier.get(r.measure_id, ()),
+            start_date=_date(r.start_date),
+            planned_end=_date(r.planned_end),
+            day=day,
+        )
+        if found:
+            out[r.measure_id] = found
+    return out
 
 
 def _matrix(r: PeriodRollup) -> list[MatrixCell]:
@@ -524,17 +581,25 @@ def load_council_content(
     snap = load_snapshot(session, report_periods=[p for p in (previous, period) if p])
     if trend is None:
         trend = figures_trend(session, structure, up_to=period)
-    return council_content(snap, period, as_of=as_of, trend=trend)
+    earlier = earlier_reports(session, get_period(session, period))
+    return council_content(snap, period, as_of=as_of, trend=trend, earlier=earlier)
 
 
 def council_content(
-    snap: Snapshot, period: str, *, as_of: dt.date | None = None, trend: pd.DataFrame | None = None
+    snap: Snapshot,
+    period: str,
+    *,
+    as_of: dt.date | None = None,
+    trend: pd.DataFrame | None = None,
+    earlier: dict[int, list] | None = None,
 ) -> CouncilContent:
     """The meeting summary of one period, compared with the period before it.
 
     as_of: the day for plan and overdue checks (default: the period's end),
     as in tracking.rollup.rollup. trend: progress_trend up to the period when
-    already computed (figures_trend, in SQL). Raises KeyError for an unknown period.
+    already computed (figures_trend, in SQL). earlier: each measure's last two reports
+    before the period (tracking.reports.earlier_reports) when the snapshot does not hold
+    the whole history. Raises KeyError for an unknown period.
     """
     prow = snap.period_row(period)
     current = rollup(snap, period, as_of=as_of)
@@ -547,7 +612,12 @@ def council_content(
     comp = completeness(current.measures)
     trend = progress_trend(snap, up_to=period) if trend is None else trend
     overall = trend[trend["field_code"] == OVERALL]
-    attention = _attention(current.measures)
+    day = min(prow["end_date"], as_of) if as_of else prow["end_date"]
+    hints = _hints(current.measures, _earlier_in(snap, period) if earlier is None else earlier, day)
+    attention = _attention(current.measures, hints)
+    n_unchanged = int((current.measures["has_report"] & current.measures["unchanged"].fillna(False).astype(bool)).sum())
+    summary = _summary(period, previous_name, h, ph, changes, comp)
+    summary += _reporting_quality(n_unchanged, len(hints), int(h["reported"]))
 
     return CouncilContent(
         strategy=STRATEGY_NAME,
@@ -560,7 +630,7 @@ def council_content(
         previous_period=previous_name,
         headline=h,
         previous_headline=ph,
-        summary=_summary(period, previous_name, h, ph, changes, comp),
+        summary=summary,
         attention=attention,
         core_goals=list(zip(snap.core_goals["core_code"], snap.core_goals["core_name"])),
         core_progress={c.core_code: _value(c.progress) for c in current.core_goals.itertuples()},
@@ -573,4 +643,21 @@ def council_content(
             for r in comp.itertuples()
         ],
         measures=_measures(current.measures),
+        n_unchanged=n_unchanged,
+        n_hints=len(hints),
     )
+
+
+def _reporting_quality(n_unchanged: int, n_hints: int, reported: int) -> list[str]:
+    """How much of what came in is new: confirmed unchanged reports and plausibility warnings."""
+    if not reported:
+        return []
+    out = []
+    if n_unchanged:
+        out.append(f"{count(n_unchanged, 'Meldung bestätigt', 'Meldungen bestätigen')} die letzte Meldung unverändert.")
+    if n_hints:
+        out.append(
+            f"{count(n_hints, 'Meldung hat', 'Meldungen haben')} Plausibilitätshinweise; "
+            "sie stehen in der Liste «Was braucht Aufmerksamkeit?»."
+        )
+    return out

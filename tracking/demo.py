@@ -324,6 +324,9 @@ def generate_demo(
 
     reports = 0
     current = periods[-1]
+    # The plausibility rules (tracking/plausibility.py) hold for the demo data, but for one
+    # deliberate case each of two warnings in the open period, so that the warnings show.
+    deliberate = {"progress_down", "green_overdue"}
     for measure in measures:
         assert measure.start_date and measure.planned_end
         draw = rng.random()  # most measures keep pace, some lag, a few lag badly
@@ -333,6 +336,7 @@ def generate_demo(
         fate = rng.random()  # a few measures are paused or stopped along the way
         stop_at = rng.randrange(len(periods)) if fate < 0.1 else None
         progress = 0
+        last_reported: int | None = None
         for index, period in enumerate(periods):
             if measure.start_date > period.end_date:
                 continue
@@ -345,22 +349,33 @@ def generate_demo(
             progress = int(max(progress, min(100, round(max(0.0, target)))))
             if progress >= 95 and expected >= 100:
                 progress = 100
-            if stop_at is not None and index >= stop_at:
-                status = "sistiert" if fate < 0.07 else "abgebrochen"
-            elif progress >= 100:
+            if progress >= 100:
                 status = "abgeschlossen"
+            elif stop_at is not None and index >= stop_at:
+                status = "sistiert" if fate < 0.07 else "abgebrochen"
             elif progress == 0:
                 status = "geplant"
             else:
                 status = "in_umsetzung"
             gap = expected - progress
+            day = min(period.end_date, reference_date)
+            overdue = measure.planned_end < day and status not in ("abgeschlossen", "abgebrochen")
             if status == "abgeschlossen":
                 light = "gruen"
             elif gap > 30 or (status == "sistiert" and rng.random() < 0.5):
                 light = "rot"
-            elif gap > 12 or rng.random() < 0.08:
+            elif gap > 12 or overdue or status in ("sistiert", "abgebrochen") or rng.random() < 0.08:
                 light = "gelb"
             else:
+                light = "gruen"
+            reported_progress, explanation = progress, None
+            if is_current and status == "in_umsetzung" and "progress_down" in deliberate:
+                if last_reported is not None and last_reported >= 20 and light == "gelb":
+                    deliberate.discard("progress_down")
+                    reported_progress = last_reported - 5
+                    explanation = "Zusätzliche Schnittstellen aufgenommen: der Fortschritt ist neu beurteilt."
+            elif is_current and overdue and status == "in_umsetzung" and "green_overdue" in deliberate:
+                deliberate.discard("green_overdue")
                 light = "gruen"
             comment = None
             if light == "gelb":
@@ -380,11 +395,13 @@ def generate_demo(
             values = ReportValues(
                 status=status,
                 light=light,
-                progress=progress,
+                progress=reported_progress,
                 comment=comment,
                 next_steps=rng.choice(NEXT_STEPS) if status in ("in_umsetzung", "geplant") else None,
                 risks=comment if light == "rot" else None,
+                explanation=explanation,
             )
+            last_reported = reported_progress
             if record_report(
                 session, log, measure=measure, period=period, values=values, reported_at=reported_at, is_demo=True
             ):

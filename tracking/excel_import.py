@@ -40,31 +40,38 @@ from tracking.models import (
     local_now,
 )
 from tracking.periods import get_period, lock_period
+from tracking.plausibility import Hint, report_warnings
 from tracking.report_sheet import (
     HEADER_ROW,
     INDICATOR_COLUMNS,
     INDICATOR_SHEET,
     LIGHT_WORDS,
     META_SHEET,
+    NO_WORDS,
     REPORT_COLUMN,
     REPORT_COLUMNS,
     REPORT_SHEET,
     STATUS_WORDS,
     TEMPLATE_VERSION,
+    YES_WORDS,
     Column,
     letter_of,
 )
 from tracking.reports import (
     REPORT_FIELDS,
+    EarlierReport,
     Reportable,
     ReportItem,
     ReportValues,
     current_reports,
+    earlier_reports,
     last_write_id,
     record_reports,
     reportable_measures,
 )
+from tracking.rollup import reference_day
 from tracking.scope import Scope
+from tracking.text_rules import text_problem
 from tracking.vocab import LIGHTS, NEEDS_REASON, STATUSES
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -392,9 +399,21 @@ class Change:
 
     @property
     def fields(self) -> dict[str, tuple[Any, Any]]:
-        """label -> (stored, from the file) of each value that differs; for a new row, each given one."""
-        before = self.before or (None,) * len(self.after)
-        return {label: (a, b) for label, a, b in zip(self.labels, before, self.after) if a != b}
+        """label -> (stored, from the file) of each value that differs; for a new row, each given one
+        («Unverändert: nein» is no value given)."""
+        if self.before is None:
+            return {label: (None, b) for label, b in zip(self.labels, self.after) if b is not None and b is not False}
+        return {label: (a, b) for label, a, b in zip(self.labels, self.before, self.after) if a != b}
+
+
+@dataclass(frozen=True)
+class RowHints:
+    """The plausibility warnings of one row, with the explanation the reporter gave."""
+
+    row: int
+    code: str
+    hints: tuple[Hint, ...]
+    explanation: str | None
 
 
 @dataclass
@@ -412,6 +431,8 @@ class ImportPlan:
     current: dict[int, tuple[int, tuple]] | None = field(default=None, repr=False)
     write_mark: int | None = None
     source: str | None = None  # for the audit trail; default: the file name
+    # Plausibility warnings of the file's reports (they never block): one entry per row with any.
+    hints: list[RowHints] = field(default_factory=list)
 
     @property
     def source_label(self) -> str:
@@ -443,6 +464,16 @@ class ImportPlan:
                     f"{name} {show_value(old)} → {show_value(new)}" for name, (old, new) in change.fields.items()
                 )
             lines.append(f"  {change.kind}: {change.what} {change.key}{detail}")
+        if self.hints:
+            count = sum(len(h.hints) for h in self.hints)
+            lines.append(
+                f"{count} {'Plausibilitätshinweis' if count == 1 else 'Plausibilitätshinweise'} "
+                "(speichern ist trotzdem möglich; eine Erläuterung gehört in «Erläuterung zu Hinweisen»):"
+            )
+            for row in self.hints:
+                said = f" – Erläuterung: {row.explanation}" if row.explanation else ""
+                for hint in row.hints:
+                    lines.append(f"  Zeile {row.row}, {row.code}: {hint.message}{said}")
         return lines
 
 
@@ -453,6 +484,8 @@ FIELD_LABELS = {
     "comment": "Kommentar",
     "next_steps": "Nächste Schritte",
     "risks": "Risiken",
+    "unchanged": "Unverändert",
+    "explanation": "Erläuterung",
     "value": "Wert",
 }
 
@@ -460,6 +493,8 @@ FIELD_LABELS = {
 def show_value(value: Any) -> str:
     if value is None or value == "":
         return "–"
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
     if value in STATUSES:
         return STATUSES[value]
     if value in LIGHTS:
@@ -620,8 +655,10 @@ def _plan_rows(
     except TrackingError as exc:  # e.g. a field retired since the template was made
         raise ImportRefused([Problem(f"Vorlage für {scope.label}: {m}") for m in exc.messages]) from exc
     allowed = {r.code: r for r in reportable}
+    # The last two reports before the period: what «unverändert» carries and the plausibility rules read.
+    earlier = earlier_reports(session, period, [r.measure_id for r in reportable])
 
-    validate = _ReportRowValidator(session, allowed, percent_rows, scope)
+    validate = _ReportRowValidator(session, allowed, percent_rows, scope, earlier)
     reports: list[ReportRow] = []
     empty_rows = 0
     total = max(len(rows), 1)
@@ -661,16 +698,43 @@ def _plan_rows(
     write_mark = last_write_id(session)
     current = current_reports(session, period.id)
     changes = _compare(session, period, current, reports, indicators)
+    # Warnings for what this file changes: a row as stored was warned about when it came in.
+    changing = {c.row for c in changes if c.what == "Statusbericht" and c.kind != "unverändert"}
+    day = reference_day(period.start_date, period.end_date)
+    hints = _hints([r for r in reports if r.row in changing], allowed, earlier, day)
     report(1.0, "Prüfung abgeschlossen.")
     return ImportPlan(
-        "", period.name, scope, reports, indicators, changes, empty_rows, 0, current, write_mark=write_mark
+        "", period.name, scope, reports, indicators, changes, empty_rows, 0, current, write_mark=write_mark, hints=hints
     )
+
+
+def _hints(
+    reports: list[ReportRow], allowed: dict[str, Reportable], earlier: dict[int, list[EarlierReport]], day: dt.date
+) -> list[RowHints]:
+    out = []
+    for row in reports:
+        v, measure = row.values, allowed[row.code]
+        found = report_warnings(
+            v.status,
+            v.light,
+            v.progress,
+            v.comment,
+            earlier.get(row.measure_id, ()),
+            start_date=measure.start_date,
+            planned_end=measure.planned_end,
+            day=day,
+        )
+        if found:
+            out.append(RowHints(row.row, row.code, tuple(found), v.explanation))
+    return out
 
 
 _INDEX = {c.key: i for i, c in enumerate(REPORT_COLUMNS)}
 _STATUS, _LIGHT, _PROGRESS, _COMMENT = _INDEX["status"], _INDEX["light"], _INDEX["progress"], _INDEX["comment"]
 _NEXT_STEPS, _RISKS, _AS_OF = _INDEX["next_steps"], _INDEX["risks"], _INDEX["as_of"]
-_INPUT_KEYS = ("status", "light", "progress", "comment", "next_steps", "risks", "as_of")
+_UNCHANGED, _EXPLANATION = _INDEX["unchanged"], _INDEX["explanation"]
+_INPUT_KEYS = ("status", "light", "progress", "unchanged", "comment", "next_steps", "risks", "explanation", "as_of")
+_TEXT_KEYS = ("comment", "next_steps", "risks", "explanation")
 _ALLOWED_STATUS = ", ".join(STATUSES.values())
 _PROGRESS_RULE = "Erlaubt: ganze Zahl von 0 bis 100, z. B. 50 oder 50 %."
 
@@ -682,9 +746,17 @@ class _ReportRowValidator:
     by all rows, so a row costs only its own checks.
     """
 
-    def __init__(self, session: Session, allowed: dict[str, Reportable], percent_rows: set[int], scope: Scope):
+    def __init__(
+        self,
+        session: Session,
+        allowed: dict[str, Reportable],
+        percent_rows: set[int],
+        scope: Scope,
+        earlier: dict[int, list[EarlierReport]],
+    ):
         self.session = session
         self.allowed = allowed
+        self.earlier = earlier
         self.percent_rows = percent_rows
         self.scope = scope
         self.problems: list[Problem] = []
@@ -743,8 +815,24 @@ class _ReportRowValidator:
         light_text = cell_text(raw[_LIGHT])
         raw_progress = raw[_PROGRESS]
         progress_text = cell_text(raw_progress)
+        unchanged = self._unchanged(raw[_UNCHANGED], excel_row)
+        texts = {key: cell_text(raw[_INDEX[key]]) for key in _TEXT_KEYS}
+        for key, text in texts.items():
+            if text and (problem := text_problem(text, key)):
+                self.problem(excel_row, key, f"Der Text {problem}")
+        if unchanged:
+            given = (status_text, light_text, progress_text, raw_progress)
+            return self._carried(measure, excel_row, before, given, texts)
         if not (status_text or light_text or progress_text):
-            return "empty"
+            if any(texts.values()):
+                self.problem(
+                    excel_row,
+                    "status",
+                    "Status, Ampel und Fortschritt fehlen: ohne sie ist die Zeile keine Meldung und ihr Text ginge "
+                    "verloren. Bitte die drei Werte eintragen oder «Unverändert: ja» wählen.",
+                )
+                return None
+            return None if len(self.problems) > before else "empty"
 
         status = self._word(self._status_words, STATUS_WORDS, status_text) if status_text else None
         if not status_text:
@@ -775,7 +863,7 @@ class _ReportRowValidator:
                     )
                     value = None
 
-        comment = cell_text(raw[_COMMENT])
+        comment = texts["comment"]
         if light in NEEDS_REASON and not comment:
             self.problem(
                 excel_row,
@@ -809,10 +897,77 @@ class _ReportRowValidator:
             light=light,
             progress=value,
             comment=comment,
-            next_steps=cell_text(raw[_NEXT_STEPS]),
-            risks=cell_text(raw[_RISKS]),
+            next_steps=texts["next_steps"],
+            risks=texts["risks"],
+            explanation=texts["explanation"],
         )
         return ReportRow(excel_row, code, measure.measure_id, values, as_of)
+
+    def _unchanged(self, raw: Any, excel_row: int) -> bool:
+        text = cell_text(raw)
+        if not text or text.casefold() in NO_WORDS:
+            return False
+        if text.casefold() in YES_WORDS:
+            return True
+        self.problem(excel_row, "unchanged", f"«{text}» ist hier nicht gültig. Erlaubt: ja (oder leer lassen).")
+        return False
+
+    def _carried(
+        self,
+        measure: Reportable,
+        excel_row: int,
+        before: int,
+        inputs: tuple[str | None, str | None, str | None, Any],
+        texts: dict[str, str | None],
+    ) -> ReportRow | None:
+        """«Unverändert: ja»: this period's report carries the last report's values, marked as confirmed.
+
+        Cells filled in as well must say the same as the last report: anything else is a contradiction.
+        """
+        earlier = self.earlier.get(measure.measure_id)
+        if not earlier:
+            self.problem(
+                excel_row,
+                "unchanged",
+                f"{measure.code} hat noch keine frühere Meldung, die unverändert gelten könnte. "
+                "Bitte Status, Ampel und Fortschritt eintragen.",
+            )
+            return None
+        last = earlier[0]
+        status_text, light_text, progress_text, raw_progress = inputs
+        given = {
+            "status": (status_text, lambda t: self._word(self._status_words, STATUS_WORDS, t), last.status),
+            "light": (light_text, lambda t: self._word(self._light_words, LIGHT_WORDS, t), last.light),
+            "progress": (
+                progress_text,
+                lambda _t: _progress_or_none(raw_progress, excel_row in self.percent_rows),
+                last.progress,
+            ),
+            "comment": (texts["comment"], lambda t: t, last.comment),
+            "next_steps": (texts["next_steps"], lambda t: t, last.next_steps),
+            "risks": (texts["risks"], lambda t: t, last.risks),
+        }
+        for key, (text, parse, carried) in given.items():
+            if text and parse(text) != carried:
+                self.problem(
+                    excel_row,
+                    key,
+                    f"«Unverändert: ja» übernimmt die letzte Meldung ({last.period}: {show_value(carried)}), "
+                    f"hier steht «{show_value(text)}». Entweder «Unverändert» leeren oder die Zelle leeren.",
+                )
+        if len(self.problems) > before:
+            return None
+        values = ReportValues(
+            last.status,
+            last.light,
+            last.progress,
+            last.comment,
+            last.next_steps,
+            last.risks,
+            unchanged=True,
+            explanation=texts["explanation"],
+        )
+        return ReportRow(excel_row, measure.code, measure.measure_id, values, None)
 
     def _not_allowed(self, code: str, excel_row: int) -> None:
         active = self.known().get(code)
@@ -826,6 +981,13 @@ class _ReportRowValidator:
                 "oder ist in dieser Periode nicht meldepflichtig."
             )
         self.problem(excel_row, "code", message)
+
+
+def _progress_or_none(raw: Any, percent_formatted: bool) -> int | None:
+    try:
+        return parse_progress(raw, percent_formatted)
+    except ValueError:
+        return None
 
 
 def _validate_indicators(

@@ -31,9 +31,10 @@ from tracking.report_sheet import (
     REPORT_COLUMNS,
     REPORT_SHEET,
     TEMPLATE_VERSION,
+    YES,
     letter_of,
 )
-from tracking.rollup import load_snapshot, measure_status
+from tracking.reports import last_report_texts, owing_reports
 from tracking.scope import Scope
 from tracking.vocab import DIRECTIONS, LIGHTS, STATUSES
 from tracking.xlsx import put_cell
@@ -43,33 +44,15 @@ LOCKED_FILL = PatternFill("solid", fgColor="EDEDED")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 
 
-def _last_reports(snap, period_id: int, period_start: dt.date) -> pd.DataFrame:
-    """Each measure's latest report up to and including the period."""
-    order = snap.periods[["period_id", "period", "start_date"]]
-    reports = snap.reports.merge(order, on="period_id")
-    reports = reports[reports["start_date"] <= period_start].sort_values("start_date")
-    return reports.groupby("measure_id").tail(1).set_index("measure_id")
-
-
-def template_rows(session: Session, period: str, scope: Scope) -> pd.DataFrame:
-    """The measures a template for this period and scope holds, with their last values."""
-    snap = load_snapshot(session)
-    scope.check_known(list(snap.fields["field_code"]), list(snap.departments["department_code"]))
-    prow = snap.period_row(period)
-    measures = scope.filter(measure_status(snap, period))
-    measures = measures[measures["owes_report"]]
-    last = _last_reports(snap, prow["period_id"], prow["start_date"])
-    measures = measures.drop(columns=["status", "light", "progress", "comment", "next_steps", "risks"])
-    last_cols = last[["period", "status", "light", "progress", "comment", "next_steps", "risks"]].rename(
-        columns={"period": "last_period"}
-    )
-    return measures.merge(last_cols, left_on="measure_id", right_index=True, how="left")
-
-
-def _last_report_text(row) -> str:
-    if pd.isna(row["status"]):
-        return "noch keine Meldung"
-    return f"{row['last_period']}: {STATUSES[row['status']]}, {LIGHTS[row['light']]}, {fmt.percent(row['progress'])}"
+def template_rows(session: Session, period: ReportingPeriod, scope: Scope) -> pd.DataFrame:
+    """The measures a template for this period and scope holds: what this period holds for each
+    (empty where nothing came in yet) and the text of the last report before it."""
+    rows = owing_reports(session, period, scope)
+    texts = last_report_texts(session, period, rows["measure_id"].tolist())
+    rows["last_report"] = rows["measure_id"].map(texts)
+    goal_codes = dict(session.execute(select(Goal.id, Goal.code)).all())
+    rows["goal_code"] = rows["goal_id"].map(goal_codes)
+    return rows
 
 
 def _header(ws, columns) -> None:
@@ -106,7 +89,7 @@ def build_template(
             f"Berichtsperiode {period} ist geschlossen: dafür gibt es keine Vorlage. "
             "Eine Administratorin kann sie unter «Verwaltung» wieder öffnen."
         )
-    rows = template_rows(session, period, scope)
+    rows = template_rows(session, period_row, scope)
     now = now or dt.datetime.now()
 
     wb = Workbook()
@@ -152,25 +135,44 @@ def build_template(
         errorTitle="Stand per",
         error="Bitte ein Datum eingeben, z. B. 31.12.2026.",
     )
-    for dv in (status_dv, light_dv, progress_dv, date_dv):
+    unchanged_dv = DataValidation(
+        type="list",
+        formula1=f'"{YES}"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Unverändert",
+        error="«ja», wenn die letzte Meldung unverändert gilt; sonst leer lassen.",
+    )
+    for dv in (status_dv, light_dv, progress_dv, date_dv, unchanged_dv):
         ws.add_data_validation(dv)
 
     for r, row in enumerate(rows.itertuples(index=False), start=HEADER_ROW + 1):
         row = row._asdict()
+        # Only this period's report fills the inputs: an untouched row is «keine Meldung», never
+        # a copy of the last report (that stands read-only in «Letzte Meldung»).
+        mine = bool(row["has_report"])
+        confirmed = mine and bool(row["unchanged"])
+        shown = mine and not confirmed  # a confirmed row says «ja» and carries the rest
+
+        def text(key: str, row=row, shown=shown) -> str | None:
+            return row[key] if shown and isinstance(row[key], str) else None
+
         values = {
             "code": row["code"],
             "title": row["title"],
             "goal": row["goal_code"],
             "department": row["department_code"],
             "planned_end": row["planned_end"],
-            "status": STATUSES.get(row["status"]) if isinstance(row["status"], str) else None,
-            "light": LIGHTS.get(row["light"]) if isinstance(row["light"], str) else None,
-            "progress": None if pd.isna(row["progress"]) else int(row["progress"]),
-            "comment": row["comment"] if isinstance(row["comment"], str) else None,
-            "next_steps": row["next_steps"] if isinstance(row["next_steps"], str) else None,
-            "risks": row["risks"] if isinstance(row["risks"], str) else None,
+            "last_report": row["last_report"],
+            "status": STATUSES[row["status"]] if shown else None,
+            "light": LIGHTS[row["light"]] if shown else None,
+            "progress": int(row["progress"]) if shown else None,
+            "unchanged": YES if confirmed else None,
+            "comment": text("comment"),
+            "next_steps": text("next_steps"),
+            "risks": text("risks"),
+            "explanation": row["explanation"] if mine and isinstance(row["explanation"], str) else None,
             "as_of": None,
-            "last_report": _last_report_text(row),
         }
         for c, column in enumerate(REPORT_COLUMNS, start=1):
             cell = put_cell(ws, r, c, values[column.key])
@@ -181,7 +183,7 @@ def build_template(
                 cell.number_format = "DD.MM.YYYY"
             elif column.key == "progress":
                 cell.number_format = "0"
-            elif column.key in ("title", "comment", "next_steps", "risks"):
+            elif column.key in ("title", "comment", "next_steps", "risks", "explanation", "last_report"):
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
     last_row = max(HEADER_ROW + 1, HEADER_ROW + len(rows))
     status_dv.add(
@@ -191,6 +193,8 @@ def build_template(
     progress_dv.add(
         f"{letter_of(REPORT_COLUMNS, 'progress')}{HEADER_ROW + 1}:{letter_of(REPORT_COLUMNS, 'progress')}{last_row}"
     )
+    unchanged_col = letter_of(REPORT_COLUMNS, "unchanged")
+    unchanged_dv.add(f"{unchanged_col}{HEADER_ROW + 1}:{unchanged_col}{last_row}")
     as_of_col = letter_of(REPORT_COLUMNS, "as_of")
     date_dv.add(f"{as_of_col}{HEADER_ROW + 1}:{as_of_col}{last_row}")
     ws.auto_filter.ref = f"A{HEADER_ROW}:{letter_of(REPORT_COLUMNS, REPORT_COLUMNS[-1].key)}{last_row}"
@@ -221,8 +225,17 @@ def _write_guide(ws, period: ReportingPeriod, scope: Scope, count: int) -> None:
         ("   Bei gelb oder rot ist eine Begründung in «Kommentar / Begründung» Pflicht.", False),
         ("4. Fortschritt: ganze Zahl von 0 bis 100 (Prozent). «abgeschlossen» heisst 100.", False),
         ("   «Stand per» (freiwillig): Datum, auf das sich die Angaben beziehen, z. B. 31.12.2026.", False),
-        ("5. Die Werte der letzten Meldung sind vorausgefüllt: bitte prüfen und nachführen.", False),
-        ("   Eine Zeile ohne Status, Ampel und Fortschritt gilt als «keine Meldung».", False),
+        (
+            "5. «Letzte Meldung» zeigt die Meldung der Vorperiode. Eine Zeile ohne Angaben gilt als «keine Meldung».",
+            False,
+        ),
+        (
+            "   Hat sich nichts geändert: in «Unverändert» «ja» wählen und Status, Ampel, Fortschritt leer lassen;",
+            False,
+        ),
+        ("   so gilt die letzte Meldung für diese Periode weiter und zählt als bestätigt unverändert.", False),
+        ("   Das Tool weist auf Unstimmigkeiten hin (z. B. grün, aber überfällig); sie verhindern nichts.", False),
+        ("   Eine Erklärung dazu gehört in «Erläuterung zu Hinweisen».", False),
         ("6. Im Blatt «Kennzahlen» die Werte der Kennzahlen für diese Periode eintragen (falls vorhanden).", False),
         ("7. Datei als .xlsx speichern (Excel oder LibreOffice) und im Tool unter «Statusbericht» hochladen.", False),
         (

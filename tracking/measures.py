@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -9,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracking.models import Measure, ReportingPeriod, StatusReport
-from tracking.rollup import Snapshot, expected_progress
+from tracking.plausibility import Earlier, report_warnings
+from tracking.rollup import Snapshot, expected_progress, reference_day
 from tracking.vocab import NO_REPORT
 
 
@@ -55,31 +57,61 @@ def filter_measures(measures: pd.DataFrame, f: MeasureFilter) -> pd.DataFrame:
 
 
 def measure_history(snap: Snapshot, measure_id: int) -> pd.DataFrame:
-    """The measure's current report in every period, with the plan for that period's end."""
+    """The measure's current report in every period, with the plan on that period's reference day
+    and the plausibility warnings of each report (read against the reports before it)."""
     measure = snap.measures[snap.measures["measure_id"] == measure_id].iloc[0]
     reports = snap.reports[snap.reports["measure_id"] == measure_id]
+    start, end = _plain_date(measure["start_date"]), _plain_date(measure["planned_end"])
     rows = []
+    earlier: list[Earlier] = []  # the reports so far, newest first
     for p in snap.periods.itertuples():
-        if pd.notna(measure["start_date"]) and measure["start_date"] > p.end_date:
+        if start is not None and start > p.end_date:
             continue
         r = reports[reports["period_id"] == p.period_id]
         report = r.iloc[0] if len(r) else None
+        day = reference_day(p.start_date, p.end_date)
+        hints = []
+        if report is not None:
+            comment = report["comment"] if isinstance(report["comment"], str) else None
+            found = report_warnings(
+                report["status"],
+                report["light"],
+                float(report["progress"]),
+                comment,
+                earlier,
+                start_date=start,
+                planned_end=end,
+                day=day,
+            )
+            hints = [h.message for h in found]
+            earlier.insert(0, Earlier(p.period, report["status"], report["light"], float(report["progress"]), comment))
+
+        def value(key: str, report=report):
+            return report[key] if report is not None and isinstance(report[key], str) else None
+
         rows.append(
             {
                 "period": p.period,
                 "end_date": p.end_date,
-                "status": report["status"] if report is not None else None,
-                "light": report["light"] if report is not None else None,
+                "status": value("status"),
+                "light": value("light"),
                 "progress": float(report["progress"]) if report is not None else float("nan"),
-                "expected": expected_progress(measure["start_date"], measure["planned_end"], p.end_date),
-                "comment": report["comment"] if report is not None else None,
-                "next_steps": report["next_steps"] if report is not None else None,
-                "risks": report["risks"] if report is not None else None,
+                "expected": expected_progress(start, end, day),
+                "comment": value("comment"),
+                "next_steps": value("next_steps"),
+                "risks": value("risks"),
+                "unchanged": bool(report["unchanged"]) if report is not None else False,
+                "explanation": value("explanation"),
+                "hints": hints,
                 "reported_by": report["reported_by"] if report is not None else None,
                 "reported_at": report["reported_at"] if report is not None else None,
             }
         )
     return pd.DataFrame(rows)
+
+
+def _plain_date(value) -> dt.date | None:
+    return None if value is None or pd.isna(value) else value
 
 
 def report_versions(session: Session, measure_id: int) -> pd.DataFrame:

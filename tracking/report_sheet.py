@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
-TEMPLATE_VERSION = "1"
+TEMPLATE_VERSION = "2"
 REPORT_SHEET = "Statusbericht"
 INDICATOR_SHEET = "Kennzahlen"
 GUIDE_SHEET = "Anleitung"
@@ -32,14 +32,18 @@ REPORT_COLUMNS: list[Column] = [
     Column("goal", "Ziel", 8, True),
     Column("department", "Departement", 13, True),
     Column("planned_end", "Geplantes Ende", 15, True),
+    # The last report before this period, read-only beside the input columns: a row left
+    # untouched stays «keine Meldung» (the inputs are empty unless this period has a report).
+    Column("last_report", "Letzte Meldung", 40, True),
     Column("status", "Status", 16, False),
     Column("light", "Ampel", 9, False),
     Column("progress", "Fortschritt %", 13, False),
+    Column("unchanged", "Unverändert", 13, False),
     Column("comment", "Kommentar / Begründung", 44, False),
     Column("next_steps", "Nächste Schritte", 36, False),
     Column("risks", "Risiken", 30, False),
+    Column("explanation", "Erläuterung zu Hinweisen", 36, False),
     Column("as_of", "Stand per", 12, False),
-    Column("last_report", "Letzte Meldung", 34, True),
 ]
 REPORT_COLUMN = {c.key: c for c in REPORT_COLUMNS}
 
@@ -72,3 +76,8 @@ STATUS_WORDS = {
     "abgebrochen": "abgebrochen",
 }
 LIGHT_WORDS = {"grün": "gruen", "gruen": "gruen", "grun": "gruen", "gelb": "gelb", "rot": "rot"}
+
+# «Unverändert»: a choice in the template, a checkbox in the browser table (True arrives as WAHR).
+YES_WORDS = frozenset({"ja", "x", "wahr", "true", "1", "yes"})
+NO_WORDS = frozenset({"nein", "falsch", "false", "0", "no"})
+YES = "ja"

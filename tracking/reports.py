@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Integer, and_, case, cast, exists, func, literal_column, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from tracking import formatting as fmt
 from tracking.audit import WriteLog, snapshot
 from tracking.db import bulk_insert_columns, json_object, json_pairs, plain_rows
 from tracking.models import (
@@ -22,13 +23,17 @@ from tracking.models import (
     local_now,
 )
 from tracking.scope import Scope
-from tracking.vocab import ENDED_STATUSES
+from tracking.vocab import ENDED_STATUSES, LIGHTS, STATUSES
 
-REPORT_FIELDS = ["status", "light", "progress", "comment", "next_steps", "risks"]
+REPORT_FIELDS = ["status", "light", "progress", "comment", "next_steps", "risks", "unchanged", "explanation"]
 
 
 class ReportValues(NamedTuple):
-    """What one report says, in the order of REPORT_FIELDS (compared as a tuple)."""
+    """What one report says, in the order of REPORT_FIELDS (compared as a tuple).
+
+    unchanged: the reporter confirmed that the last report still holds (the values are
+    then the last report's); explanation: the reporter's word on plausibility warnings.
+    """
 
     status: str
     light: str
@@ -36,6 +41,8 @@ class ReportValues(NamedTuple):
     comment: str | None = None
     next_steps: str | None = None
     risks: str | None = None
+    unchanged: bool = False
+    explanation: str | None = None
 
     def as_dict(self) -> dict:
         """The values by REPORT_FIELDS name, as stored in the audit trail."""
@@ -123,7 +130,75 @@ def current_reports(session: Session, period_id: int) -> dict[int, tuple[int, tu
             StatusReport.period_id == period_id, StatusReport.is_current.is_(True)
         ),
     )
-    return {row[0]: (row[1], row[2:]) for row in rows}
+    # bool(): SQLite hands back 0/1, and the tuples are compared with ReportValues.
+    return {row[0]: (row[1], (*row[2:_UNCHANGED], bool(row[_UNCHANGED]), *row[_UNCHANGED + 1 :])) for row in rows}
+
+
+_UNCHANGED = 2 + REPORT_FIELDS.index("unchanged")  # its place in a current_reports row
+
+
+class EarlierReport(NamedTuple):
+    """A measure's current report of an earlier period, as the plausibility rules and carrying read it."""
+
+    period: str
+    status: str
+    light: str
+    progress: int
+    comment: str | None
+    next_steps: str | None
+    risks: str | None
+
+
+def last_report_text(earlier: list[EarlierReport] | None) -> str:
+    """«2026-H1: in Umsetzung, grün, 40 % – comment»: the last report, shown read-only beside the inputs."""
+    if not earlier:
+        return "noch keine Meldung"
+    last = earlier[0]
+    text = f"{last.period}: {STATUSES[last.status]}, {LIGHTS[last.light]}, {fmt.percent(last.progress)}"
+    return f"{text} – {last.comment}" if last.comment else text
+
+
+def last_report_texts(session: Session, period: ReportingPeriod, measure_ids: list[int]) -> dict[int, str]:
+    """measure_id -> last_report_text of its last report before the period (template and browser table)."""
+    earlier = earlier_reports(session, period, measure_ids, depth=1)
+    return {mid: last_report_text(earlier.get(mid)) for mid in measure_ids}
+
+
+def earlier_reports(
+    session: Session, period: ReportingPeriod, measure_ids: list[int] | None = None, *, depth: int = 2
+) -> dict[int, list[EarlierReport]]:
+    """measure_id -> its last `depth` current reports of periods before this one, newest first.
+
+    One query with a window function; a long list of measures is filtered in Python
+    (a long IN list costs more than reading them all).
+    """
+    wanted = None if measure_ids is None else set(measure_ids)
+    if wanted is not None and not wanted:
+        return {}
+    rank = (
+        func.row_number()
+        .over(partition_by=StatusReport.measure_id, order_by=ReportingPeriod.start_date.desc())
+        .label("rank")
+    )
+    inner = (
+        select(
+            StatusReport.measure_id,
+            ReportingPeriod.name.label("period"),
+            *(getattr(StatusReport, f) for f in EarlierReport._fields[1:]),
+            rank,
+        )
+        .join(ReportingPeriod, ReportingPeriod.id == StatusReport.period_id)
+        .where(StatusReport.is_current.is_(True), ReportingPeriod.start_date < period.start_date)
+    )
+    if wanted is not None and len(wanted) <= 500:
+        inner = inner.where(StatusReport.measure_id.in_(wanted))
+    inner = inner.subquery()
+    query = select(*(c for c in inner.c if c.name != "rank")).where(inner.c.rank <= depth)
+    out: dict[int, list[EarlierReport]] = {}
+    for row in plain_rows(session, query.order_by(inner.c.measure_id, inner.c.rank)):
+        if wanted is None or row[0] in wanted:
+            out.setdefault(row[0], []).append(EarlierReport._make(row[1:]))
+    return out
 
 
 class FinalReports(NamedTuple):
@@ -171,6 +246,8 @@ class Reportable(NamedTuple):
     goal_id: int
     field_code: str
     department_code: str | None
+    start_date: dt.date | None
+    planned_end: dt.date | None
 
 
 def reportable_measures(session: Session, period: ReportingPeriod, scope: Scope | None = None) -> list[Reportable]:
@@ -195,7 +272,15 @@ def reportable_measures(session: Session, period: ReportingPeriod, scope: Scope 
         StatusReport.period_id == period.id, StatusReport.is_current.is_(True)
     )
     query = (
-        select(Measure.id, Measure.code, Measure.goal_id, ActionField.code, Department.code)
+        select(
+            Measure.id,
+            Measure.code,
+            Measure.goal_id,
+            ActionField.code,
+            Department.code,
+            Measure.start_date,
+            Measure.planned_end,
+        )
         .join(Goal, Goal.id == Measure.goal_id)
         .join(ActionField, ActionField.id == Goal.field_id)
         .outerjoin(Department, Department.id == Measure.lead_department_id)
@@ -212,7 +297,15 @@ def reportable_measures(session: Session, period: ReportingPeriod, scope: Scope 
         query = query.where(ActionField.code == scope.code)
     elif scope.kind == "department":
         query = query.where(Department.code == scope.code)
-    return [Reportable._make(row) for row in plain_rows(session, query)]
+    return [
+        Reportable(*row[:5], _date(row[5]), _date(row[6])) if row[5] or row[6] else Reportable(*row)
+        for row in plain_rows(session, query)
+    ]
+
+
+def _date(value) -> dt.date | None:
+    """A date column read with plain_rows: SQLite's driver hands back the ISO text."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 # owing_reports: what scopes a measure, what it is called, whether and what it reported.

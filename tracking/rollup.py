@@ -96,6 +96,8 @@ REPORT_COLUMNS = [
     "risks",
     "reported_by",
     "reported_at",
+    "unchanged",
+    "explanation",
 ]
 
 
@@ -215,6 +217,8 @@ def load_snapshot(
             StatusReport.risks,
             StatusReport.reported_by,
             StatusReport.reported_at,
+            StatusReport.unchanged,
+            StatusReport.explanation,
         ).where(
             StatusReport.is_current.is_(True),
             reports_in_scope,
@@ -269,6 +273,28 @@ def expected_progress(start: dt.date | None, planned_end: dt.date | None, day: d
     return 100.0 * (day - start).days / (planned_end - start).days
 
 
+RUNNING_STATUSES = frozenset({"geplant", "in_umsetzung"})
+
+
+def is_behind_plan(status: str | None, progress: float, expected: float, margin: float = BEHIND_PLAN_MARGIN) -> bool:
+    """One report against its plan: running (geplant, in Umsetzung) and more than margin points short.
+
+    The rule of measure_status's behind_plan, for one report (tested equal on every measure).
+    """
+    return status in RUNNING_STATUSES and progress < expected - margin
+
+
+def is_overdue(planned_end: dt.date | None, status: str | None, day: dt.date) -> bool:
+    """Planned end passed and not ended (abgeschlossen or abgebrochen): measure_status's overdue, for one report."""
+    return planned_end is not None and not pd.isna(planned_end) and planned_end < day and status not in ENDED_STATUSES
+
+
+def reference_day(start: dt.date, end: dt.date, today: dt.date | None = None) -> dt.date:
+    """The day of plan and overdue checks: today while the period runs, its end otherwise."""
+    today = today or dt.date.today()
+    return today if start <= today <= end else end
+
+
 # --- measure level ----------------------------------------------------------
 
 
@@ -310,6 +336,8 @@ def measure_status(
                 "risks",
                 "reported_by",
                 "reported_at",
+                "unchanged",
+                "explanation",
             ]
         ],
         on="measure_id",
@@ -329,9 +357,9 @@ def measure_status(
     m["owes_report"] = ~m["carried"]
 
     m["expected"] = [expected_progress(s, e, day) for s, e in zip(m["start_date"], m["planned_end"])]
-    running = m["status"].isin(["geplant", "in_umsetzung"])
+    running = m["status"].isin(RUNNING_STATUSES)
     m["behind_plan"] = running & m["has_report"] & (m["progress"] < m["expected"] - margin)
-    ended_or_stopped = last_status.isin(["abgeschlossen", "abgebrochen"])
+    ended_or_stopped = last_status.isin(ENDED_STATUSES)
     m["overdue"] = m["planned_end"].notna() & (m["planned_end"] < day) & ~ended_or_stopped
     m["overdue"] = m["overdue"].astype(bool)
 
