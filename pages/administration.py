@@ -32,13 +32,13 @@ def periods_section(actor: Actor) -> None:
         cols[2].markdown(":material/lock_open: offen" if is_open else ":material/lock: geschlossen")
         label = "Schliessen" if is_open else "Öffnen"
         if cols[3].button(label, key=f"period_{name}"):
-            with transaction(shared.engine(), write=True) as session:
+            with shared.write_session() as (session, actor):
                 set_period_open(session, name=name, is_open=not is_open, actor=actor, source="Verwaltung")
             shared.refresh()
             st.session_state["flash"] = f"Periode {name} {'geschlossen' if is_open else 'geöffnet'}."
             st.rerun()
     if periods and st.button("Fehlende Halbjahre bis heute anlegen"):
-        with transaction(shared.engine(), write=True) as session:
+        with shared.write_session() as (session, actor):
             created = add_missing_periods(session, actor=actor, today=dt.date.today(), source="Verwaltung")
         shared.refresh()
         st.session_state["flash"] = (
@@ -74,7 +74,7 @@ def strategy_section(actor: Actor) -> None:
     st.markdown(f"**Vorschau: {len(preview.changes)} Änderungen**")
     st.dataframe(pd.DataFrame({"Änderung": preview.changes}), hide_index=True, width="stretch")
     if st.button("Definition laden", type="primary"):
-        with transaction(shared.engine(), write=True) as session:
+        with shared.write_session() as (session, actor):
             result = apply_definition(session, definition, actor=actor, source=f"Datei {upload.name}")
         shared.refresh()
         st.session_state["flash"] = f"Strategie-Definition geladen: {len(result.changes)} Änderungen."
@@ -128,7 +128,7 @@ def users_section(actor: Actor) -> None:
                 username.strip().lower(), name, role, fields, departments, None if home == "–" else home, email or None
             )
             try:
-                with transaction(shared.engine(), write=True) as session:
+                with shared.write_session() as (session, actor):
                     existing = {u.username for u in list_users(session)}
                     if spec.username in existing:
                         update_user(
@@ -200,7 +200,7 @@ def catalogue_section(actor: Actor) -> None:
         else:
             catalogue_preview(plan)
             if plan.has_changes and st.button("Katalog speichern", type="primary", key="katalog_speichern"):
-                with transaction(shared.engine(), write=True) as session:
+                with shared.write_session() as (session, actor):
                     write_id = apply_catalogue(session, plan, actor=actor)
                 del st.session_state[cache_key]
                 st.session_state["katalog_runde"] = st.session_state.get("katalog_runde", 0) + 1
@@ -245,7 +245,7 @@ def _save_entries(actor: Actor, *, measures=(), indicators=()) -> None:
     from tracking.catalogue import apply_catalogue, plan_entries
 
     try:
-        with transaction(shared.engine(), write=True) as session:
+        with shared.write_session() as (session, actor):
             plan = plan_entries(session, measures=list(measures), indicators=list(indicators))
             write_id = apply_catalogue(session, plan, actor=actor)
     except ImportRefused as refused:
@@ -431,7 +431,7 @@ def catalogue_changes(actor: Actor) -> None:
         )
         if not undone_by and cols[1].button("Rückgängig", key=f"katalog_undo_{write_id}"):
             try:
-                with transaction(shared.engine(), write=True) as session:
+                with shared.write_session() as (session, actor):
                     count = undo_catalogue(session, write_id, actor=actor)
             except TrackingError as exc:
                 st.error(" ".join(exc.messages))
@@ -447,7 +447,9 @@ def audit_section() -> None:
     st.subheader("Protokoll")
     st.caption("Jeder Schreibvorgang mit Person, Zeit, Quelle und den Werten vorher und nachher. Nur lesbar.")
     c1, c2, c3, c4 = st.columns(4)
-    person = c1.text_input("Person", key="protokoll_person")
+    person = c1.text_input(
+        "Benutzername", key="protokoll_person", help="Das Konto, z. B. koord5 (für die Kommandozeile ihr Name)."
+    )
     action = c2.selectbox(
         "Aktion", ["", *AUDIT_ACTIONS], format_func=lambda a: AUDIT_ACTIONS.get(a, "alle"), key="protokoll_aktion"
     )

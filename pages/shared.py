@@ -10,10 +10,12 @@ import ctypes
 import datetime as dt
 import os
 import re
+from collections.abc import Iterator
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine, exists, select
+from sqlalchemy.orm import Session
 
 from tracking import rollup as ru
 from tracking import schema
@@ -23,7 +25,7 @@ from tracking.errors import TrackingError
 from tracking.figures import PeriodFigures, department_lights, figures_trend, period_figures
 from tracking.reports import last_report_texts, last_write_id, owing_reports, reportable_measures
 from tracking.scope import Scope
-from tracking.users import actor_for_email, session_minutes
+from tracking.users import AccountInactive, actor_for_email, current_actor, session_minutes
 
 __all__ = ["database_url"]
 from tracking.models import Measure, Strategy
@@ -275,6 +277,10 @@ def banners() -> None:
 ACTOR_KEY = "angemeldet"
 LAST_SEEN_KEY = "zuletzt_aktiv"
 EXPIRED_KEY = "sitzung_abgelaufen"
+# The e-mail a single sign-on mapped to the account: it must still be the account's.
+SSO_EMAIL_KEY = "sso_email"
+# Why the session was ended (account disabled or deleted), shown on the sign-in page.
+SIGNED_OUT_KEY = "abgemeldet_weil"
 
 
 def sso_configured() -> bool:
@@ -294,7 +300,7 @@ def sign_in(actor: Actor) -> None:
 
 
 def sign_out() -> None:
-    for key in (ACTOR_KEY, LAST_SEEN_KEY):
+    for key in (ACTOR_KEY, LAST_SEEN_KEY, SSO_EMAIL_KEY):
         st.session_state.pop(key, None)
     if sso_configured() and getattr(st.user, "is_logged_in", False):
         st.logout()
@@ -312,6 +318,7 @@ def signed_in() -> Actor | None:
                 st.session_state["sso_fehler"] = " ".join(exc.messages)
                 return None
         sign_in(actor)
+        st.session_state[SSO_EMAIL_KEY] = st.user.get("email", "")
     if actor is None and store_facts()["demo"] and os.environ.get("TRACKING_DEMO_ROLE") in ROLES:
         # Kiosk and benchmark use: only while demo data is loaded, like the demo picker.
         role = os.environ["TRACKING_DEMO_ROLE"]
@@ -325,11 +332,52 @@ def signed_in() -> Actor | None:
         st.session_state[EXPIRED_KEY] = True
         return None
     st.session_state[LAST_SEEN_KEY] = now
+    # Re-read on every run: a disabled account ends here, a new role or scope applies now.
+    try:
+        with transaction(engine()) as session:
+            actor = current_actor(
+                session, actor, demo_loaded=bool(store_facts()["demo"]), email=st.session_state.get(SSO_EMAIL_KEY)
+            )
+    except AccountInactive as exc:
+        _end_session(exc, during_write=False)
+        return None
+    st.session_state[ACTOR_KEY] = actor
     return actor
+
+
+def _end_session(exc: AccountInactive, *, during_write: bool) -> None:
+    sign_out()
+    saved = " Nichts wurde gespeichert." if during_write else ""
+    st.session_state[SIGNED_OUT_KEY] = f"{' '.join(exc.messages)}{saved} Sie wurden abgemeldet."
 
 
 def actor() -> Actor | None:
     return st.session_state.get(ACTOR_KEY)
+
+
+@contextlib.contextmanager
+def write_session() -> Iterator[tuple[Session, Actor]]:
+    """The write transaction of every page, with the signed-in actor read afresh from the database.
+
+    Pages write only through here and hand the library the actor it yields, never
+    the one in the session state: an account disabled, or a role or scope changed,
+    since the page was drawn counts for this write. A disabled or deleted account
+    writes nothing and is signed out (the page starts again at the sign-in).
+    """
+    current = actor()
+    if current is None:
+        raise TrackingError("Nicht angemeldet. Nichts wurde gespeichert.")
+    with transaction(engine(), write=True) as session:
+        try:
+            fresh = current_actor(session, current, email=st.session_state.get(SSO_EMAIL_KEY))
+        except AccountInactive as exc:
+            ended = exc
+        else:
+            st.session_state[ACTOR_KEY] = fresh
+            yield session, fresh
+            return
+    _end_session(ended, during_write=True)
+    st.rerun()
 
 
 def identity_box(current: Actor) -> None:
@@ -473,8 +521,8 @@ def import_history_view(limit: int = 10) -> None:
             ),
         ):
             try:
-                with transaction(engine(), write=True) as session:
-                    count = undo_import(session, item["id"], actor=current)
+                with write_session() as (session, fresh):
+                    count = undo_import(session, item["id"], actor=fresh)
             except TrackingError as exc:
                 st.error(" ".join(exc.messages))
             else:

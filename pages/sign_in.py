@@ -71,6 +71,8 @@ def sign_in_page() -> None:
     st.caption("Monitoring der Strategie «Digitaler Wandel» des Kantons Luzern")
     if st.session_state.get(shared.EXPIRED_KEY):
         st.info(f"Ihre Sitzung ist nach {session_minutes()} Minuten ohne Aktivität abgelaufen. Bitte neu anmelden.")
+    if message := st.session_state.pop(shared.SIGNED_OUT_KEY, None):
+        st.warning(message, icon=":material/person_off:")
     if message := st.session_state.pop("sso_fehler", None):
         st.error(message)
     facts = shared.store_facts()

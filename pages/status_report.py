@@ -150,11 +150,11 @@ def preview_and_save(plan, what: str, cache_key: str, round_key: str) -> None:
     ):
         bar = st.progress(0.0, text="Wird gespeichert …")
         try:
-            with transaction(shared.engine(), write=True) as session:
+            with shared.write_session() as (session, actor):
                 saved = apply_import(
                     session,
                     plan,
-                    actor=shared.actor(),
+                    actor=actor,
                     progress=lambda f, t: bar.progress(min(max(f, 0.0), 1.0), text=t),
                 )
         except TrackingError as exc:

@@ -465,7 +465,8 @@ def test_coordinator_import_outside_scope_is_refused_as_a_whole(luzern):
     data, _ = filled_template(luzern, Scope(), rows=inside)
     write_id = import_as(luzern, data, ACTORS["koordination"])
     with transaction(luzern) as session:
-        assert session.get(WriteRecord, write_id).actor == "Kim Koordination"
+        record = session.get(WriteRecord, write_id)
+        assert (record.actor, record.actor_name) == ("kim", "Kim Koordination")
 
 
 def test_coordinator_scope_by_department(luzern):

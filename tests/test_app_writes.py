@@ -27,6 +27,7 @@ from tracking.models import Measure, ReportingPeriod, RowChange, StatusReport, W
 from tracking.periods import get_period
 from tracking.reports import reportable_measures
 from tracking.scope import Scope
+from tracking.users import UserSpec, actor_for, create_user, get_user, update_user
 
 ROOT = Path(__file__).resolve().parent.parent
 PERIOD = "2026-H2"
@@ -66,6 +67,9 @@ def base_db(tmp_path_factory):
     url = temp_database_url(tmp_path_factory.mktemp("writes") / "demo.sqlite")
     engine = make_engine(url)
     init_database(engine, actor="test", demo=True, today=REFERENCE_DATE)
+    with transaction(engine) as session:
+        # The admin signs in with an account; the other roles are demo roles (no account).
+        create_user(session, UserSpec("admin", "Test Admin", "admin", [], []), password=None, actor="test")
     engine.dispose()
     af5 = _import_one_change(url, "AF5")
     af1 = _import_one_change(url, "AF1")
@@ -207,7 +211,7 @@ def test_admin_closes_a_period_in_the_app(db, monkeypatch):
         period = session.scalar(select(ReportingPeriod).where(ReportingPeriod.name == PERIOD))
         assert period.is_open is False
         closed = session.scalars(select(WriteRecord).where(WriteRecord.action == "close-period")).all()
-        assert [(r.actor, r.source) for r in closed] == [("Test Admin", "Verwaltung")]
+        assert [(r.actor, r.actor_name, r.source) for r in closed] == [("admin", "Test Admin", "Verwaltung")]
 
 
 def test_admin_adds_a_measure_in_the_catalogue_form(db, monkeypatch):
@@ -263,3 +267,172 @@ def _titles(url: str, codes: list[str]) -> list[tuple[str, str]]:
     with transaction(make_engine(url)) as session:
         titles = dict(session.execute(select(Measure.code, Measure.title).where(Measure.code.in_(codes))).all())
     return [(code, titles[code]) for code in codes]
+
+
+# --- the account is read afresh on every run and before every write ------------------
+
+KIM = "kim"
+
+
+@pytest.fixture
+def kim(db):
+    """An AF5 coordinator with an account, signed in as the sign-in page signs in."""
+    url, imports = db
+    with transaction(make_engine(url)) as session:
+        create_user(
+            session, UserSpec(KIM, "Kim Koordination", "koordination", ["AF5"], []), password=None, actor="test"
+        )
+        actor = actor_for(get_user(session, KIM))
+    return url, imports, actor
+
+
+def _change_kim(url: str, **changes) -> None:
+    with transaction(make_engine(url)) as session:
+        update_user(session, KIM, actor="Test Admin", source="test", **changes)
+
+
+def _counts(url: str) -> tuple[int, int]:
+    with transaction(make_engine(url)) as session:
+        return (
+            session.scalar(select(func.count()).select_from(WriteRecord).where(WriteRecord.action == "import")),
+            session.scalar(select(func.count()).select_from(StatusReport)),
+        )
+
+
+def _signed_out_notice(at: AppTest) -> str:
+    assert at.title[0].value == "Anmelden"
+    return " ".join(w.value for w in at.warning if "abgemeldet" in w.value)
+
+
+def test_a_disabled_account_is_signed_out_on_the_next_click(kim, monkeypatch, capsys):
+    from tracking.cli import main
+
+    url, imports, actor = kim
+    at = app_as(url, monkeypatch, actor, "pages/status_report.py")
+    assert _can_upload(at)
+    assert main(["users", "disable", KIM]) == 0  # DATABASE_URL is the app's (app_as)
+    capsys.readouterr()
+    undo_button(at, imports["AF5"]).click().run()
+    assert not at.exception
+    assert _signed_out_notice(at) == "Das Benutzerkonto «kim» ist nicht mehr aktiv. Sie wurden abgemeldet."
+    assert "angemeldet" not in at.session_state
+    assert _undone(url, imports["AF5"]) is None
+
+
+def _entry_plan(at: AppTest, url: str, actor: Actor) -> str:
+    """A checked status entry for an AF5 measure, as «Eingaben prüfen» leaves it; the save button's key."""
+    from tracking.excel_import import plan_entries
+
+    period = next(s for s in at.sidebar.selectbox if s.label == "Berichtsperiode").value
+    scope = Scope("field", "AF5")
+    with transaction(make_engine(url)) as session:
+        code = reportable_measures(session, get_period(session, period), scope)[0].code
+        plan = plan_entries(
+            session,
+            [{"code": code, "status": "in Umsetzung", "light": "grün", "progress": "61"}],
+            period=period,
+            scope=scope,
+            actor=actor,
+        )
+    assert plan.has_changes
+    key = f"entry_plan:{period}:{scope}"
+    at.session_state[key] = plan
+    at.run()
+    return f"save_{key}"
+
+
+def _change_after_the_run_check(monkeypatch, url: str, **changes) -> None:
+    """The account changes in the moment between the run's check and the write (another admin at work)."""
+    real = shared.signed_in
+
+    def signed_in_then_changed():
+        actor = real()
+        _change_kim(url, **changes)
+        monkeypatch.setattr(shared, "signed_in", real)
+        return actor
+
+    monkeypatch.setattr(shared, "signed_in", signed_in_then_changed)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"active": False}, None),
+        (
+            {"role": "departementsleitung", "home_department": "GSD"},
+            "Nicht gespeichert: Kim Koordination (Departementsleitung) darf Statusberichte nicht hochladen. "
+            "Nichts wurde gespeichert.",
+        ),
+        (
+            {"scope_fields": ["AF1"]},
+            "Nicht gespeichert: Kim Koordination darf nur Massnahmen im eigenen Geltungsbereich (AF1) melden.",
+        ),
+    ],
+    ids=["disabled", "role", "scope"],
+)
+def test_a_write_checks_the_account_afresh(kim, monkeypatch, changes, message):
+    url, _, actor = kim
+    at = app_as(url, monkeypatch, actor, "pages/status_report.py")
+    save = _entry_plan(at, url, actor)
+    before = _counts(url)
+    _change_after_the_run_check(monkeypatch, url, **changes)
+    next(b for b in at.button if b.key == save).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _counts(url) == before  # nothing written
+    if message is None:
+        assert _signed_out_notice(at) == (
+            "Das Benutzerkonto «kim» ist nicht mehr aktiv. Nichts wurde gespeichert. Sie wurden abgemeldet."
+        )
+    else:
+        assert next(e.value for e in at.error).startswith(message)
+
+
+def test_a_new_role_applies_on_the_next_run(kim, monkeypatch):
+    url, imports, actor = kim
+    at = app_as(url, monkeypatch, actor, "pages/status_report.py")
+    assert _can_upload(at) and not undo_button(at, imports["AF5"]).disabled
+    _change_kim(url, role="departementsleitung", home_department="GSD")
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Statusbericht"
+    assert not _can_upload(at)
+    assert undo_button(at, imports["AF5"]).disabled
+    assert any("Departementsleitung" in m.value for m in at.sidebar.markdown)
+
+
+def test_a_new_scope_applies_on_the_next_run(kim, monkeypatch):
+    url, imports, actor = kim
+    at = app_as(url, monkeypatch, actor, "pages/status_report.py")
+    assert not undo_button(at, imports["AF5"]).disabled and undo_button(at, imports["AF1"]).disabled
+    _change_kim(url, scope_fields=["AF1"], display_name="Kim Muster")
+    at.run()
+    assert not at.exception
+    assert undo_button(at, imports["AF5"]).disabled and not undo_button(at, imports["AF1"]).disabled
+    assert any(c.value == "Geltungsbereich: AF1" for c in at.sidebar.caption)
+    assert any("Kim Muster" in m.value for m in at.sidebar.markdown)
+    undo_button(at, imports["AF1"]).click().run()
+    assert not at.exception
+    assert _undone(url, imports["AF1"]) is not None
+
+
+def test_a_demo_role_ends_with_the_demo_data(db, monkeypatch):
+    from tracking.models import Measure
+
+    url, _ = db
+    at = app_as(url, monkeypatch, ACTORS["koordination"], "pages/status_report.py")
+    assert _can_upload(at)
+    with transaction(make_engine(url)) as session:
+        session.execute(Measure.__table__.update().values(is_demo=False))
+        session.add(WriteRecord(actor="test", source="test", action="demo"))  # a write: the app drops its caches
+    at.run()
+    assert _signed_out_notice(at) == (
+        "Die Demodaten sind nicht mehr geladen: die Demo-Anmeldung ist beendet. Sie wurden abgemeldet."
+    )
+
+
+def test_pages_write_only_through_the_shared_write_session():
+    """No page opens a write transaction of its own: every write gets the actor read afresh."""
+    for path in (ROOT / "pages").glob("*.py"):
+        opened = path.read_text(encoding="utf-8").count("), write=True)")
+        # write_session itself and the sign-ins (single sign-on, password): they write no data.
+        assert opened == {"shared.py": 2, "sign_in.py": 1}.get(path.name, 0), path.name

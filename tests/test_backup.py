@@ -14,6 +14,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, Table, func, select
 from tests.conftest import REFERENCE_DATE, temp_database_url
 from tests.factories import add_measure, add_report
 from tracking import schema
+from tracking.access import Actor
 from tracking.audit import WriteLog
 from tracking.backup import NOT_EMPTY, RESTORE_SOURCE, UNREADABLE, _sheet_names, export_workbook, restore_workbook
 from tracking.db import make_engine, transaction
@@ -58,7 +59,9 @@ def fill_demo(engine: Engine) -> None:
         indicator.baseline = 0.1 + 0.2  # needs all 17 digits
         indicator.target = math.inf
         # An import and the later write that undid it (a reference to a later row).
-        undone = WriteLog(session, actor="test", source="import.xlsx", action="import")
+        # Written by an account: its name and, beside it, the display name (write_record.actor_name).
+        koord5 = Actor(name="Sandra Muster", role="koordination", fields=frozenset({"AF5"}), username="koord5")
+        undone = WriteLog(session, actor=koord5, source="import.xlsx", action="import")
         undone.change("measure", "M-x", "insert", after={"title": "=1+1", "budget": 1.5, "list": [1, None]})
         undo = WriteLog(session, actor="test", source="import.xlsx", action="undo")
         undo.change("measure", "M-x", "retire", before={"active": True}, after={"active": False})
@@ -138,6 +141,7 @@ def test_round_trip_into_a_fresh_sqlite_database(engine, tmp_path):
     rows = all_rows(target)
     assert any(not r["is_current"] for r in rows["status_report"])
     assert any(r["undone_by_id"] for r in rows["write_record"])
+    assert any((r["actor"], r["actor_name"]) == ("koord5", "Sandra Muster") for r in rows["write_record"])
     assert any(r["reported_at"] == dt.datetime(2026, 7, 1, 8, 30, 15, 123000) for r in rows["status_report"])
     target.dispose()
 

@@ -312,12 +312,24 @@ def bare_url(tmp_path_factory):
     """The strategy without any measure or report: what a new installation shows."""
     url = temp_database_url(tmp_path_factory.mktemp("bare") / "bare.sqlite")
     init_database(make_engine(url), actor="test", demo=False, today=REFERENCE_DATE)
+    add_admin_account(url)
     return url
+
+
+# Without demo data only an account signs in (a demo role ends with the demo data).
+ACCOUNT_ADMIN = Actor(name="Test Admin", role="admin", username="admin")
+
+
+def add_admin_account(url: str) -> None:
+    from tracking.users import UserSpec, create_user
+
+    with transaction(make_engine(url)) as session:
+        create_user(session, UserSpec("admin", "Test Admin", "admin", [], []), password=None, actor="test")
 
 
 @pytest.mark.parametrize(("path", "title"), [(p, t) for p, t, *_ in PAGES])
 def test_every_page_works_without_measures(bare_url, monkeypatch, path, title):
-    at = signed_in_app(bare_url, monkeypatch)
+    at = signed_in_app(bare_url, monkeypatch, ACCOUNT_ADMIN)
     at.run()
     at.switch_page(path).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -427,7 +439,8 @@ def test_session_ends_after_inactivity(demo_url, monkeypatch):
 def test_admin_creates_a_user_and_the_audit_trail_shows_it(tmp_path, monkeypatch):
     url = temp_database_url(tmp_path / "admin.sqlite")
     init_database(make_engine(url), actor="test", demo=False, today=REFERENCE_DATE)
-    at = signed_in_app(url, monkeypatch)
+    add_admin_account(url)
+    at = signed_in_app(url, monkeypatch, ACCOUNT_ADMIN)
     at.run()
     at.switch_page("pages/administration.py").run()
 
@@ -443,12 +456,47 @@ def test_admin_creates_a_user_and_the_audit_trail_shows_it(tmp_path, monkeypatch
     assert not at.exception
     assert any("Benutzer «kora» gespeichert." in s.value for s in at.success)
     users = next(d.value for d in at.dataframe if "Benutzername" in d.value.columns)
-    assert list(users["Benutzername"]) == ["kora"]
-    assert users["Geltungsbereich"].iloc[0] == "AF5"
+    assert list(users["Benutzername"]) == ["admin", "kora"]
+    assert users["Geltungsbereich"].iloc[1] == "AF5"
     audit = next(d.value for d in at.dataframe if "Vorgang" in d.value.columns)
     row = audit[audit["Zeile"] == "kora"].iloc[0]
-    assert row["Person"] == "Test Admin" and row["Art"] == "neu"
+    assert row["Person"] == "admin (Test Admin)" and row["Art"] == "neu"
     assert "argon2" not in str(row["Nachher"])  # the password hash never reaches the audit trail
+
+
+def test_audit_trail_on_the_page_tells_apart_two_people_with_the_same_name(tmp_path, monkeypatch):
+    """koord5 and koord6 are both «Sandra Muster»: the Protokoll shows whose write it was."""
+    from tracking.users import UserSpec, actor_for, create_user, get_user
+
+    url = temp_database_url(tmp_path / "same-name.sqlite")
+    init_database(make_engine(url), actor="test", demo=False, today=REFERENCE_DATE)
+    add_admin_account(url)
+    with transaction(make_engine(url)) as session:
+        for username in ("koord5", "koord6"):
+            create_user(session, UserSpec(username, "Sandra Muster", "admin", [], []), password=None, actor="test")
+        sandras = {u: actor_for(get_user(session, u)) for u in ("koord5", "koord6")}
+    # koord5 closes 2026-H2, koord6 opens it again, each in the own tab.
+    for username in ("koord5", "koord6"):
+        at = signed_in_app(url, monkeypatch, sandras[username])
+        at.run()
+        at.switch_page("pages/administration.py").run()
+        next(b for b in at.button if b.key == "period_2026-H2").click().run()
+        assert not at.exception
+    at = signed_in_app(url, monkeypatch, ACCOUNT_ADMIN)
+    at.run()
+    at.switch_page("pages/administration.py").run()
+
+    def protocol():
+        audit = next(d.value for d in at.dataframe if "Vorgang" in d.value.columns)
+        rows = zip(audit["Aktion"], audit["Person"], audit["Zeile"])
+        return sorted(r for r in rows if r[0].startswith("Periode"))
+
+    assert protocol() == [
+        ("Periode geschlossen", "koord5 (Sandra Muster)", "2026-H2"),
+        ("Periode geöffnet", "koord6 (Sandra Muster)", "2026-H2"),
+    ]
+    next(t for t in at.text_input if t.label == "Benutzername").input("koord6").run()
+    assert protocol() == [("Periode geöffnet", "koord6 (Sandra Muster)", "2026-H2")]
 
 
 def test_coordinator_is_refused_a_write_outside_the_page(demo_url, monkeypatch):

@@ -370,6 +370,153 @@ def test_email_used_by_another_account_is_refused_in_german(accounts):
     assert counts(accounts) == before
 
 
+class CountingHasher:
+    """The real argon2 hasher, counting its verifications."""
+
+    def __init__(self, real):
+        self.real = real
+        self.verified = 0
+
+    def verify(self, password_hash, password):
+        self.verified += 1
+        return self.real.verify(password_hash, password)
+
+    def hash(self, password):
+        return self.real.hash(password)
+
+    def check_needs_rehash(self, password_hash):
+        return self.real.check_needs_rehash(password_hash)
+
+
+LATER = NOW + dt.timedelta(minutes=1)
+LOCKED_UNTIL = (
+    f"Zu viele Fehlversuche: die Anmeldung ist bis {NOW + dt.timedelta(minutes=LOCK_MINUTES):%H:%M} Uhr gesperrt."
+)
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "before", "answer"),
+    [
+        ("kim", PASSWORD, None, Actor),
+        ("kim", "falsches-passwort", None, WRONG),
+        ("niemand", PASSWORD, None, WRONG),
+        ("sso.only", PASSWORD, None, WRONG),
+        ("kim", PASSWORD, "disable", WRONG),
+        ("kim", "falsches-passwort", "almost", LOCKED),
+        ("niemand", "falsches-passwort", "almost", LOCKED),
+        ("kim", PASSWORD, "lock", LOCKED_UNTIL),
+        ("kim", "falsches-passwort", "lock", LOCKED_UNTIL),
+        ("niemand", PASSWORD, "lock", LOCKED_UNTIL),
+        ("sso.only", PASSWORD, "lock", LOCKED_UNTIL),
+    ],
+    ids=[
+        "right-password",
+        "wrong-password",
+        "unknown-name",
+        "sso-only",
+        "disabled",
+        "attempt-that-locks-an-account",
+        "attempt-that-locks-an-unknown-name",
+        "locked-account-right-password",
+        "locked-account-wrong-password",
+        "locked-unknown-name",
+        "locked-sso-only",
+    ],
+)
+def test_every_sign_in_verifies_one_argon2_hash(accounts, monkeypatch, username, password, before, answer):
+    """Locked, disabled, SSO-only or unknown: the same argon2 work, so the time tells nothing."""
+    import tracking.users as users
+
+    if before == "disable":
+        with transaction(accounts) as session:
+            update_user(session, username, active=False, actor=ADMIN)
+    failures = {"almost": MAX_FAILED_ATTEMPTS - 1, "lock": MAX_FAILED_ATTEMPTS}.get(before, 0)
+    for n in range(failures):
+        sign_in(accounts, username, f"falsch-{n:04d}", NOW)
+    spy = CountingHasher(users._hasher)
+    monkeypatch.setattr(users, "_hasher", spy)
+    result = sign_in(accounts, username, password, LATER if before == "lock" else NOW)
+    assert spy.verified == 1
+    assert isinstance(result, Actor) if answer is Actor else result == answer
+
+
+def test_locked_account_and_locked_unknown_name_answer_alike(accounts):
+    answers = {}
+    for username in ("kim", "niemand"):
+        locking = [sign_in(accounts, username, f"falsch-{n:04d}", NOW) for n in range(MAX_FAILED_ATTEMPTS)]
+        answers[username] = [
+            *locking,
+            sign_in(accounts, username, "falsch-9999", LATER),
+            sign_in(accounts, username, PASSWORD, LATER),  # kim's right password, refused while locked
+        ]
+    assert answers["kim"] == answers["niemand"]
+    assert answers["kim"][-2:] == [LOCKED_UNTIL, LOCKED_UNTIL]
+
+
+# --- the account, read afresh for every page run and every write ----------------
+
+
+def test_current_actor_follows_the_account(accounts):
+    from tracking.users import current_actor
+
+    kim = sign_in(accounts, "kim", PASSWORD)
+    with transaction(accounts) as session:
+        assert current_actor(session, kim) == kim
+        update_user(session, "kim", scope_fields=["AF1"], scope_departments=["GSD"], actor=ADMIN)
+        assert current_actor(session, kim) == Actor(
+            name="Kim Koordination",
+            role="koordination",
+            fields=frozenset({"AF1"}),
+            departments=frozenset({"GSD"}),
+            username="kim",
+        )
+        update_user(
+            session, "kim", role="departementsleitung", home_department="GSD", display_name="Kim M.", actor=ADMIN
+        )
+        assert current_actor(session, "kim") == Actor(
+            name="Kim M.",
+            role="departementsleitung",
+            fields=frozenset({"AF1"}),
+            departments=frozenset({"GSD"}),
+            home_department="GSD",
+            username="kim",
+        )
+
+
+@pytest.mark.parametrize("how", ["disable", "delete"])
+def test_current_actor_refuses_an_account_that_is_gone(accounts, how):
+    from tracking.users import AccountInactive, current_actor
+
+    kim = sign_in(accounts, "kim", PASSWORD)
+    with transaction(accounts) as session:
+        if how == "disable":
+            update_user(session, "kim", active=False, actor=ADMIN)
+        else:
+            session.delete(get_user(session, "kim"))
+    with transaction(accounts) as session, pytest.raises(AccessDenied) as refused:
+        current_actor(session, kim)
+    assert isinstance(refused.value, AccountInactive)
+    assert refused.value.messages == ["Das Benutzerkonto «kim» ist nicht mehr aktiv."]
+
+
+def test_current_actor_of_single_sign_on_and_demo_roles(accounts):
+    from tracking.users import AccountInactive, current_actor
+
+    with transaction(accounts) as session:
+        kim = actor_for_email(session, "Kim.Muster@lu.ch")
+        assert current_actor(session, kim, email="Kim.Muster@lu.ch") == kim
+        update_user(session, "kim", email="kim.neu@lu.ch", actor=ADMIN)
+        with pytest.raises(AccountInactive) as refused:
+            current_actor(session, kim, email="Kim.Muster@lu.ch")
+        assert refused.value.messages == ["Das Benutzerkonto «kim» gehört nicht mehr zur E-Mail «Kim.Muster@lu.ch»."]
+        # A demo role has no account: it lasts as long as the demo data.
+        demo = Actor(name="Demo Administration", role="admin")
+        assert current_actor(session, demo, demo_loaded=True) == demo
+        with pytest.raises(AccountInactive) as refused:
+            current_actor(session, demo)  # asks the database: no demo data here
+        assert refused.value.messages == ["Die Demodaten sind nicht mehr geladen: die Demo-Anmeldung ist beendet."]
+
+
 # --- the audit trail: one entry with before and after for each kind of write ----
 
 
@@ -420,7 +567,7 @@ def test_audit_of_import_and_undo(reported):
     assert (after["progress"], after["comment"]) == (55, "besser als geplant")
     undone = only(entries, Aktion="Rückgängig")
     assert [undone[c] for c in ("Person", "Quelle", "Art")] == [
-        "Anna Admin",
+        "anna (Anna Admin)",
         f"Rückgängig: Import {write_id}",
         "geändert",
     ]
@@ -462,7 +609,7 @@ def test_audit_of_periods(luzern):
         set_period_open(session, name="2026-H2", is_open=False, actor=ADMIN)
         set_period_open(session, name="2025-H1", is_open=True, actor=ADMIN)
         add_missing_periods(session, actor=ADMIN, today=dt.date(2027, 2, 1))
-        entries = audit_entries(session, actor="Anna Admin")
+        entries = audit_entries(session, actor="anna")
     closed = only(entries, Aktion="Periode geschlossen")
     assert (closed["Tabelle"], closed["Zeile"], closed["Art"]) == ("reporting_period", "2026-H2", "geändert")
     assert (parsed(closed["Vorher"])["is_open"], parsed(closed["Nachher"])["is_open"]) == (True, False)
@@ -530,6 +677,53 @@ def test_audit_texts_are_compact_json_with_sorted_keys(engine):
         log.change("t", "k", "update", before={"b": 1, "a": "ä"}, after={"a": [1, 2], "b": None})
         entries = audit_entries(session)
     assert (entries.iloc[0]["Vorher"], entries.iloc[0]["Nachher"]) == ('{"a":"ä","b":1}', '{"a":[1,2],"b":null}')
+
+
+def test_two_accounts_with_the_same_display_name_are_told_apart(reported, capsys, monkeypatch, tmp_path):
+    """koord5 and koord6 are both «Sandra Muster»: the trail keeps the account names apart."""
+    from tracking.models import StatusReport
+
+    writes = {}
+    for username, progress in (("koord5", 40), ("koord6", 45)):
+        with transaction(reported) as session:
+            create_user(
+                session,
+                UserSpec(username, "Sandra Muster", "koordination", ["AF5"], []),
+                password=PASSWORD,
+                actor=ADMIN,
+            )
+        sandra = sign_in(reported, username, PASSWORD)
+        with transaction(reported) as session:
+            data = build_template(session, period="2026-H2", scope=Scope.of(field="AF5"), generated_by="test")
+            data = xf.fill_template(data, {"M-5.1.01": {"progress": progress}})
+            plan = plan_import(session, data, f"{username}.xlsx")
+            writes[username] = apply_import(session, plan, actor=sandra).write_id
+    with transaction(reported) as session:
+        for username, write_id in writes.items():
+            entries = audit_entries(session, actor=username)
+            assert set(entries["Vorgang"]) == {write_id}
+            assert set(entries["Person"]) == {f"{username} (Sandra Muster)"}
+        assert audit_entries(session, actor="Sandra Muster").empty  # the display name is no account
+        assert set(audit_entries(session, text="sandra")["Vorgang"]) == set(writes.values())
+        # «gemeldet von» stays the person's name.
+        assert set(
+            session.scalars(select(StatusReport.reported_by).where(StatusReport.write_id.in_(writes.values())))
+        ) == {"Sandra Muster"}
+
+    monkeypatch.setenv("DATABASE_URL", reported.url.render_as_string(hide_password=False))
+    for username, write_id in writes.items():
+        code, out, _ = run(capsys, monkeypatch, "audit", "--user", username)
+        lines = out.splitlines()
+        assert code == 0 and lines[-1] == "1 Eintrag."
+        assert lines[0].startswith(f"{write_id:>5}  ")
+        assert (
+            f"  {username} (Sandra Muster)  Import (Excel «{username}.xlsx»)  status_report M-5.1.01/2026-H2"
+            in lines[0]
+        )
+    target = tmp_path / "koord6.xlsx"
+    assert run(capsys, monkeypatch, "audit", "--user", "koord6", "-o", str(target))[0] == 0
+    rows = [[c.value for c in row] for row in load_workbook(target)["Protokoll"].iter_rows()]
+    assert [r[:3:2] for r in rows[1:]] == [[writes["koord6"], "koord6 (Sandra Muster)"]]
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import Select, insert, literal, select
 from sqlalchemy.orm import Session
 
+from tracking.access import Actor
 from tracking.db import bulk_insert_columns
 from tracking.models import RowChange, WriteRecord, local_now
 
@@ -33,13 +34,25 @@ class WriteLog:
 
     A write that changes nothing leaves no trace, so loading the same file twice
     does not fill the audit trail with empty entries.
+
+    actor is the Actor of a page (its account name goes into WriteRecord.actor, its
+    display name into actor_name: two people may share a display name) or a plain name
+    (the command line, a script), stored as it is. A demo role without account is
+    stored by its name.
     """
 
-    def __init__(self, session: Session, *, actor: str, source: str, action: str):
-        if not actor or not actor.strip():
+    def __init__(self, session: Session, *, actor: Actor | str, source: str, action: str):
+        if isinstance(actor, Actor):
+            account, display_name = actor.username or actor.name, actor.name
+        else:
+            account = display_name = actor
+        if not account or not account.strip():
             raise ValueError("Jeder Schreibvorgang braucht eine handelnde Person (actor).")
         self.session = session
-        self.actor = actor.strip()
+        # The account name, what `audit --user` finds.
+        self.account = account.strip()
+        # The person's name as pages show it, e.g. «gemeldet von» (StatusReport.reported_by).
+        self.display_name = (display_name or account).strip()
         self.source = source
         self.action = action
         self.record: WriteRecord | None = None
@@ -47,7 +60,13 @@ class WriteLog:
 
     def ensure_record(self) -> WriteRecord:
         if self.record is None:
-            self.record = WriteRecord(actor=self.actor, source=self.source, action=self.action, at=local_now())
+            self.record = WriteRecord(
+                actor=self.account,
+                actor_name=self.display_name if self.display_name != self.account else None,
+                source=self.source,
+                action=self.action,
+                at=local_now(),
+            )
             self.session.add(self.record)
             self.session.flush()
         return self.record
@@ -147,6 +166,13 @@ def _json_text(value: Any) -> str | None:
     return json.dumps(_hide_secrets(value), ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
+def person_label(account: str, display_name: str | None) -> str:
+    """Who wrote, as the audit trail shows it: «koord5 (Sandra Muster)», or the name alone."""
+    if display_name and display_name != account:
+        return f"{account} ({display_name})"
+    return account
+
+
 def audit_entries(
     session: Session,
     *,
@@ -158,15 +184,18 @@ def audit_entries(
 ) -> pd.DataFrame:
     """One row per changed row, with its write (who, when, what), newest first.
 
-    The filters combine: actor is the person (case-insensitive), action an
-    action code (e.g. «import»), since/until whole days (both included), text a
-    case-insensitive search in Zeile, Quelle and Person.
+    The filters combine: actor is the account name (the whole name, case-insensitive;
+    the command line's plain name likewise), action an action code (e.g. «import»),
+    since/until whole days (both included), text a case-insensitive search in Zeile,
+    Quelle and Person (account and display name). Person shows the account name with
+    the display name beside it: «koord5 (Sandra Muster)».
     """
     query = (
         select(
             WriteRecord.id,
             WriteRecord.at,
             WriteRecord.actor,
+            WriteRecord.actor_name,
             WriteRecord.action,
             WriteRecord.source,
             RowChange.table_name,
@@ -191,7 +220,8 @@ def audit_entries(
         query = query.where(WriteRecord.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
     needle = (text or "").strip().casefold()
     rows = []
-    for write_id, at, person, code, source, table, key, kind, before, after in session.execute(query):
+    for write_id, at, account, display_name, code, source, table, key, kind, before, after in session.execute(query):
+        person = person_label(account, display_name)
         if needle and not any(needle in (v or "").casefold() for v in (key, source, person)):
             continue
         rows.append(

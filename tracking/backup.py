@@ -201,7 +201,7 @@ def restore_workbook(session: Session, data: bytes, *, actor: Actor | str) -> di
     Primary keys are kept, so the references between the tables hold.
     """
     acting = require(actor, "restore")
-    log = WriteLog(session, actor=acting.name, source=RESTORE_SOURCE, action="restore")
+    log = WriteLog(session, actor=acting, source=RESTORE_SOURCE, action="restore")
     tables = Base.metadata.sorted_tables
     if any(session.execute(select(1).select_from(table).limit(1)).first() for table in tables):
         raise TrackingError(NOT_EMPTY)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from tracking import formatting as fmt
 from tracking.access import Actor, require
-from tracking.audit import WriteLog
+from tracking.audit import WriteLog, person_label
 from tracking.errors import TrackingError
 from tracking.excel_import import (
     ImportRefused,
@@ -742,7 +742,7 @@ def apply_catalogue(
     departments = dict(session.execute(select(Department.code, Department.id)).all())
     by_id = {d.id: d for d in session.scalars(select(Department))}
     stored = measure_entries(session)
-    log = WriteLog(session, actor=acting.name, source=f"Katalog «{plan.filename}»", action=CATALOGUE_ACTION)
+    log = WriteLog(session, actor=acting, source=f"Katalog «{plan.filename}»", action=CATALOGUE_ACTION)
     today = today or dt.date.today()
     for code, values in plan.measures.items():
         before = stored.get(code)
@@ -806,7 +806,7 @@ def undo_catalogue(session: Session, write_id: int, *, actor: Actor | str) -> in
             f"Katalog-Import {write_id} wurde bereits rückgängig gemacht (Vorgang {record.undone_by_id})."
         )
     changes = session.scalars(select(RowChange).where(RowChange.write_id == write_id).order_by(RowChange.id)).all()
-    log = WriteLog(session, actor=acting.name, source=f"Rückgängig: Katalog {write_id}", action="undo")
+    log = WriteLog(session, actor=acting, source=f"Rückgängig: Katalog {write_id}", action="undo")
     log.ensure_record()
     goals = dict(session.execute(select(Goal.code, Goal.id)).all())
     departments = dict(session.execute(select(Department.code, Department.id)).all())
@@ -853,7 +853,7 @@ def catalogue_history(session: Session, limit: int = 5) -> list[dict[str, Any]]:
         {
             "id": r.id,
             "at": r.at,
-            "actor": r.actor,
+            "actor": person_label(r.actor, r.actor_name),
             "source": r.source,
             "summary": r.summary or "",
             "undone_by": r.undone_by_id,

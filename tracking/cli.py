@@ -696,7 +696,12 @@ def build_parser() -> argparse.ArgumentParser:
             "Mit -o als Excel-Datei."
         ),
     )
-    p.add_argument("--user", dest="filter_user", metavar="NAME", help="nur Vorgänge dieser Person")
+    p.add_argument(
+        "--user",
+        dest="filter_user",
+        metavar="NAME",
+        help="nur Vorgänge dieses Benutzerkontos (Benutzername; die Kommandozeile: ihr Name)",
+    )
     p.add_argument(
         "--action",
         metavar="CODE",

@@ -449,7 +449,7 @@ def _demo_indicators(
                     indicator_id=indicator.id,
                     period_id=period.id,
                     value=round(value, 1),
-                    reported_by=log.actor,
+                    reported_by=log.display_name,
                     reported_at=dt.datetime.combine(min(period.end_date, reference_date), dt.time(9, 0)),
                     write_id=log.ensure_record().id,
                 )

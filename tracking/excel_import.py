@@ -27,7 +27,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tracking.access import Actor, require, require_scope
-from tracking.audit import WriteLog
+from tracking.audit import WriteLog, person_label
 from tracking.errors import TrackingError
 from tracking.indicators import current_value, record_value
 from tracking.models import (
@@ -1180,7 +1180,7 @@ def apply_import(
             if (v := current_value(session, r.indicator_id, period.id)) is None or v.value != r.value
         ]
         require_scope(acting, _indicator_scopes(session, acting, changing_values), "melden")
-    log = WriteLog(session, actor=acting.name, source=plan.source_label, action=IMPORT_ACTION)
+    log = WriteLog(session, actor=acting, source=plan.source_label, action=IMPORT_ACTION)
     now = local_now()
     report(0.1, f"{len(plan.reports)} Meldungen werden gespeichert …")
     items = [
@@ -1266,7 +1266,7 @@ def undo_import(session: Session, write_id: int, *, actor: Actor | str) -> int:
             f"Import {write_id} betrifft die geschlossene Periode {', '.join(closed)} "
             "und kann nicht rückgängig gemacht werden."
         )
-    log = WriteLog(session, actor=acting.name, source=f"Rückgängig: Import {write_id}", action="undo")
+    log = WriteLog(session, actor=acting, source=f"Rückgängig: Import {write_id}", action="undo")
     log.ensure_record()
     for name, model in models.items():
         of_table = [c for c in changes if c.table_name == name]
@@ -1302,7 +1302,7 @@ def import_history(session: Session) -> list[dict[str, Any]]:
 
     records = session.execute(
         select(WriteRecord.id, WriteRecord.at, WriteRecord.actor, WriteRecord.source, WriteRecord.summary)
-        .add_columns(WriteRecord.undone_by_id)
+        .add_columns(WriteRecord.undone_by_id, WriteRecord.actor_name)
         .where(WriteRecord.action == IMPORT_ACTION)
         .order_by(WriteRecord.id.desc())
     ).all()
@@ -1331,12 +1331,12 @@ def import_history(session: Session) -> list[dict[str, Any]]:
         {
             "id": write_id,
             "at": at,
-            "actor": actor,
+            "actor": person_label(actor, actor_name),
             "source": source,
             "summary": summary or "",
             "rows": rows.get(write_id, 0),
             "undone_by": undone_by,
             "scopes": scopes.get(write_id, set()),
         }
-        for write_id, at, actor, source, summary, undone_by in records
+        for write_id, at, actor, source, summary, undone_by, actor_name in records
     ]

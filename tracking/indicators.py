@@ -44,7 +44,7 @@ def record_value(
         period_id=period.id,
         value=value,
         is_current=True,
-        reported_by=log.actor,
+        reported_by=log.display_name,
         reported_at=reported_at or local_now(),
         write_id=record.id,
     )

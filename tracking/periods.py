@@ -117,7 +117,7 @@ def set_period_open(session: Session, *, name: str, is_open: bool, actor: Actor 
     period = get_period(session, name)
     if period.is_open == is_open:
         return False
-    log = WriteLog(session, actor=acting.name, source=source, action="open-period" if is_open else "close-period")
+    log = WriteLog(session, actor=acting, source=source, action="open-period" if is_open else "close-period")
     before = snapshot(period, PERIOD_FIELDS)
     period.is_open = is_open
     log.change("reporting_period", period.name, "update", before=before, after=snapshot(period, PERIOD_FIELDS))
@@ -130,5 +130,5 @@ def add_missing_periods(session: Session, *, actor: Actor | str, today: dt.date,
     periods = all_periods(session)
     if not periods:
         raise TrackingError("Noch keine Perioden: sie entstehen beim Laden der Strategie-Definition.")
-    log = WriteLog(session, actor=acting.name, source=source, action="periods")
+    log = WriteLog(session, actor=acting, source=source, action="periods")
     return [p.name for p in ensure_half_years(session, log, first=periods[0].name, today=today)]

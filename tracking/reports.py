@@ -87,7 +87,7 @@ def record_report(
     report = StatusReport(
         measure_id=measure.id,
         period_id=period.id,
-        reported_by=log.actor,
+        reported_by=log.display_name,
         reported_at=reported_at or local_now(),
         is_current=True,
         is_demo=is_demo,
@@ -396,7 +396,7 @@ def record_reports(
     columns = {
         "measure_id": [item.measure_id for item, _ in pending],
         "period_id": [period.id] * count,
-        "reported_by": [log.actor] * count,
+        "reported_by": [log.display_name] * count,
         "reported_at": [item.reported_at for item, _ in pending],
         "is_current": [True] * count,
         "is_demo": [False] * count,

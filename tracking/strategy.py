@@ -319,7 +319,7 @@ def apply_definition(
 ) -> LoadResult:
     """Bring the store in line with the definition, in the caller's transaction."""
     acting = require(actor, "load_strategy")
-    log = WriteLog(session, actor=acting.name, source=source, action="load-strategy")
+    log = WriteLog(session, actor=acting, source=source, action="load-strategy")
     ap = _Applier(session, log)
 
     strategy = session.scalar(select(Strategy).where(Strategy.code == definition.code))

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
-from tracking.access import ROLES, Actor, require
+from tracking.access import ROLES, AccessDenied, Actor, require
 from tracking.audit import WriteLog, snapshot
 from tracking.errors import TrackingError
-from tracking.models import SignInThrottle, UserAccount, local_now
+from tracking.models import Measure, SignInThrottle, UserAccount, local_now
 
 MAX_FAILED_ATTEMPTS = 5
 LOCK_MINUTES = 15
@@ -41,6 +41,9 @@ USER_FIELDS = [
 ]
 
 _hasher = PasswordHasher()
+# Verified against when there is no usable hash (unknown, disabled or SSO-only name), so
+# that every sign-in does the same argon2 work; made on first use with the current settings.
+_dummy_hash: str | None = None
 
 
 def session_minutes() -> int:
@@ -150,7 +153,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    log = WriteLog(session, actor=acting.name, source=source, action="user")
+    log = WriteLog(session, actor=acting, source=source, action="user")
     log.change("user_account", user.username, "insert", after=snapshot(user, USER_FIELDS))
     return user
 
@@ -189,7 +192,7 @@ def update_user(session: Session, username: str, *, actor: Actor | str, source: 
     if after == before:
         return False
     session.flush()
-    log = WriteLog(session, actor=acting.name, source=source, action="user")
+    log = WriteLog(session, actor=acting, source=source, action="user")
     log.change("user_account", user.username, "update", before=before, after=after)
     return True
 
@@ -201,7 +204,7 @@ def set_password(session: Session, username: str, password: str, *, actor: Actor
     user.password_hash = hash_password(password)
     user.failed_attempts = 0
     user.locked_until = None
-    log = WriteLog(session, actor=acting.name, source=source, action="user")
+    log = WriteLog(session, actor=acting, source=source, action="user")
     # The hash itself never goes into the audit trail.
     log.change("user_account", user.username, "update", before={"password": "…"}, after={"password": "neu gesetzt"})
 
@@ -214,19 +217,22 @@ WRONG = "Benutzername oder Passwort ist falsch."
 
 
 def authenticate(session: Session, username: str, password: str, *, now: dt.datetime | None = None) -> Actor:
-    """The actor for a correct password; SignInFailed (German) otherwise. Counts failures."""
+    """The actor for a correct password; SignInFailed (German) otherwise. Counts failures.
+
+    Every path verifies one argon2 hash (the account's, or a dummy one for an unknown,
+    disabled, SSO-only name), locked or not: the time taken does not tell whether a name exists.
+    """
     now = now or local_now()
     name = (username or "").strip().lower()[:100]
     user = session.scalar(select(UserAccount).where(UserAccount.username == name))
-    if user is None or not user.active or not user.password_hash:
-        # Same messages, lock and work as for an account: no hint whether the name exists.
-        _hasher.hash(password or "-")
+    usable = user is not None and user.active and bool(user.password_hash)
+    matches = _verify(user.password_hash if usable else _dummy(), password or "")
+    if not usable:
+        # Same messages and lock as for an account: no hint whether the name exists.
         _count_failure(_throttle_for(session, name, now), now)
     if user.locked_until and user.locked_until > now:
         raise SignInFailed(_locked_until(user.locked_until))
-    try:
-        _hasher.verify(user.password_hash, password or "")
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
+    if not matches:
         _count_failure(user, now)
     user.failed_attempts = 0
     user.locked_until = None
@@ -234,6 +240,21 @@ def authenticate(session: Session, username: str, password: str, *, now: dt.date
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return actor_for(user)
+
+
+def _dummy() -> str:
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("kein Konto mit diesem Namen")
+    return _dummy_hash
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    """One argon2 verification; False for a wrong password or an unreadable hash."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
 
 
 def _locked_until(until: dt.datetime) -> str:
@@ -274,6 +295,36 @@ def actor_for_email(session: Session, email: str) -> Actor:
             f"Für «{email}» gibt es kein aktives Benutzerkonto in diesem Tool. Bitte die Fachstelle kontaktieren."
         )
     user.last_login_at = local_now()
+    return actor_for(user)
+
+
+class AccountInactive(AccessDenied):
+    """The signed-in account was disabled or deleted (or demo data removed): the session ends."""
+
+
+def current_actor(
+    session: Session, who: Actor | str, *, demo_loaded: bool | None = None, email: str | None = None
+) -> Actor:
+    """The actor as the database has it now, for every page run and before every write from a page.
+
+    who is a signed-in Actor or an account name. The account is read afresh (active, role,
+    scope, display name); AccountInactive (German) when it is disabled or deleted. A demo
+    role (an Actor without account) lasts only while demo data is loaded (demo_loaded, else
+    asked of the database). email: for single sign-on, the address the person signed in
+    with; the account must still carry it.
+    """
+    if isinstance(who, Actor) and who.username is None:
+        if demo_loaded is None:
+            demo_loaded = bool(session.scalar(select(exists().where(Measure.is_demo.is_(True)))))
+        if not demo_loaded:
+            raise AccountInactive("Die Demodaten sind nicht mehr geladen: die Demo-Anmeldung ist beendet.")
+        return who
+    username = who.username if isinstance(who, Actor) else who.strip().lower()
+    user = session.scalar(select(UserAccount).where(UserAccount.username == username))
+    if user is None or not user.active:
+        raise AccountInactive(f"Das Benutzerkonto «{username}» ist nicht mehr aktiv.")
+    if email is not None and user.email != _email(email):
+        raise AccountInactive(f"Das Benutzerkonto «{username}» gehört nicht mehr zur E-Mail «{email}».")
     return actor_for(user)
 
 
