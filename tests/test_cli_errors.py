@@ -166,6 +166,20 @@ def test_a_written_file_replaces_the_old_one_whole(db, capsys, tmp_path):
     assert [p.name for p in target.parent.iterdir()] == ["export.xlsx"]
 
 
+def test_output_to_a_device_or_through_a_link_writes_the_file_behind(db, capsys, tmp_path):
+    import stat
+
+    code, out, _ = run(capsys, "export", "-o", os.devnull)
+    assert (code, out) == (0, f"Alle Daten exportiert: {os.devnull}\n")
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)  # written to, not replaced by a file
+    real = tmp_path / "echt.xlsx"
+    real.write_bytes(b"old")
+    link = tmp_path / "verknuepfung.xlsx"
+    link.symlink_to(real)
+    assert run(capsys, "export", "-o", str(link))[0] == 0
+    assert link.is_symlink() and real.read_bytes()[:2] == b"PK"
+
+
 # --- 2. files to read --------------------------------------------------------
 
 READERS = [["import"], ["catalogue", "import"], ["restore"], ["load-strategy"]]

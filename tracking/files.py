@@ -68,7 +68,10 @@ def output_file(name: str | os.PathLike, *, example: str = "datei.xlsx") -> Path
         raise TrackingError(f"«{folder}» ist kein Ordner, sondern eine Datei; bitte einen Ordner als Ziel angeben.")
     if path.exists() and not os.access(path, os.W_OK):
         raise TrackingError(f"Die Datei «{path}» ist schreibgeschützt; bitte einen anderen Dateinamen wählen.")
-    if not path.exists() and not os.access(folder, os.W_OK | os.X_OK):
+    if path.exists() and not path.is_file():  # a device or pipe (/dev/stdout): written directly
+        return path
+    # The new file is made next to the target and then replaces it: that needs the folder writable.
+    if not os.access(folder, os.W_OK | os.X_OK):
         raise TrackingError(
             f"In den Ordner «{folder}» darf nicht geschrieben werden (keine Berechtigung); "
             "bitte einen anderen Ordner wählen."
@@ -84,14 +87,14 @@ def write_file(name: str | os.PathLike, data: bytes) -> Path:
     On any error nothing is left behind and a German TrackingError names the path.
     """
     path = output_file(name)
-    target = path.resolve() if path.is_symlink() else path
-    if target.exists() and not target.is_file():  # /dev/stdout, a named pipe: nothing to replace
+    if path.exists() and not path.is_file():  # /dev/stdout, a named pipe: nothing to replace
         try:
-            with open(target, "wb") as out:
+            with open(path, "wb") as out:
                 out.write(data)
         except OSError as exc:
             raise TrackingError(f"«{path}» konnte nicht geschrieben werden ({_reason(exc)}).") from exc
         return path
+    target = path.resolve() if path.is_symlink() else path  # a link to a file: replace the file, keep the link
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     try:
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
