@@ -4,11 +4,15 @@ import streamlit as st
 
 from pages import PAGES, shared, sign_in
 from tracking.access import can_see
+from tracking.errors import TrackingError
 
 st.set_page_config(page_title="Monitoring Digitaler Wandel", page_icon="📊", layout="wide")
-shared.follow_writes()
-
-facts = shared.store_facts()
+try:
+    shared.follow_writes()
+    facts = shared.store_facts()
+except TrackingError as exc:  # e.g. a DATABASE_URL of a kind not supported: the German message, no traceback
+    st.error("  \n".join(shared.md_text(message) for message in exc.messages))
+    st.stop()
 if facts["strategy"] is None:
     st.error(
         "Die Datenbank ist leer. Bitte zuerst die Strategie laden: "

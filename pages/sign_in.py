@@ -9,6 +9,7 @@ import streamlit as st
 from pages import shared
 from tracking.access import ROLES, Actor
 from tracking.db import transaction
+from tracking.formatting import count
 from tracking.users import SignInFailed, authenticate, has_admin, session_minutes
 
 
@@ -70,7 +71,8 @@ def sign_in_page() -> None:
     st.title("Anmelden")
     st.caption("Monitoring der Strategie «Digitaler Wandel» des Kantons Luzern")
     if st.session_state.get(shared.EXPIRED_KEY):
-        st.info(f"Ihre Sitzung ist nach {session_minutes()} Minuten ohne Aktivität abgelaufen. Bitte neu anmelden.")
+        minutes = count(session_minutes(), "Minute", "Minuten")
+        st.info(f"Ihre Sitzung ist nach {minutes} ohne Aktivität abgelaufen. Bitte neu anmelden.")
     if message := st.session_state.pop(shared.SIGNED_OUT_KEY, None):
         st.warning(message, icon=":material/person_off:")
     if message := st.session_state.pop("sso_fehler", None):

@@ -102,7 +102,8 @@ def test_load_strategy_dry_run_then_real(db, capsys, tmp_path):
     code, out, _ = run(capsys, "load-strategy", str(path), "--dry-run")
     assert code == 0
     assert "ausser Kraft: Ziel 2.3" in out
-    assert "würden geändert (Probelauf, nichts gespeichert)" in out
+    # One goal dropped: one change, in the singular.
+    assert out.endswith("\n1 Änderung würde geändert (Probelauf, nichts gespeichert).\n")
     code, out, _ = run(capsys, "load-strategy", str(path))
     assert "ausser Kraft: Ziel 2.3" in out and "gespeichert" in out
     code, out, _ = run(capsys, "load-strategy", str(path))
@@ -150,7 +151,7 @@ def test_every_command_has_help_and_is_in_the_readme(command):
         [sys.executable, "-m", "tracking", command, "--help"], capture_output=True, text=True, cwd=ROOT, check=False
     )
     assert result.returncode == 0
-    assert result.stdout.startswith(f"usage: python -m tracking {command}")
+    assert result.stdout.startswith(f"Aufruf: python -m tracking {command}")
     assert f"python -m tracking {command}" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 

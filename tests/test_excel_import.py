@@ -1170,7 +1170,10 @@ def test_cli_bad_cells_exit_1_with_every_problem(cli_db, capsys, tmp_path):
 
 def test_cli_import_of_missing_file_and_wrong_period(cli_db, capsys, tmp_path):
     code, _, err = run(capsys, "import", tmp_path / "fehlt.xlsx")
-    assert (code, err) == (1, f"Fehler: Datei «{tmp_path / 'fehlt.xlsx'}» nicht gefunden.\n")
+    assert (code, err) == (
+        1,
+        f"Fehler: Datei «{tmp_path / 'fehlt.xlsx'}» nicht gefunden. Bitte Ordner und Dateinamen prüfen.\n",
+    )
     path = tmp_path / "vorlage.xlsx"
     path.write_bytes(make_template(cli_db))
     code, _, err = run(capsys, "import", "--period", "2026-H1", path)

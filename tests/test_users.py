@@ -1078,4 +1078,4 @@ def test_cli_help(capsys, args):
     with pytest.raises(SystemExit) as done:
         main([*args, "--help"])
     assert done.value.code == 0
-    assert capsys.readouterr().out.startswith(f"usage: python -m tracking {' '.join(args)}")
+    assert capsys.readouterr().out.startswith(f"Aufruf: python -m tracking {' '.join(args)}")

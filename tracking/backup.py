@@ -51,6 +51,7 @@ from sqlalchemy.orm import Session
 
 from tracking.access import Actor, require
 from tracking.audit import WriteLog
+from tracking.db import SETUP, serialize
 from tracking.errors import TrackingError
 from tracking.models import Base, local_now
 from tracking.xlsx import header_cell, text_cell
@@ -203,6 +204,7 @@ def restore_workbook(session: Session, data: bytes, *, actor: Actor | str) -> di
     acting = require(actor, "restore")
     log = WriteLog(session, actor=acting, source=RESTORE_SOURCE, action="restore")
     tables = Base.metadata.sorted_tables
+    serialize(session, SETUP)  # a concurrent restore or init: wait for it, then find the database not empty
     if any(session.execute(select(1).select_from(table).limit(1)).first() for table in tables):
         raise TrackingError(NOT_EMPTY)
 

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, exists, select
 
 from tracking import schema
-from tracking.db import transaction
+from tracking.db import SETUP, serialize, transaction
 from tracking.demo import generate_demo, has_demo_data
+from tracking.formatting import count
 from tracking.models import Strategy
 from tracking.strategy import LUZERN_DEFINITION, load_strategy_file
 
@@ -25,19 +26,23 @@ def init_database(engine: Engine, *, actor: str, demo: bool = False, today: dt.d
     result = InitResult()
     schema.upgrade(engine)
     with transaction(engine, write=True) as session:
+        serialize(session, SETUP)  # two `init` at once: the second waits and then finds the strategy
         if session.scalar(select(exists().where(Strategy.id.is_not(None)))):
             result.messages.append("Strategie bereits geladen: unverändert gelassen.")
         else:
             loaded = load_strategy_file(session, LUZERN_DEFINITION, actor=actor, today=today)
-            result.messages.append(f"Strategie «Digitaler Wandel» geladen ({len(loaded.changes)} Einträge).")
+            entries = count(len(loaded.changes), "Eintrag", "Einträge")
+            result.messages.append(f"Strategie «Digitaler Wandel» geladen ({entries}).")
     if demo:
         with transaction(engine, write=True) as session:
+            serialize(session, SETUP)
             if has_demo_data(session):
                 result.messages.append("Demodaten bereits vorhanden: unverändert gelassen.")
             else:
                 made = generate_demo(session, reference_date=today)
                 result.messages.append(
-                    f"Demodaten erzeugt: {made.measures} Massnahmen, {made.reports} Statusberichte, "
-                    f"{made.indicators} Kennzahlen (Stichtag {today:%d.%m.%Y})."
+                    f"Demodaten erzeugt: {count(made.measures, 'Massnahme', 'Massnahmen')}, "
+                    f"{count(made.reports, 'Statusbericht', 'Statusberichte')}, "
+                    f"{count(made.indicators, 'Kennzahl', 'Kennzahlen')} (Stichtag {today:%d.%m.%Y})."
                 )
     return result

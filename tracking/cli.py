@@ -18,11 +18,25 @@ from tracking.db import database_url, make_engine, transaction
 from tracking.errors import TrackingError
 from tracking.excel_import import apply_import, import_history, plan_import, undo_import
 from tracking.excel_template import build_template
+from tracking.files import output_file, read_file, write_file
+from tracking.formatting import count
+from tracking.german_argparse import GermanArgumentParser
 from tracking.periods import all_periods, current_period, set_period_open
 from tracking.rollup import load_snapshot
 from tracking.scope import Scope
 from tracking.strategy import load_strategy_file, preview_strategy_file
 from tracking.summary import summary_text
+from tracking.text_rules import printable
+
+
+def say(text: object = "", *, file=None, flush: bool = False) -> None:
+    """Print a line for the person at the terminal: everything the CLI prints goes through here.
+
+    Names, titles, comments and file names come from data; their control
+    characters (ESC sequences that clear the screen or set the window title)
+    are shown escaped (\\x1b), never executed.
+    """
+    print(printable(text), file=file or sys.stdout, flush=flush)
 
 
 def _actor(args: argparse.Namespace) -> str:
@@ -38,12 +52,19 @@ def _date(text: str) -> dt.date:
     raise argparse.ArgumentTypeError(f"Datum «{text}» ungültig: erwartet 31.12.2026 oder 2026-12-31.")
 
 
+def _whole_number(text: str) -> int:
+    try:
+        return int(text.replace("'", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"«{text}» ist keine ganze Zahl, erwartet z. B. 20.") from None
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     engine = make_engine()
     result = init_database(engine, actor=_actor(args), demo=args.demo, today=args.today)
     for message in result.messages:
-        print(message)
-    print(f"Datenbank: {engine.url.render_as_string(hide_password=True)}")
+        say(message)
+    say(f"Datenbank: {engine.url.render_as_string(hide_password=True)}")
     return 0
 
 
@@ -55,15 +76,21 @@ def cmd_generate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
 
     def show(fraction: float, text: str) -> None:
-        print(f"[{fraction:4.0%}] {text}", file=sys.stderr, flush=True)
+        say(f"[{fraction:4.0%}] {text}", file=sys.stderr, flush=True)
 
     with transaction(engine, write=True) as session:
         result = generate_synthetic(
             session, measures=args.measures, periods=args.periods, seed=args.seed, today=args.today, progress=show
         )
-    print(
-        f"Erzeugt: {result.measures} Massnahmen, {result.reports} Statusberichte, Perioden "
-        f"{result.periods[0]} bis {result.periods[-1]} ({time.perf_counter() - started:.1f} s)."
+    periods = (
+        f"Periode {result.periods[0]}"
+        if len(result.periods) == 1
+        else f"Perioden {result.periods[0]} bis {result.periods[-1]}"
+    )
+    say(
+        f"Erzeugt: {count(result.measures, 'Massnahme', 'Massnahmen')}, "
+        f"{count(result.reports, 'Statusbericht', 'Statusberichte')}, {periods} "
+        f"({time.perf_counter() - started:.1f} s)."
     )
     return 0
 
@@ -76,12 +103,16 @@ def cmd_load_strategy(args: argparse.Namespace) -> int:
         with transaction(engine, write=True) as session:
             result = load_strategy_file(session, args.file, actor=_actor(args), today=args.today)
     if not result.changes:
-        print("Keine Änderungen: die Datenbank entspricht der Datei bereits.")
+        say("Keine Änderungen: die Datenbank entspricht der Datei bereits.")
         return 0
     for line in result.changes:
-        print(line)
-    verb = "würden geändert (Probelauf, nichts gespeichert)" if args.dry_run else "gespeichert"
-    print(f"{len(result.changes)} Änderungen {verb}.")
+        say(line)
+    n = len(result.changes)
+    if args.dry_run:
+        verb = ("würde" if n == 1 else "würden") + " geändert (Probelauf, nichts gespeichert)"
+    else:
+        verb = "gespeichert"
+    say(f"{count(n, 'Änderung', 'Änderungen')} {verb}.")
     return 0
 
 
@@ -91,10 +122,10 @@ def cmd_periods(args: argparse.Namespace) -> int:
         with transaction(engine) as session:
             periods = all_periods(session)
             if not periods:
-                print("Noch keine Berichtsperioden. Zuerst: python -m tracking init")
+                say("Noch keine Berichtsperioden. Zuerst: python -m tracking init")
             for p in periods:
                 state = "offen" if p.is_open else "geschlossen"
-                print(f"{p.name}  {fmt.date(p.start_date)} – {fmt.date(p.end_date)}  {state}")
+                say(f"{p.name}  {fmt.date(p.start_date)} – {fmt.date(p.end_date)}  {state}")
         return 0
     if not args.name:
         raise TrackingError(f"Bitte die Periode angeben, z. B.: python -m tracking periods {args.action} 2026-H2")
@@ -102,7 +133,7 @@ def cmd_periods(args: argparse.Namespace) -> int:
     with transaction(engine, write=True) as session:
         changed = set_period_open(session, name=args.name, is_open=is_open, actor=_actor(args))
     word = "geöffnet" if is_open else "geschlossen"
-    print(f"Periode {args.name} {word}." if changed else f"Periode {args.name} war bereits {word}.")
+    say(f"Periode {args.name} {word}." if changed else f"Periode {args.name} war bereits {word}.")
     return 0
 
 
@@ -123,7 +154,7 @@ def _snapshot_and_period(period: str | None, *, with_measures: bool = True) -> t
 
 def cmd_summary(args: argparse.Namespace) -> int:
     snap, period = _snapshot_and_period(args.period)
-    print(summary_text(snap, period, as_of=args.today))
+    say(summary_text(snap, period, as_of=args.today))
     return 0
 
 
@@ -134,8 +165,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from tracking import council_export
     from tracking.council import load_council_content
 
-    output = Path(args.output)
-    kind = args.format or output.suffix.lower().lstrip(".")
+    kind = args.format or Path(args.output).suffix.lower().lstrip(".")
+    output = output_file(args.output, example=f"sitzungsbericht.{kind if kind in REPORT_FORMATS else 'pptx'}")
     if kind not in REPORT_FORMATS:
         raise TrackingError(
             f"Format für «{output.name}» unklar: bitte --format pptx, pdf oder xlsx angeben "
@@ -145,41 +176,41 @@ def cmd_report(args: argparse.Namespace) -> int:
     with transaction(make_engine()) as session:
         content = load_council_content(session, period, as_of=args.today)
     export = {"pptx": council_export.to_pptx, "pdf": council_export.to_pdf, "xlsx": council_export.to_xlsx}[kind]
-    output.write_bytes(export(content))
-    print(f"Sitzungsbericht {period} ({REPORT_FORMATS[kind]}) gespeichert: {output}")
+    write_file(output, export(content))
+    say(f"Sitzungsbericht {period} ({REPORT_FORMATS[kind]}) gespeichert: {output}")
     return 0
 
 
 def cmd_template(args: argparse.Namespace) -> int:
+    output_file(args.output, example="vorlage.xlsx")
     engine = make_engine()
     scope = Scope.of(field=args.field, department=args.department)
     with transaction(engine) as session:
         data = build_template(session, period=args.period, scope=scope, generated_by=_actor(args))
-    Path(args.output).write_bytes(data)
-    print(f"Vorlage für {args.period} ({scope.label}) gespeichert: {args.output}")
+    write_file(args.output, data)
+    say(f"Vorlage für {args.period} ({scope.label}) gespeichert: {args.output}")
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    engine = make_engine()
     path = Path(args.file)
-    if not path.is_file():
-        raise TrackingError(f"Datei «{path}» nicht gefunden.")
-    data = path.read_bytes()
+    data = read_file(path)
+    engine = make_engine()
     with transaction(engine, write=True) as session:
         plan = plan_import(session, data, path.name, expected_period=args.period)
         for line in plan.summary_lines():
-            print(line)
+            say(line)
         if args.dry_run:
-            print("Probelauf: nichts gespeichert.")
+            say("Probelauf: nichts gespeichert.")
             return 0
         if not plan.has_changes:
-            print("Keine Änderungen: nichts gespeichert.")
+            say("Keine Änderungen: nichts gespeichert.")
             return 0
         result = apply_import(session, plan, actor=_actor(args))
-    print(
-        f"Gespeichert als Import {result.write_id}: {result.reports_written} Meldungen, "
-        f"{result.values_written} Kennzahlwerte. Rückgängig: python -m tracking undo {result.write_id}"
+    say(
+        f"Gespeichert als Import {result.write_id}: {count(result.reports_written, 'Meldung', 'Meldungen')}, "
+        f"{count(result.values_written, 'Kennzahlwert', 'Kennzahlwerte')}. "
+        f"Rückgängig: python -m tracking undo {result.write_id}"
     )
     return 0
 
@@ -192,40 +223,39 @@ def cmd_undo(args: argparse.Namespace) -> int:
     with transaction(engine, write=True) as session:
         record = session.get(WriteRecord, args.import_id)
         if record is not None and record.action == CATALOGUE_ACTION:
-            count = undo_catalogue(session, args.import_id, actor=_actor(args))
+            rows = undo_catalogue(session, args.import_id, actor=_actor(args))
             what = "Katalog-Import"
         else:
-            count = undo_import(session, args.import_id, actor=_actor(args))
+            rows = undo_import(session, args.import_id, actor=_actor(args))
             what = "Import"
-    print(f"{what} {args.import_id} rückgängig gemacht: {count} Zeilen auf den früheren Stand gesetzt.")
+    say(f"{what} {args.import_id} rückgängig gemacht: {count(rows, 'Zeile', 'Zeilen')} auf den früheren Stand gesetzt.")
     return 0
 
 
 def cmd_catalogue(args: argparse.Namespace) -> int:
     from tracking.catalogue import apply_catalogue, export_catalogue, plan_catalogue
 
-    engine = make_engine()
     if args.action == "export":
-        with transaction(engine) as session:
+        output_file(args.output, example="katalog.xlsx")
+        with transaction(make_engine()) as session:
             data = export_catalogue(session, generated_by=_actor(args))
-        Path(args.output).write_bytes(data)
-        print(f"Katalog gespeichert: {args.output}")
+        write_file(args.output, data)
+        say(f"Katalog gespeichert: {args.output}")
         return 0
     path = Path(args.file)
-    if not path.is_file():
-        raise TrackingError(f"Datei «{path}» nicht gefunden.")
-    with transaction(engine, write=True) as session:
-        plan = plan_catalogue(session, path.read_bytes(), path.name)
+    data = read_file(path)
+    with transaction(make_engine(), write=True) as session:
+        plan = plan_catalogue(session, data, path.name)
         for line in plan.summary_lines():
-            print(line)
+            say(line)
         if args.dry_run:
-            print("Probelauf: nichts gespeichert.")
+            say("Probelauf: nichts gespeichert.")
             return 0
         write_id = apply_catalogue(session, plan, actor=_actor(args))
     if write_id is None:
-        print("Keine Änderungen: nichts gespeichert.")
+        say("Keine Änderungen: nichts gespeichert.")
     else:
-        print(f"Gespeichert als Katalog-Import {write_id} (rückgängig: python -m tracking undo {write_id}).")
+        say(f"Gespeichert als Katalog-Import {write_id} (rückgängig: python -m tracking undo {write_id}).")
     return 0
 
 
@@ -234,10 +264,10 @@ def cmd_imports(args: argparse.Namespace) -> int:
     with transaction(engine) as session:
         history = import_history(session)
     if not history:
-        print("Noch keine Importe.")
+        say("Noch keine Importe.")
     for item in history:
         undone = f"  [rückgängig gemacht durch {item['undone_by']}]" if item["undone_by"] else ""
-        print(
+        say(
             f"{item['id']:>5}  {fmt.datetime(item['at'])}  {item['actor']}  {item['source']}  {item['summary']}{undone}"
         )
     return 0
@@ -246,11 +276,12 @@ def cmd_imports(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from tracking.backup import export_workbook
 
+    output_file(args.output, example="export.xlsx")
     engine = make_engine()
     with transaction(engine) as session:
         data = export_workbook(session)
-    Path(args.output).write_bytes(data)
-    print(f"Alle Daten exportiert: {args.output}")
+    write_file(args.output, data)
+    say(f"Alle Daten exportiert: {args.output}")
     return 0
 
 
@@ -258,14 +289,15 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from tracking import schema
     from tracking.backup import restore_workbook
 
-    path = Path(args.file)
-    if not path.is_file():
-        raise TrackingError(f"Datei «{path}» nicht gefunden.")
+    data = read_file(args.file)
     engine = make_engine()
     schema.upgrade(engine)
     with transaction(engine, write=True) as session:
-        counts = restore_workbook(session, path.read_bytes(), actor=_actor(args))
-    print(f"Wiederhergestellt: {sum(counts.values())} Zeilen in {len(counts)} Tabellen.")
+        counts = restore_workbook(session, data, actor=_actor(args))
+    say(
+        f"Wiederhergestellt: {count(sum(counts.values()), 'Zeile', 'Zeilen')} in "
+        f"{count(len(counts), 'Tabelle', 'Tabellen')}."
+    )
     return 0
 
 
@@ -343,7 +375,7 @@ def cmd_users(args: argparse.Namespace) -> int:
                 for u in users
             ]
         if not rows:
-            print(
+            say(
                 "Noch keine Benutzer. Den ersten Administrator anlegen: python -m tracking users add admin "
                 '--role admin --name "Vorname Name" --password-stdin'
             )
@@ -351,7 +383,7 @@ def cmd_users(args: argparse.Namespace) -> int:
         header = ["Benutzername", "Name", "Rolle", "Geltungsbereich", "Status", "Letzte Anmeldung"]
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         for row in [header, *rows]:
-            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+            say("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
         return 0
 
     if args.action == "add":
@@ -373,7 +405,7 @@ def cmd_users(args: argparse.Namespace) -> int:
             role = ROLES[user.role]
         sign_in = "mit Passwort" if password else "nur über Single Sign-on (kein Passwort)"
         detail = role if scope == "–" else f"{role}, {scope}"
-        print(f"Benutzer «{user.username}» angelegt ({detail}); Anmeldung {sign_in}.")
+        say(f"Benutzer «{user.username}» angelegt ({detail}); Anmeldung {sign_in}.")
         return 0
 
     if args.action == "password":
@@ -385,7 +417,7 @@ def cmd_users(args: argparse.Namespace) -> int:
         password = _read_password()
         with transaction(engine, write=True) as session:
             set_password(session, args.username, password, actor=_actor(args))
-        print(f"Passwort für «{args.username.strip().lower()}» gesetzt (eine allfällige Sperre ist aufgehoben).")
+        say(f"Passwort für «{args.username.strip().lower()}» gesetzt (eine allfällige Sperre ist aufgehoben).")
         return 0
 
     if args.action in ("disable", "enable"):
@@ -394,7 +426,7 @@ def cmd_users(args: argparse.Namespace) -> int:
             changed = update_user(session, args.username, active=active, actor=_actor(args))
         word = "aktiviert" if active else "deaktiviert"
         name = args.username.strip().lower()
-        print(f"Benutzer «{name}» {word}." if changed else f"Benutzer «{name}» war bereits {word}.")
+        say(f"Benutzer «{name}» {word}." if changed else f"Benutzer «{name}» war bereits {word}.")
         return 0
 
     # change
@@ -421,7 +453,7 @@ def cmd_users(args: argparse.Namespace) -> int:
         _check_codes(session, changes.get("scope_fields", []), changes.get("scope_departments", []) + home)
         changed = update_user(session, args.username, actor=_actor(args), **changes)
     name = args.username.strip().lower()
-    print(f"Benutzer «{name}» geändert." if changed else f"Benutzer «{name}»: keine Änderung.")
+    say(f"Benutzer «{name}» geändert." if changed else f"Benutzer «{name}»: keine Änderung.")
     return 0
 
 
@@ -430,6 +462,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     if args.since and args.until and args.since > args.until:
         raise TrackingError(f"--since {fmt.date(args.since)} liegt nach --until {fmt.date(args.until)}.")
+    if args.output:
+        output_file(args.output, example="protokoll.xlsx")
     engine = make_engine()
     with transaction(engine) as session:
         entries = audit_entries(
@@ -441,32 +475,33 @@ def cmd_audit(args: argparse.Namespace) -> int:
             text=args.text,
         )
     if args.output:
-        Path(args.output).write_bytes(audit_workbook(entries))
-        count = "1 Eintrag" if len(entries) == 1 else f"{len(entries)} Einträgen"
-        print(f"Protokoll mit {count} gespeichert: {args.output}")
+        write_file(args.output, audit_workbook(entries))
+        say(f"Protokoll mit {count(len(entries), 'Eintrag', 'Einträgen')} gespeichert: {args.output}")
         return 0
     if entries.empty:
-        print("Keine Einträge im Protokoll für diese Auswahl.")
+        say("Keine Einträge im Protokoll für diese Auswahl.")
         return 0
     for e in entries.itertuples(index=False):
         before = e.Vorher if isinstance(e.Vorher, str) else "–"
         after = e.Nachher if isinstance(e.Nachher, str) else "–"
-        print(
+        say(
             f"{e.Vorgang:>5}  {fmt.datetime(e.Zeit)}  {e.Person}  {e.Aktion} ({e.Quelle})  "
             f"{e.Tabelle} {e.Zeile}: {e.Art}  {before} → {after}"
         )
-    print("1 Eintrag." if len(entries) == 1 else f"{len(entries)} Einträge.")
+    say(f"{count(len(entries), 'Eintrag', 'Einträge')}.")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = GermanArgumentParser(
         prog="python -m tracking",
         description="Monitoring der Strategie «Digitaler Wandel» des Kantons Luzern. "
         "Datenbank über DATABASE_URL (Standard: SQLite-Datei data/tracking.sqlite).",
     )
     parser.add_argument(
-        "--user", help="handelnde Person für das Protokoll (Standard: TRACKING_USER oder Systembenutzer)"
+        "--user",
+        metavar="NAME",
+        help="handelnde Person für das Protokoll (Standard: TRACKING_USER oder Systembenutzer)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="BEFEHL")
 
@@ -479,7 +514,12 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("--demo", action="store_true", help="Demodaten erzeugen (fester Seed)")
-    p.add_argument("--today", type=_date, help="Stichtag statt heute (für Demodaten und Perioden), z. B. 15.11.2026")
+    p.add_argument(
+        "--today",
+        type=_date,
+        metavar="DATUM",
+        help="Stichtag statt heute (für Demodaten und Perioden), z. B. 15.11.2026",
+    )
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser(
@@ -490,10 +530,14 @@ def build_parser() -> argparse.ArgumentParser:
             "mehrere Halbjahre an (als Demodaten markiert), z. B. 100'000 Massnahmen über 20 Perioden."
         ),
     )
-    p.add_argument("--measures", type=int, default=100_000, help="Anzahl Massnahmen (Standard 100000)")
-    p.add_argument("--periods", type=int, default=20, help="Anzahl Halbjahre bis heute (Standard 20)")
-    p.add_argument("--seed", type=int, default=7, help="Zufallsstartwert (Standard 7)")
-    p.add_argument("--today", type=_date, help="Stichtag statt heute, z. B. 15.11.2026")
+    p.add_argument(
+        "--measures", type=_whole_number, metavar="ANZAHL", default=100_000, help="Anzahl Massnahmen (Standard 100000)"
+    )
+    p.add_argument(
+        "--periods", type=_whole_number, metavar="ANZAHL", default=20, help="Anzahl Halbjahre bis heute (Standard 20)"
+    )
+    p.add_argument("--seed", type=_whole_number, metavar="ZAHL", default=7, help="Zufallsstartwert (Standard 7)")
+    p.add_argument("--today", type=_date, metavar="DATUM", help="Stichtag statt heute, z. B. 15.11.2026")
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser(
@@ -506,7 +550,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file", metavar="DATEI", help="YAML-Datei, z. B. data/strategy_luzern.yaml")
     p.add_argument("--dry-run", action="store_true", help="nur zeigen, was sich ändern würde")
-    p.add_argument("--today", type=_date, help="Stichtag für neue Perioden (Standard: heute)")
+    p.add_argument("--today", type=_date, metavar="DATUM", help="Stichtag für neue Perioden (Standard: heute)")
     p.set_defaults(func=cmd_load_strategy)
 
     p = sub.add_parser(
@@ -524,7 +568,9 @@ def build_parser() -> argparse.ArgumentParser:
         description=("Kopfzahlen und die Matrix Aktionsfelder × Kernziele einer Periode als Texttabelle."),
     )
     p.add_argument("--period", metavar="PERIODE", help="z. B. 2026-H2 (Standard: aktuelle Periode)")
-    p.add_argument("--today", type=_date, help="Stichtag für Plan/Ist und Überfälligkeit (Standard: Periodenende)")
+    p.add_argument(
+        "--today", type=_date, metavar="DATUM", help="Stichtag für Plan/Ist und Überfälligkeit (Standard: Periodenende)"
+    )
     p.set_defaults(func=cmd_summary)
 
     p = sub.add_parser(
@@ -543,7 +589,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="pptx, pdf oder xlsx (Standard: aus der Endung der Zieldatei)",
     )
     p.add_argument("-o", "--output", required=True, metavar="DATEI", help="Zieldatei, z. B. bericht.pptx")
-    p.add_argument("--today", type=_date, help="Stichtag für Plan/Ist und Überfälligkeit (Standard: Periodenende)")
+    p.add_argument(
+        "--today", type=_date, metavar="DATUM", help="Stichtag für Plan/Ist und Überfälligkeit (Standard: Periodenende)"
+    )
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser(
@@ -582,7 +630,7 @@ def build_parser() -> argparse.ArgumentParser:
             "bei einem Katalog-Import die Massnahmen und Kennzahlen."
         ),
     )
-    p.add_argument("import_id", type=int, metavar="IMPORT_ID", help="Nummer aus «python -m tracking imports»")
+    p.add_argument("import_id", type=_whole_number, metavar="IMPORT_ID", help="Nummer aus «python -m tracking imports»")
     p.set_defaults(func=cmd_undo)
 
     p = sub.add_parser("imports", help="Liste der Importe", description="Alle Importe, neueste zuerst.")
@@ -722,10 +770,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except TrackingError as exc:
         for message in exc.messages:
-            print(f"Fehler: {message}", file=sys.stderr)
+            say(f"Fehler: {message}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:
-        print(
+        say(
             f"Fehler: Datenbank nicht erreichbar oder fehlerhaft ({database_url().split('@')[-1]}): "
             f"{exc.__class__.__name__}",
             file=sys.stderr,

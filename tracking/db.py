@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 import orjson
-from sqlalchemy import JSON, ColumnElement, Engine, Table, cast, create_engine, event, func, literal
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import JSON, ColumnElement, Connection, Engine, Table, cast, create_engine, event, func, literal, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session
 
 from tracking.errors import TrackingError
@@ -62,8 +65,41 @@ def json_text(value) -> str:
     return orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+SUPPORTED_DATABASES = (
+    "Unterstützt sind SQLite (z. B. sqlite:///data/tracking.sqlite) und PostgreSQL "
+    "(z. B. postgresql://benutzer:passwort@host/datenbank)."
+)
+# The dialects and drivers this project ships: SQLite through Python's sqlite3, PostgreSQL through psycopg 3.
+_DRIVERS = {"sqlite": {"pysqlite"}, "postgresql": {"psycopg"}}
+
+
+def _shown(url: str) -> str:
+    """The URL for a message: without its password, PostgreSQL as the person wrote it (see database_url)."""
+    return re.sub(r"^postgresql\+psycopg://", "postgresql://", re.sub(r":[^:/@]*@", ":***@", url))
+
+
+def check_database_url(url: str) -> None:
+    """A German TrackingError unless url names a SQLite or PostgreSQL database (never shows the password)."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise TrackingError(
+            f"DATABASE_URL «{_shown(url)}» ist keine gültige Datenbankadresse. {SUPPORTED_DATABASES}"
+        ) from exc
+    kind, _, driver = parsed.drivername.partition("+")
+    if kind not in _DRIVERS:
+        raise TrackingError(f"DATABASE_URL: Die Datenbankart «{kind}» wird nicht unterstützt. {SUPPORTED_DATABASES}")
+    if driver and driver not in _DRIVERS[kind]:
+        raise TrackingError(
+            f"DATABASE_URL: Der Treiber «{driver}» wird nicht unterstützt; bitte die Adresse ohne Treiber angeben "
+            f"({kind}://…). {SUPPORTED_DATABASES}"
+        )
+
+
 def make_engine(url: str | None = None) -> Engine:
+    """The engine for url (default: DATABASE_URL); a German TrackingError for a database kind we do not support."""
     url = url or database_url()
+    check_database_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:" and not path.startswith("file:"):
@@ -105,6 +141,22 @@ def transaction(engine: Engine, *, write: bool = False) -> Iterator[Session]:
         if any(sign in str(exc.orig).lower() for sign in _BUSY_SIGNS):
             raise DatabaseBusy(BUSY_MESSAGE) from exc
         raise
+
+
+# What `init` and `restore` serialize on: filling an empty database.
+SETUP = "setup of an empty database"
+
+
+def serialize(session: Session | Connection, what: str) -> None:
+    """Make the transactions that do `what` (e.g. set up an empty database) wait for each other.
+
+    On PostgreSQL a transaction-scoped advisory lock, held until commit or
+    rollback; a second transaction waits here and then sees what the first
+    committed. On SQLite a write transaction already holds the one write lock.
+    """
+    dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
+    if dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(zlib.crc32(what.encode()))))
 
 
 def bulk_insert(session: Session, table: Table, rows: Sequence[dict], columns: Sequence[str] | None = None) -> None:

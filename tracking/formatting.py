@@ -43,3 +43,8 @@ def date(value: dt.date | dt.datetime | None) -> str:
 
 def datetime(value: dt.datetime | None) -> str:
     return "–" if value is None else value.strftime("%d.%m.%Y %H:%M")
+
+
+def count(n: int, singular: str, plural: str) -> str:
+    """«1 Minute», «5 Minuten», «1'240 Zeilen»: the number and the noun in the matching form."""
+    return f"{number(n)} {singular if n == 1 else plural}"

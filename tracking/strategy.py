@@ -22,6 +22,7 @@ from tracking.access import Actor, require
 from tracking.audit import WriteLog, snapshot
 from tracking.db import PROJECT_DIR
 from tracking.errors import TrackingError
+from tracking.files import read_file
 from tracking.models import (
     ActionField,
     CoreGoal,
@@ -262,10 +263,9 @@ def parse_definition(text: str, source: str = "Datei") -> Definition:
 
 def read_definition(path: str | Path) -> Definition:
     path = Path(path)
+    data = read_file(path)  # German messages for a missing file, a folder, no permission
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise TrackingError(f"Datei «{path}» nicht gefunden.") from exc
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise TrackingError(f"{path.name}: keine Textdatei in UTF-8.") from exc
     return parse_definition(text, source=path.name)
