@@ -434,7 +434,7 @@ def catalogue_changes(actor: Actor) -> None:
                 with transaction(shared.engine(), write=True) as session:
                     count = undo_catalogue(session, write_id, actor=actor)
             except TrackingError as exc:
-                st.error(" ".join(exc.messages))
+                st.error(shared.md_text(" ".join(exc.messages)))
             else:
                 shared.refresh()
                 st.session_state["flash"] = f"Katalogänderung {write_id} rückgängig gemacht ({count} Einträge)."

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from pages import shared
 from tests import excel_files as xf
 from tests.conftest import REFERENCE_DATE, copy_database_url, temp_database_url
+from tracking import formatting as fmt
 from tracking.access import Actor, can, can_see
 from tracking.bootstrap import init_database
 from tracking.db import make_engine, transaction
@@ -263,3 +264,31 @@ def _titles(url: str, codes: list[str]) -> list[tuple[str, str]]:
     with transaction(make_engine(url)) as session:
         titles = dict(session.execute(select(Measure.code, Measure.title).where(Measure.code.in_(codes))).all())
     return [(code, titles[code]) for code in codes]
+
+
+def test_catalogue_undo_in_the_app_is_refused_after_a_later_form_change(db, monkeypatch):
+    url, _ = db
+    at = app_as(url, monkeypatch, ACTORS["admin"], "pages/administration.py")
+    with transaction(make_engine(url)) as session:
+        code, title = session.execute(select(Measure.code, Measure.title).order_by(Measure.code).limit(1)).one()
+    for new_title in (f"{title} B", f"{title} C"):
+        next(s for s in at.selectbox if s.label == "Massnahme").set_value(code).run()
+        next(t for t in at.text_input if t.label == "Titel").input(new_title)
+        next(b for b in at.button if b.label == "Massnahme speichern").click().run()
+        assert not at.exception
+    second = _last_write(url)
+    first = second - 1
+    next(b for b in at.button if b.key == f"katalog_undo_{first}").click().run()
+    assert [e.value for e in at.error] == [
+        shared.md_text(
+            f"Katalog-Import {first} kann nicht rückgängig gemacht werden: Massnahme {code} wurde seither durch "
+            f"Vorgang {second} (Katalog «Formular», Test Admin, {_write_time(url, second)}) geändert. "
+            "Zuerst die neueren Katalogänderungen rückgängig machen."
+        )
+    ]
+    assert _titles(url, [code]) == [(code, f"{title} C")]
+
+
+def _write_time(url: str, write_id: int) -> str:
+    with transaction(make_engine(url)) as session:
+        return fmt.datetime(session.get(WriteRecord, write_id).at)

@@ -21,7 +21,9 @@ from tracking.catalogue import (
     MEASURE_SHEET,
     apply_catalogue,
     export_catalogue,
+    measure_entries,
     plan_catalogue,
+    plan_entries,
     undo_catalogue,
 )
 from tracking.cli import main
@@ -354,3 +356,90 @@ def test_cli_catalogue_export_import_and_undo(catalogue, tmp_path, monkeypatch, 
     assert capsys.readouterr().out == (
         f"Katalog-Import {write_id} rückgängig gemacht: 4 Zeilen auf den früheren Stand gesetzt.\n"
     )
+
+
+# --- undo after a later change of the same entry ------------------------------------
+
+
+def _title(code: str, title: str):
+    def edit(measures, indicators):
+        measures[f"C{row_of(measures, code)}"] = title
+
+    return edit
+
+
+def _form(engine, *, measures=(), indicators=()) -> int:
+    """A catalogue write as the form in Verwaltung makes it (tracking.catalogue.plan_entries)."""
+    with transaction(engine) as session:
+        p = plan_entries(session, measures=list(measures), indicators=list(indicators))
+        return apply_catalogue(session, p, actor="Formularperson", today=RETIRED_ON)
+
+
+def _stored_form_entry(engine, code: str, **changes) -> dict:
+    with transaction(engine) as session:
+        values = measure_entries(session)[code]
+    return {"code": code, **values, "active": "ja" if values["active"] else "nein"} | changes
+
+
+def _stored_title(engine, code: str) -> str:
+    with transaction(engine) as session:
+        return session.scalar(select(Measure.title).where(Measure.code == code))
+
+
+def test_undo_is_refused_when_a_later_write_changed_the_same_measure(catalogue):
+    first = apply(catalogue, edited(exported(catalogue), _title("M-5.1.01", "Titel B")))  # A -> B
+    second = _form(catalogue, measures=[_stored_form_entry(catalogue, "M-5.1.01", title="Titel C")])  # B -> C
+    before = state(catalogue)
+    with pytest.raises(TrackingError) as refused, transaction(catalogue) as session:
+        undo_catalogue(session, first, actor="Fachstelle")
+    [message] = refused.value.messages
+    assert message.startswith(
+        f"Katalog-Import {first} kann nicht rückgängig gemacht werden: Massnahme M-5.1.01 wurde seither durch "
+        f"Vorgang {second} (Katalog «Formular», Formularperson, "
+    )
+    assert message.endswith("geändert. Zuerst die neueren Katalogänderungen rückgängig machen.")
+    assert state(catalogue) == before and _stored_title(catalogue, "M-5.1.01") == "Titel C"
+    # Newest first: then both go back, and the title is A again.
+    with transaction(catalogue) as session:
+        undo_catalogue(session, second, actor="Fachstelle")
+    assert _stored_title(catalogue, "M-5.1.01") == "Titel B"
+    with transaction(catalogue) as session:
+        undo_catalogue(session, first, actor="Fachstelle")
+    assert _stored_title(catalogue, "M-5.1.01") == "Massnahme M-5.1.01"
+
+
+def test_undo_of_a_new_measure_is_refused_once_a_form_changed_it(catalogue):
+    first = apply(catalogue, edited(exported(catalogue), _new_changed_retired))  # adds M-5.1.03
+    second = _form(catalogue, measures=[_stored_form_entry(catalogue, "M-5.1.03", contact="Neue Person")])
+    with pytest.raises(TrackingError) as refused, transaction(catalogue) as session:
+        undo_catalogue(session, first, actor="Fachstelle")
+    assert f"Massnahme M-5.1.03 wurde seither durch Vorgang {second} " in refused.value.messages[0]
+    with transaction(catalogue) as session:
+        assert session.scalar(select(Measure.contact).where(Measure.code == "M-5.1.03")) == "Neue Person"
+
+
+def test_undo_of_a_form_write_is_refused_when_a_later_file_changed_the_indicator(catalogue):
+    with transaction(catalogue) as session:
+        indicator = session.scalar(select(Indicator.id).where(Indicator.name == "Online-Dienstleistungen"))
+    entry = {"id": indicator, "goal": "5.1", "name": "Online-Dienstleistungen", "unit": "Stück", "active": "ja"}
+    first = _form(catalogue, indicators=[entry])
+
+    def unit(measures, indicators):
+        indicators["D2"] = "Anzahl Dienste"
+
+    second = apply(catalogue, edited(exported(catalogue), unit))
+    with pytest.raises(TrackingError) as refused, transaction(catalogue) as session:
+        undo_catalogue(session, first, actor="Fachstelle")
+    assert refused.value.messages[0].startswith(
+        f"Katalog-Import {first} kann nicht rückgängig gemacht werden: Kennzahl Nr. {indicator} wurde seither "
+        f"durch Vorgang {second} (Katalog «katalog.xlsx», Fachstelle, "
+    )
+
+
+def test_undo_goes_ahead_when_other_entries_changed_later(catalogue):
+    first = apply(catalogue, edited(exported(catalogue), _title("M-5.1.01", "Titel B")))
+    _form(catalogue, measures=[_stored_form_entry(catalogue, "M-5.1.02", title="Anderer Titel")])
+    with transaction(catalogue) as session:
+        assert undo_catalogue(session, first, actor="Fachstelle") == 1
+    assert _stored_title(catalogue, "M-5.1.01") == "Massnahme M-5.1.01"
+    assert _stored_title(catalogue, "M-5.1.02") == "Anderer Titel"
