@@ -235,7 +235,7 @@ def test_catalogue_form_names_the_field_that_is_wrong(db, monkeypatch):
     at = app_as(url, monkeypatch, ACTORS["admin"], "pages/administration.py")
     next(b for b in at.button if b.label == "Massnahme speichern").click().run()  # no title
     assert not at.exception
-    assert [e.value for e in at.error] == ["Titel: Titel fehlt."]
+    assert [e.value for e in at.error] == [shared.md_text("Titel: Titel fehlt.")]
 
 
 def _last_write(url: str) -> int:

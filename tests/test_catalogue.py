@@ -288,6 +288,45 @@ BAD = [
         "«Titel», gefunden «Name». Spalten nicht umbenennen oder verschieben.",
     ),
     (
+        "title too long",
+        _set("C2", "Portal " + "ä" * 394),
+        "Blatt «Massnahmen», Zeile 2, Spalte C (Titel): Titel ist 401 Zeichen lang; erlaubt sind höchstens 400.",
+    ),
+    (
+        "description too long",
+        _set("D2", "x" * 4001),
+        "Blatt «Massnahmen», Zeile 2, Spalte D (Beschreibung): Beschreibung ist 4'001 Zeichen lang; "
+        "erlaubt sind höchstens 4'000.",
+    ),
+    (
+        "responsible unit too long",
+        _set("F2", "Amt " * 50 + "x"),
+        "Blatt «Massnahmen», Zeile 2, Spalte F (Verantwortliche Stelle): Verantwortliche Stelle ist 201 Zeichen "
+        "lang; erlaubt sind höchstens 200.",
+    ),
+    (
+        "escape sequence in the contact",
+        _set("G2", "Eva _x001B_[2J Muster"),  # the escaped form of ESC in a workbook: Excel reads it as ESC
+        "Blatt «Massnahmen», Zeile 2, Spalte G (Kontakt): Kontakt enthält unzulässige Steuerzeichen (U+001B). "
+        "Erlaubt sind Text, Tabulator und Zeilenumbrüche; bitte die Zelle neu eintippen.",
+    ),
+    (
+        "NUL in the title",
+        _set("C2", "Portal_x0000_"),
+        "Blatt «Massnahmen», Zeile 2, Spalte C (Titel): Titel enthält unzulässige Steuerzeichen (U+0000). "
+        "Erlaubt sind Text, Tabulator und Zeilenumbrüche; bitte die Zelle neu eintippen.",
+    ),
+    (
+        "indicator name too long",
+        _set("K:C2", "K" * 301),
+        "Blatt «Kennzahlen», Zeile 2, Spalte C (Kennzahl): Kennzahl ist 301 Zeichen lang; erlaubt sind höchstens 300.",
+    ),
+    (
+        "unit too long",
+        _set("K:D2", "Einheit " * 6 + "xxx"),
+        "Blatt «Kennzahlen», Zeile 2, Spalte D (Einheit): Einheit ist 51 Zeichen lang; erlaubt sind höchstens 50.",
+    ),
+    (
         "unknown indicator",
         _set("K:A2", 999),
         "Blatt «Kennzahlen», Zeile 2, Spalte A (Nr.): Kennzahl Nr. 999 gibt "
@@ -443,3 +482,32 @@ def test_undo_goes_ahead_when_other_entries_changed_later(catalogue):
         assert undo_catalogue(session, first, actor="Fachstelle") == 1
     assert _stored_title(catalogue, "M-5.1.01") == "Massnahme M-5.1.01"
     assert _stored_title(catalogue, "M-5.1.02") == "Anderer Titel"
+
+
+def test_texts_at_their_limits_are_stored_whole(catalogue):
+    """Each text of a measure and an indicator at its maximum length (tracking.text_rules), in multi-byte
+    characters and one unbroken word, is accepted, stored and exported again unchanged."""
+    long = {
+        "C": "Ü" * 400,  # Titel
+        "D": "Beschreibung " + "é" * 3987,
+        "F": "Ämterübergreifende" * 11 + "xx",  # Verantwortliche Stelle, 200 characters
+        "G": "ø" * 200,  # Kontakt
+    }
+
+    def edit(measures, indicators):
+        row = row_of(measures, "M-5.1.02")
+        for column, text in long.items():
+            measures[f"{column}{row}"] = text
+        indicators.append([None, "5.1", "Ω" * 300, "µ" * 50, 1, 2025, 2, 2030, "höher ist besser", "ja"])
+
+    write_id = apply(catalogue, edited(exported(catalogue), edit))
+    assert write_id is not None
+    with transaction(catalogue) as session:
+        stored = measure_entries(session)["M-5.1.02"]
+        indicator = session.scalar(select(Indicator).where(Indicator.name == "Ω" * 300))
+        keys = set(session.scalars(select(RowChange.row_key).where(RowChange.write_id == write_id)))
+    assert [stored[k] for k in ("title", "description", "responsible_unit", "contact")] == list(long.values())
+    assert (indicator.unit, len(indicator.name)) == ("µ" * 50, 300)
+    # The audit trail names the indicator, its long name cut to fit.
+    assert f"Nr. {indicator.id} {'Ω' * 300}"[:199] + "…" in keys
+    assert not plan(catalogue, exported(catalogue)).has_changes

@@ -43,6 +43,7 @@ from tracking.excel_import import (
 )
 from tracking.models import Department, Goal, Indicator, Measure, StatusReport, WriteRecord, local_now, measure_partner
 from tracking.report_sheet import HEADER_ROW, Column, letter_of
+from tracking.text_rules import text_problem
 from tracking.vocab import DIRECTIONS
 from tracking.xlsx import put_cell
 
@@ -558,6 +559,12 @@ class _Reader:
     def _cells(self, raw: list[Any], columns: list[Column]) -> dict[str, Any]:
         return {c.key: (raw[i] if i < len(raw) else None) for i, c in enumerate(columns)}
 
+    def text(self, sheet, row, columns, key: str, value, kind: str) -> None:
+        """A text cell longer than tracking.text_rules allows, or with control characters, is a problem."""
+        message = text_problem(cell_text(value), kind)
+        if message:
+            self.problem(sheet, row, columns, key, f"{LABELS[key]} {message}")
+
     def _goal(self, sheet, row, columns, value) -> str | None:
         goal = cell_text(value)
         if not goal:
@@ -599,8 +606,8 @@ class _Reader:
         title = cell_text(cells["title"])
         if not title:
             problem("title", "Titel fehlt.")
-        elif len(title) > 400:
-            problem("title", f"Titel ist {len(title)} Zeichen lang; erlaubt sind höchstens 400.")
+        for key in ("title", "description", "responsible_unit", "contact"):
+            self.text(sheet, row, columns, key, cells[key], key)
         department = (cell_text(cells["department"]) or "").upper()
         if not department:
             problem("department", "Federführung fehlt. Bitte ein Departement aus der Liste wählen.")
@@ -688,6 +695,8 @@ class _Reader:
         unit = cell_text(cells["unit"])
         if not unit:
             problem("unit", "Einheit fehlt (z. B. Anzahl, %, CHF).")
+        self.text(sheet, row, columns, "name", cells["name"], "indicator_name")
+        self.text(sheet, row, columns, "unit", cells["unit"], "unit")
         numbers: dict[str, Any] = {}
         for key in ("baseline", "target"):
             numbers[key] = None
