@@ -33,7 +33,7 @@ HOSTILE: list[tuple[str, str]] = [
     ("formula +", "+41 41 228 51 11"),
     ("formula -", "-2+3+cmd|' /C calc'!A0"),
     ("formula @", "@SUM(1+1)*cmd|' /C calc'!A0"),
-    ("formula with space", " =1+1"),
+    ("formula dde", "=cmd|' /C calc'!A0"),
     # control characters other than NUL (refused on import, possibly in old data)
     ("escape sequence", "Rot\x1b[31m gefärbt\x1b[0m \x1b]0;Titel\x07 \x1b[2J"),
     ("bell and backspace", "Piep\x07 zurück\x08\x08"),
