@@ -226,7 +226,7 @@ def test_admin_adds_a_measure_in_the_catalogue_form(db, monkeypatch):
     # The demo data numbers goal 5.1's measures from 01: the new one takes the next number.
     assert added.code == f"M-5.1.{len(codes):02d}" and added.code == codes[-1]
     assert [s.value for s in at.success] == [
-        f"Katalog gespeichert (Vorgang {_last_write(url)}): neu: Massnahme {added.code}."
+        shared.md_text(f"Katalog gespeichert (Vorgang {_last_write(url)}): neu: Massnahme {added.code}.")
     ]
 
 
