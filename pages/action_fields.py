@@ -33,7 +33,7 @@ def action_fields() -> None:
     snap = shared.structure()
     field = snap.fields[snap.fields["field_code"] == field_code].iloc[0]
     st.title("Aktionsfelder")
-    st.header(f"{field_code} {field['field_name']}", divider="gray")
+    st.header(f"{field_code} {shared.md_text(field['field_name'])}", divider="gray")
     if period is None:
         st.info("Noch keine Berichtsperioden erfasst.")
         return
@@ -117,7 +117,7 @@ def action_fields() -> None:
     for indicator_id, group in values.groupby("indicator_id", sort=False):
         first = group.iloc[0]
         st.markdown(
-            f"**Ziel {first['goal_code']}: {first['name']}** ({first['unit']}, "
+            f"**Ziel {first['goal_code']}: {shared.md_text(first['name'])}** ({shared.md_text(first['unit'])}, "
             f"{'höher' if first['direction'] == 'hoeher' else 'tiefer'} ist besser)"
         )
         if group["value"].notna().any():

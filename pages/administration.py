@@ -150,7 +150,7 @@ def users_section(actor: Actor) -> None:
                         create_user(session, spec, password=password or None, actor=actor, source="Verwaltung")
             except TrackingError as exc:
                 for message in exc.messages:
-                    st.error(message)
+                    st.error(shared.md_text(message))
             else:
                 st.session_state["flash"] = f"Benutzer «{spec.username}» gespeichert."
                 st.rerun()
@@ -250,7 +250,7 @@ def _save_entries(actor: Actor, *, measures=(), indicators=()) -> None:
             write_id = apply_catalogue(session, plan, actor=actor)
     except ImportRefused as refused:
         for problem in refused.problems:
-            st.error(f"{problem.header or 'Eingabe'}: {problem.message}")
+            st.error(shared.md_text(f"{problem.header or 'Eingabe'}: {problem.message}"))
         return
     if write_id is None:
         st.info("Keine Änderung: die Angaben entsprechen den gespeicherten.")
@@ -434,7 +434,7 @@ def catalogue_changes(actor: Actor) -> None:
                 with shared.write_session() as (session, actor):
                     count = undo_catalogue(session, write_id, actor=actor)
             except TrackingError as exc:
-                st.error(" ".join(exc.messages))
+                st.error(shared.md_text(" ".join(exc.messages)))
             else:
                 shared.refresh()
                 st.session_state["flash"] = f"Katalogänderung {write_id} rückgängig gemacht ({count} Einträge)."

@@ -1,5 +1,7 @@
 """Sitzungsbericht: the council's summary of a period, its exports and a presentation view."""
 
+import time
+
 import pandas as pd
 import streamlit as st
 
@@ -11,6 +13,8 @@ from tracking.db import transaction
 from tracking.vocab import LIGHTS, NO_REPORT, light_text
 
 SECTION_KEY = "praesentation_abschnitt"
+PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LARGE_TYPE = """
 <style>
 [data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li { font-size: 1.5rem; }
@@ -84,7 +88,7 @@ def matrix_section(c: CouncilContent) -> None:
     st.plotly_chart(charts.field_core_heatmap(matrix), width="stretch", key="council_matrix")
     cols = st.columns(len(c.core_goals))
     for col, (code, name) in zip(cols, c.core_goals):
-        col.metric(code, fmt.percent(c.core_progress.get(code)), help=name)
+        col.metric(code, fmt.percent(c.core_progress.get(code)), help=shared.md_text(name))
 
 
 def fields_section(c: CouncilContent) -> None:
@@ -127,8 +131,30 @@ SECTIONS = [
 ]
 
 
+EXPORTS_KEY = "sitzungsbericht_exporte"
+WATCH_S = 5.0  # after a click, watch this long for a build to start
+
+
+def _export_state() -> dict:
+    """A plain dict of this browser tab: which files are being built, which failed and why.
+
+    The buttons build their file only when clicked, outside the page's run
+    (Streamlit ignores st.* calls there); the build writes into this dict and
+    the page reads it.
+    """
+    return st.session_state.setdefault(EXPORTS_KEY, {"running": set(), "failed": {}, "watch_until": 0.0})
+
+
+@st.fragment(run_every=1.0)
+def _watch_exports(state: dict) -> None:
+    """While a file is being built: check every second; once it is done, run the page again to show the result."""
+    if not state["running"] and time.monotonic() > state["watch_until"]:
+        st.rerun()
+    st.caption("Die Datei wird erstellt …")
+
+
 def exports(c: CouncilContent) -> None:
-    from tracking.council_export import find_browser, to_pdf, to_pptx, to_xlsx
+    from tracking.council_export import failure_message, find_browser, to_pdf, to_pptx, to_xlsx
 
     st.markdown("**Export für die Sitzung**")
     cols = st.columns(3)
@@ -137,33 +163,47 @@ def exports(c: CouncilContent) -> None:
     no_browser = find_browser() is None
     if no_browser:
         st.error("PowerPoint und PDF brauchen Chromium für die Grafiken; es ist auf dem Server nicht installiert.")
+    state = _export_state()
 
-    def safe(build):
-        return lambda: build(c)
+    def safe(build, what: str):
+        def run():
+            state["running"].add(what)
+            try:
+                return build(c)
+            except Exception as exc:  # every failure must reach the page, in German
+                state["failed"][what] = failure_message(what, exc)
+                raise  # no broken file for download
+            finally:
+                state["running"].discard(what)
 
-    cols[0].download_button(
-        "PowerPoint (.pptx)",
-        data=safe(to_pptx),
-        disabled=no_browser,
-        file_name=f"{base}.pptx",
-        icon=":material/slideshow:",
-        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    )
-    cols[1].download_button(
-        "PDF (A4)",
-        data=safe(to_pdf),
-        disabled=no_browser,
-        file_name=f"{base}.pdf",
-        icon=":material/picture_as_pdf:",
-        mime="application/pdf",
-    )
-    cols[2].download_button(
-        "Excel (Tabellen)",
-        data=safe(to_xlsx),
-        file_name=f"{base}.xlsx",
-        icon=":material/table:",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+        return run
+
+    def clicked(what: str) -> None:
+        state["failed"].pop(what, None)
+        state["watch_until"] = time.monotonic() + WATCH_S
+
+    for col, (label, what, build, suffix, icon, mime, needs_browser) in zip(
+        cols,
+        [
+            ("PowerPoint (.pptx)", "Die PowerPoint-Datei", to_pptx, "pptx", ":material/slideshow:", PPTX_MIME, True),
+            ("PDF (A4)", "Das PDF", to_pdf, "pdf", ":material/picture_as_pdf:", "application/pdf", True),
+            ("Excel (Tabellen)", "Die Excel-Datei", to_xlsx, "xlsx", ":material/table:", XLSX_MIME, False),
+        ],
+    ):
+        col.download_button(
+            label,
+            data=safe(build, what),
+            disabled=needs_browser and no_browser,
+            file_name=f"{base}.{suffix}",
+            icon=icon,
+            mime=mime,
+            on_click=clicked,
+            args=(what,),
+        )
+    for message in state["failed"].values():
+        st.error(shared.md_text(message), icon=":material/error:")
+    if state["running"] or time.monotonic() < state["watch_until"]:
+        _watch_exports(state)
     st.caption("PowerPoint und PDF enthalten Grafiken; die Erstellung dauert einige Sekunden.")
 
 

@@ -17,7 +17,7 @@ def departments() -> None:
     snap = shared.structure()
     name = snap.departments.set_index("department_code").loc[code, "department_name"]
     st.title("Departemente")
-    st.header(f"{code} – {name}", divider="gray")
+    st.header(f"{code} – {shared.md_text(name)}", divider="gray")
     if period is None:
         st.info("Noch keine Berichtsperioden erfasst.")
         return
@@ -26,7 +26,7 @@ def departments() -> None:
     own = ru.department_summary(r.measures, snap.departments[snap.departments["department_code"] == code]).iloc[0]
     measures = r.measures
     if measures.empty:
-        st.info(f"Das {name} führt in {period} keine Massnahmen.")
+        st.info(f"Das {shared.md_text(name)} führt in {period} keine Massnahmen.")
         return
 
     cols = st.columns(5)

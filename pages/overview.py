@@ -86,7 +86,7 @@ def overview() -> None:
     st.plotly_chart(charts.field_core_heatmap(current.matrix), width="stretch", key="heatmap")
     with st.expander("Kernziele im Wortlaut"):
         for code, name in core_names.items():
-            st.markdown(f"**{code}** – {name}")
+            st.markdown(f"**{code}** – {shared.md_text(name)}")
 
     left, right = st.columns(2)
     with left:

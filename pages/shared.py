@@ -31,12 +31,24 @@ __all__ = ["database_url"]
 from tracking.models import Measure, Strategy
 from tracking.periods import get_period, half_year_of
 
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>$~|#:!{}])")
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>$~|#:!{}&])")
+# At the start of a line: a list item («- », «+ », «1. »), a heading underline («===»).
+LINE_START_MARKUP = re.compile(r"(?m)^([ \t]*)(\d*)([-+=.)])")
+# What markdown turns into a link by itself (GFM autolinks): «https://…», «www.…», «name@host».
+AUTOLINK = re.compile(r"(?i)(://|\bwww(?=\.)|@(?=[\w-]))")
+ZWJ = "\u200d"  # zero-width joiner: invisible, but no link starts across it
 
 
 def md_text(text: object) -> str:
-    """User-provided text for st.markdown: shown as typed, never as markup, links or HTML."""
-    return MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+    """User-provided text for st.markdown, headings, captions, messages and help: shown as typed,
+    never as markup, links or HTML.
+
+    Markdown characters are escaped; a zero-width joiner after «://», «www» and
+    «@» keeps markdown from making a link of a URL or e-mail (people read the same).
+    """
+    value = MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+    value = LINE_START_MARKUP.sub(r"\1\2\\\3", value)
+    return AUTOLINK.sub(lambda m: m.group() + ZWJ, value)
 
 
 PERIOD_KEY = "periode"
@@ -404,7 +416,7 @@ def _code_picker(label: str, codes: list[str], key: str, help_text: str, **kwarg
 def _field_picker() -> None:
     snap = structure()
     names = "; ".join(f"{c} {n}" for c, n in zip(snap.fields["field_code"], snap.fields["field_name"]))
-    _code_picker("Aktionsfeld", list(snap.fields["field_code"]), FIELD_KEY, names)
+    _code_picker("Aktionsfeld", list(snap.fields["field_code"]), FIELD_KEY, md_text(names))
 
 
 def _department_picker() -> None:
@@ -412,13 +424,13 @@ def _department_picker() -> None:
     names = "; ".join(
         f"{c} {n}" for c, n in zip(snap.departments["department_code"], snap.departments["department_name"])
     )
-    _code_picker("Departement", list(snap.departments["department_code"]), DEPARTMENT_KEY, names)
+    _code_picker("Departement", list(snap.departments["department_code"]), DEPARTMENT_KEY, md_text(names))
 
 
 def _core_goal_picker() -> None:
     snap = structure()
     names = "; ".join(f"{c} {n}" for c, n in zip(snap.core_goals["core_code"], snap.core_goals["core_name"]))
-    _code_picker("Kernziel", list(snap.core_goals["core_code"]), CORE_GOAL_KEY, names)
+    _code_picker("Kernziel", list(snap.core_goals["core_code"]), CORE_GOAL_KEY, md_text(names))
 
 
 @st.cache_data(ttl=300)
@@ -550,6 +562,6 @@ def problems_table(problems, *, in_browser_table: bool = False) -> None:
 
 
 def flash() -> None:
-    """Show the message a write left for the next run (st.rerun drops the page's output)."""
+    """Show the message a write left for the next run (st.rerun drops the page's output); it may name data."""
     if message := st.session_state.pop("flash", None):
-        st.success(message, icon=":material/check_circle:")
+        st.success(md_text(message), icon=":material/check_circle:")

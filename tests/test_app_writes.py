@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from pages import shared
 from tests import excel_files as xf
 from tests.conftest import REFERENCE_DATE, copy_database_url, temp_database_url
+from tracking import formatting as fmt
 from tracking.access import Actor, can, can_see
 from tracking.bootstrap import init_database
 from tracking.db import make_engine, transaction
@@ -229,7 +230,7 @@ def test_admin_adds_a_measure_in_the_catalogue_form(db, monkeypatch):
     # The demo data numbers goal 5.1's measures from 01: the new one takes the next number.
     assert added.code == f"M-5.1.{len(codes):02d}" and added.code == codes[-1]
     assert [s.value for s in at.success] == [
-        f"Katalog gespeichert (Vorgang {_last_write(url)}): neu: Massnahme {added.code}."
+        shared.md_text(f"Katalog gespeichert (Vorgang {_last_write(url)}): neu: Massnahme {added.code}.")
     ]
 
 
@@ -238,7 +239,7 @@ def test_catalogue_form_names_the_field_that_is_wrong(db, monkeypatch):
     at = app_as(url, monkeypatch, ACTORS["admin"], "pages/administration.py")
     next(b for b in at.button if b.label == "Massnahme speichern").click().run()  # no title
     assert not at.exception
-    assert [e.value for e in at.error] == ["Titel: Titel fehlt."]
+    assert [e.value for e in at.error] == [shared.md_text("Titel: Titel fehlt.")]
 
 
 def _last_write(url: str) -> int:
@@ -436,3 +437,31 @@ def test_pages_write_only_through_the_shared_write_session():
         opened = path.read_text(encoding="utf-8").count("), write=True)")
         # write_session itself and the sign-ins (single sign-on, password): they write no data.
         assert opened == {"shared.py": 2, "sign_in.py": 1}.get(path.name, 0), path.name
+
+
+def test_catalogue_undo_in_the_app_is_refused_after_a_later_form_change(db, monkeypatch):
+    url, _ = db
+    at = app_as(url, monkeypatch, ACTORS["admin"], "pages/administration.py")
+    with transaction(make_engine(url)) as session:
+        code, title = session.execute(select(Measure.code, Measure.title).order_by(Measure.code).limit(1)).one()
+    for new_title in (f"{title} B", f"{title} C"):
+        next(s for s in at.selectbox if s.label == "Massnahme").set_value(code).run()
+        next(t for t in at.text_input if t.label == "Titel").input(new_title)
+        next(b for b in at.button if b.label == "Massnahme speichern").click().run()
+        assert not at.exception
+    second = _last_write(url)
+    first = second - 1
+    next(b for b in at.button if b.key == f"katalog_undo_{first}").click().run()
+    assert [e.value for e in at.error] == [
+        shared.md_text(
+            f"Katalog-Import {first} kann nicht rückgängig gemacht werden: Massnahme {code} wurde seither durch "
+            f"Vorgang {second} (Katalog «Formular», Test Admin, {_write_time(url, second)}) geändert. "
+            "Zuerst die neueren Katalogänderungen rückgängig machen."
+        )
+    ]
+    assert _titles(url, [code]) == [(code, f"{title} C")]
+
+
+def _write_time(url: str, write_id: int) -> str:
+    with transaction(make_engine(url)) as session:
+        return fmt.datetime(session.get(WriteRecord, write_id).at)

@@ -21,7 +21,9 @@ from tracking.catalogue import (
     MEASURE_SHEET,
     apply_catalogue,
     export_catalogue,
+    measure_entries,
     plan_catalogue,
+    plan_entries,
     undo_catalogue,
 )
 from tracking.cli import main
@@ -286,6 +288,45 @@ BAD = [
         "«Titel», gefunden «Name». Spalten nicht umbenennen oder verschieben.",
     ),
     (
+        "title too long",
+        _set("C2", "Portal " + "ä" * 394),
+        "Blatt «Massnahmen», Zeile 2, Spalte C (Titel): Titel ist 401 Zeichen lang; erlaubt sind höchstens 400.",
+    ),
+    (
+        "description too long",
+        _set("D2", "x" * 4001),
+        "Blatt «Massnahmen», Zeile 2, Spalte D (Beschreibung): Beschreibung ist 4'001 Zeichen lang; "
+        "erlaubt sind höchstens 4'000.",
+    ),
+    (
+        "responsible unit too long",
+        _set("F2", "Amt " * 50 + "x"),
+        "Blatt «Massnahmen», Zeile 2, Spalte F (Verantwortliche Stelle): Verantwortliche Stelle ist 201 Zeichen "
+        "lang; erlaubt sind höchstens 200.",
+    ),
+    (
+        "escape sequence in the contact",
+        _set("G2", "Eva _x001B_[2J Muster"),  # the escaped form of ESC in a workbook: Excel reads it as ESC
+        "Blatt «Massnahmen», Zeile 2, Spalte G (Kontakt): Kontakt enthält unzulässige Steuerzeichen (U+001B). "
+        "Erlaubt sind Text, Tabulator und Zeilenumbrüche; bitte die Zelle neu eintippen.",
+    ),
+    (
+        "NUL in the title",
+        _set("C2", "Portal_x0000_"),
+        "Blatt «Massnahmen», Zeile 2, Spalte C (Titel): Titel enthält unzulässige Steuerzeichen (U+0000). "
+        "Erlaubt sind Text, Tabulator und Zeilenumbrüche; bitte die Zelle neu eintippen.",
+    ),
+    (
+        "indicator name too long",
+        _set("K:C2", "K" * 301),
+        "Blatt «Kennzahlen», Zeile 2, Spalte C (Kennzahl): Kennzahl ist 301 Zeichen lang; erlaubt sind höchstens 300.",
+    ),
+    (
+        "unit too long",
+        _set("K:D2", "Einheit " * 6 + "xxx"),
+        "Blatt «Kennzahlen», Zeile 2, Spalte D (Einheit): Einheit ist 51 Zeichen lang; erlaubt sind höchstens 50.",
+    ),
+    (
         "unknown indicator",
         _set("K:A2", 999),
         "Blatt «Kennzahlen», Zeile 2, Spalte A (Nr.): Kennzahl Nr. 999 gibt "
@@ -354,3 +395,119 @@ def test_cli_catalogue_export_import_and_undo(catalogue, tmp_path, monkeypatch, 
     assert capsys.readouterr().out == (
         f"Katalog-Import {write_id} rückgängig gemacht: 4 Zeilen auf den früheren Stand gesetzt.\n"
     )
+
+
+# --- undo after a later change of the same entry ------------------------------------
+
+
+def _title(code: str, title: str):
+    def edit(measures, indicators):
+        measures[f"C{row_of(measures, code)}"] = title
+
+    return edit
+
+
+def _form(engine, *, measures=(), indicators=()) -> int:
+    """A catalogue write as the form in Verwaltung makes it (tracking.catalogue.plan_entries)."""
+    with transaction(engine) as session:
+        p = plan_entries(session, measures=list(measures), indicators=list(indicators))
+        return apply_catalogue(session, p, actor="Formularperson", today=RETIRED_ON)
+
+
+def _stored_form_entry(engine, code: str, **changes) -> dict:
+    with transaction(engine) as session:
+        values = measure_entries(session)[code]
+    return {"code": code, **values, "active": "ja" if values["active"] else "nein"} | changes
+
+
+def _stored_title(engine, code: str) -> str:
+    with transaction(engine) as session:
+        return session.scalar(select(Measure.title).where(Measure.code == code))
+
+
+def test_undo_is_refused_when_a_later_write_changed_the_same_measure(catalogue):
+    first = apply(catalogue, edited(exported(catalogue), _title("M-5.1.01", "Titel B")))  # A -> B
+    second = _form(catalogue, measures=[_stored_form_entry(catalogue, "M-5.1.01", title="Titel C")])  # B -> C
+    before = state(catalogue)
+    with pytest.raises(TrackingError) as refused, transaction(catalogue) as session:
+        undo_catalogue(session, first, actor="Fachstelle")
+    [message] = refused.value.messages
+    assert message.startswith(
+        f"Katalog-Import {first} kann nicht rückgängig gemacht werden: Massnahme M-5.1.01 wurde seither durch "
+        f"Vorgang {second} (Katalog «Formular», Formularperson, "
+    )
+    assert message.endswith("geändert. Zuerst die neueren Katalogänderungen rückgängig machen.")
+    assert state(catalogue) == before and _stored_title(catalogue, "M-5.1.01") == "Titel C"
+    # Newest first: then both go back, and the title is A again.
+    with transaction(catalogue) as session:
+        undo_catalogue(session, second, actor="Fachstelle")
+    assert _stored_title(catalogue, "M-5.1.01") == "Titel B"
+    with transaction(catalogue) as session:
+        undo_catalogue(session, first, actor="Fachstelle")
+    assert _stored_title(catalogue, "M-5.1.01") == "Massnahme M-5.1.01"
+
+
+def test_undo_of_a_new_measure_is_refused_once_a_form_changed_it(catalogue):
+    first = apply(catalogue, edited(exported(catalogue), _new_changed_retired))  # adds M-5.1.03
+    second = _form(catalogue, measures=[_stored_form_entry(catalogue, "M-5.1.03", contact="Neue Person")])
+    with pytest.raises(TrackingError) as refused, transaction(catalogue) as session:
+        undo_catalogue(session, first, actor="Fachstelle")
+    assert f"Massnahme M-5.1.03 wurde seither durch Vorgang {second} " in refused.value.messages[0]
+    with transaction(catalogue) as session:
+        assert session.scalar(select(Measure.contact).where(Measure.code == "M-5.1.03")) == "Neue Person"
+
+
+def test_undo_of_a_form_write_is_refused_when_a_later_file_changed_the_indicator(catalogue):
+    with transaction(catalogue) as session:
+        indicator = session.scalar(select(Indicator.id).where(Indicator.name == "Online-Dienstleistungen"))
+    entry = {"id": indicator, "goal": "5.1", "name": "Online-Dienstleistungen", "unit": "Stück", "active": "ja"}
+    first = _form(catalogue, indicators=[entry])
+
+    def unit(measures, indicators):
+        indicators["D2"] = "Anzahl Dienste"
+
+    second = apply(catalogue, edited(exported(catalogue), unit))
+    with pytest.raises(TrackingError) as refused, transaction(catalogue) as session:
+        undo_catalogue(session, first, actor="Fachstelle")
+    assert refused.value.messages[0].startswith(
+        f"Katalog-Import {first} kann nicht rückgängig gemacht werden: Kennzahl Nr. {indicator} wurde seither "
+        f"durch Vorgang {second} (Katalog «katalog.xlsx», Fachstelle, "
+    )
+
+
+def test_undo_goes_ahead_when_other_entries_changed_later(catalogue):
+    first = apply(catalogue, edited(exported(catalogue), _title("M-5.1.01", "Titel B")))
+    _form(catalogue, measures=[_stored_form_entry(catalogue, "M-5.1.02", title="Anderer Titel")])
+    with transaction(catalogue) as session:
+        assert undo_catalogue(session, first, actor="Fachstelle") == 1
+    assert _stored_title(catalogue, "M-5.1.01") == "Massnahme M-5.1.01"
+    assert _stored_title(catalogue, "M-5.1.02") == "Anderer Titel"
+
+
+def test_texts_at_their_limits_are_stored_whole(catalogue):
+    """Each text of a measure and an indicator at its maximum length (tracking.text_rules), in multi-byte
+    characters and one unbroken word, is accepted, stored and exported again unchanged."""
+    long = {
+        "C": "Ü" * 400,  # Titel
+        "D": "Beschreibung " + "é" * 3987,
+        "F": "Ämterübergreifende" * 11 + "xx",  # Verantwortliche Stelle, 200 characters
+        "G": "ø" * 200,  # Kontakt
+    }
+
+    def edit(measures, indicators):
+        row = row_of(measures, "M-5.1.02")
+        for column, text in long.items():
+            measures[f"{column}{row}"] = text
+        indicators.append([None, "5.1", "Ω" * 300, "µ" * 50, 1, 2025, 2, 2030, "höher ist besser", "ja"])
+
+    write_id = apply(catalogue, edited(exported(catalogue), edit))
+    assert write_id is not None
+    with transaction(catalogue) as session:
+        stored = measure_entries(session)["M-5.1.02"]
+        indicator = session.scalar(select(Indicator).where(Indicator.name == "Ω" * 300))
+        keys = set(session.scalars(select(RowChange.row_key).where(RowChange.write_id == write_id)))
+    assert [stored[k] for k in ("title", "description", "responsible_unit", "contact")] == list(long.values())
+    assert (indicator.unit, len(indicator.name)) == ("µ" * 50, 300)
+    # The audit trail names the indicator, its long name cut to fit.
+    assert f"Nr. {indicator.id} {'Ω' * 300}"[:199] + "…" in keys
+    assert not plan(catalogue, exported(catalogue)).has_changes

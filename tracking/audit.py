@@ -29,6 +29,14 @@ def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
     return {f: _jsonable(getattr(obj, f)) for f in fields}
 
 
+ROW_KEY_LENGTH = 200  # RowChange.row_key
+
+
+def row_key(key: str) -> str:
+    """The key as the audit trail holds it: a long one (an indicator's name) cut to fit, ending in «…»."""
+    return key if len(key) <= ROW_KEY_LENGTH else key[: ROW_KEY_LENGTH - 1] + "…"
+
+
 class WriteLog:
     """Collects the row changes of one write; the record is created on the first change.
 
@@ -83,7 +91,7 @@ class WriteLog:
         # Added by id, not through record.changes: a growing relationship list
         # would be re-checked on every flush (quadratic for big imports).
         self.session.add(
-            RowChange(write_id=record.id, table_name=table, row_key=key, kind=kind, before=before, after=after)
+            RowChange(write_id=record.id, table_name=table, row_key=row_key(key), kind=kind, before=before, after=after)
         )
         self._count += 1
 
@@ -100,7 +108,7 @@ class WriteLog:
             {
                 "write_id": [record.id] * count,
                 "table_name": [table] * count,
-                "row_key": keys,
+                "row_key": [row_key(k) for k in keys],
                 "kind": kinds,
                 "before": befores,
                 "after": afters,

@@ -43,6 +43,7 @@ from tracking.excel_import import (
 )
 from tracking.models import Department, Goal, Indicator, Measure, StatusReport, WriteRecord, local_now, measure_partner
 from tracking.report_sheet import HEADER_ROW, Column, letter_of
+from tracking.text_rules import text_problem
 from tracking.vocab import DIRECTIONS
 from tracking.xlsx import put_cell
 
@@ -558,6 +559,12 @@ class _Reader:
     def _cells(self, raw: list[Any], columns: list[Column]) -> dict[str, Any]:
         return {c.key: (raw[i] if i < len(raw) else None) for i, c in enumerate(columns)}
 
+    def text(self, sheet, row, columns, key: str, value, kind: str) -> None:
+        """A text cell longer than tracking.text_rules allows, or with control characters, is a problem."""
+        message = text_problem(cell_text(value), kind)
+        if message:
+            self.problem(sheet, row, columns, key, f"{LABELS[key]} {message}")
+
     def _goal(self, sheet, row, columns, value) -> str | None:
         goal = cell_text(value)
         if not goal:
@@ -599,8 +606,8 @@ class _Reader:
         title = cell_text(cells["title"])
         if not title:
             problem("title", "Titel fehlt.")
-        elif len(title) > 400:
-            problem("title", f"Titel ist {len(title)} Zeichen lang; erlaubt sind höchstens 400.")
+        for key in ("title", "description", "responsible_unit", "contact"):
+            self.text(sheet, row, columns, key, cells[key], key)
         department = (cell_text(cells["department"]) or "").upper()
         if not department:
             problem("department", "Federführung fehlt. Bitte ein Departement aus der Liste wählen.")
@@ -688,6 +695,8 @@ class _Reader:
         unit = cell_text(cells["unit"])
         if not unit:
             problem("unit", "Einheit fehlt (z. B. Anzahl, %, CHF).")
+        self.text(sheet, row, columns, "name", cells["name"], "indicator_name")
+        self.text(sheet, row, columns, "unit", cells["unit"], "unit")
         numbers: dict[str, Any] = {}
         for key in ("baseline", "target"):
             numbers[key] = None
@@ -806,6 +815,7 @@ def undo_catalogue(session: Session, write_id: int, *, actor: Actor | str) -> in
             f"Katalog-Import {write_id} wurde bereits rückgängig gemacht (Vorgang {record.undone_by_id})."
         )
     changes = session.scalars(select(RowChange).where(RowChange.write_id == write_id).order_by(RowChange.id)).all()
+    _refuse_when_changed_since(session, record, changes)
     log = WriteLog(session, actor=acting, source=f"Rückgängig: Katalog {write_id}", action="undo")
     log.ensure_record()
     goals = dict(session.execute(select(Goal.code, Goal.id)).all())
@@ -845,6 +855,53 @@ def undo_catalogue(session: Session, write_id: int, *, actor: Actor | str) -> in
     log.record.summary = f"Katalog-Import {write_id} rückgängig gemacht: {len(changes)} Einträge."
     session.flush()
     return len(changes)
+
+
+def _refuse_when_changed_since(session: Session, record: WriteRecord, changes: list) -> None:
+    """Refuse the undo when an entry of the write no longer holds what the write left.
+
+    Putting back the values from before would silently drop the later change
+    (a later import or form entry). Once that later change is undone, the entry
+    holds the write's values again and the undo goes ahead.
+    """
+    from tracking.models import RowChange
+
+    measures = {v["id"]: v for v in measure_entries(session).values()} if changes else {}
+    indicators = indicator_entries(session) if changes else {}
+    for change in changes:
+        entry_id = change.after["id"]
+        if change.table_name == "measure":
+            now, fields = measures.get(entry_id), MEASURE_FIELDS
+            now = _audit_values({k: now[k] for k in fields}) if now is not None else None
+            what = f"Massnahme {change.row_key}"
+        elif change.table_name == "indicator":
+            now, fields = indicators.get(entry_id), INDICATOR_FIELDS
+            what = f"Kennzahl Nr. {entry_id}"
+        else:
+            continue
+        if now is not None and all(now[k] == change.after.get(k) for k in fields):
+            continue
+        later = next(
+            (
+                c.write
+                for c in session.scalars(
+                    select(RowChange)
+                    .where(RowChange.table_name == change.table_name, RowChange.write_id > record.id)
+                    .order_by(RowChange.write_id.desc(), RowChange.id.desc())
+                )
+                if (c.after or c.before or {}).get("id") == entry_id
+            ),
+            None,
+        )
+        by = (
+            f" durch Vorgang {later.id} ({later.source}, {later.actor}, {fmt.datetime(later.at)})"
+            if later is not None
+            else ""
+        )
+        raise TrackingError(
+            f"Katalog-Import {record.id} kann nicht rückgängig gemacht werden: {what} wurde seither{by} "
+            "geändert. Zuerst die neueren Katalogänderungen rückgängig machen."
+        )
 
 
 def catalogue_history(session: Session, limit: int = 5) -> list[dict[str, Any]]:

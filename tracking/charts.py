@@ -7,6 +7,8 @@ legend and hover text, and a pattern in bars, so colour is never the only cue.
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -19,6 +21,11 @@ PROGRESS_SCALE = [[0.0, "#f7fbff"], [0.5, "#6baed6"], [1.0, "#08306b"]]
 PATTERNS = {"gruen": "", "gelb": "/", "rot": "x", NO_REPORT: "."}
 # Counts with the thousands apostrophe (layout separators), not plotly's «5k».
 COUNT_FORMAT = ",d"
+
+
+def plain(text: object) -> str:
+    """Data as plotly text: plotly reads <br>, <b>, <a href> … as markup, so < > & are written as entities."""
+    return html.escape(str(text), quote=False)
 
 
 def _layout(fig: go.Figure, title: str | None = None, height: int | None = None) -> go.Figure:
@@ -39,8 +46,10 @@ def field_core_heatmap(
     """The 9 x 4 matrix: colour is progress, text is contribution and progress."""
     fields = list(dict.fromkeys(matrix["field_code"]))
     cores = list(dict.fromkeys(matrix["core_code"]))
-    field_names = dict(zip(matrix["field_code"], matrix["field_name"]))
-    core_names = core_names or dict(zip(matrix["core_code"], matrix["core_name"]))
+    field_names = {code: plain(name) for code, name in zip(matrix["field_code"], matrix["field_name"])}
+    core_names = {
+        code: plain(name) for code, name in (core_names or dict(zip(matrix["core_code"], matrix["core_name"]))).items()
+    }
     grid = matrix.set_index(["field_code", "core_code"])
     z, text, hover = [], [], []
     for f in fields:
@@ -87,7 +96,7 @@ def field_core_heatmap(
 
 def field_progress_bars(fields: pd.DataFrame) -> go.Figure:
     """Progress per field as horizontal bars; fields without data say so."""
-    labels = [f"{r.field_code} {r.field_name}" for r in fields.itertuples()]
+    labels = [f"{r.field_code} {plain(r.field_name)}" for r in fields.itertuples()]
     values = [None if pd.isna(p) else p for p in fields["progress"]]
     texts = [fmt.percent(p) for p in fields["progress"]]
     fig = go.Figure(
@@ -265,7 +274,9 @@ def measure_gantt(measures: pd.DataFrame) -> go.Figure:
             marker=dict(color=colour, pattern=dict(shape=PATTERNS[key], fgcolor="#ffffff", bgcolor=colour)),
             customdata=list(
                 zip(
-                    part["title"], [fmt.date(d) for d in part["start_date"]], [fmt.date(d) for d in part["planned_end"]]
+                    [plain(t) for t in part["title"]],
+                    [fmt.date(d) for d in part["start_date"]],
+                    [fmt.date(d) for d in part["planned_end"]],
                 )
             ),
             hovertemplate="%{y} %{customdata[0]}<br>%{customdata[1]} – %{customdata[2]}<extra></extra>",
@@ -289,7 +300,7 @@ def indicator_chart(values: pd.DataFrame) -> go.Figure:
         mode="lines+markers",
         name="Ist",
         line=dict(color="#0072B2", width=3),
-        hovertemplate="%{x}: %{y:,.1f} " + str(first["unit"]) + "<extra></extra>",
+        hovertemplate="%{x}: %{y:,.1f} " + plain(first["unit"]) + "<extra></extra>",
     )
     if pd.notna(first["baseline"]):
         fig.add_hline(
@@ -305,6 +316,6 @@ def indicator_chart(values: pd.DataFrame) -> go.Figure:
             line_color="#009E73",
             annotation_text=f"Ziel {fmt.number(first['target'], 1)} ({first['target_year']})",
         )
-    fig.update_yaxes(title=str(first["unit"]))
+    fig.update_yaxes(title=plain(first["unit"]))
     fig.update_xaxes(title="Berichtsperiode", type="category")
     return _layout(fig, height=280)

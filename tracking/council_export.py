@@ -61,7 +61,7 @@ from tracking import formatting as fmt
 from tracking.council import OVERALL, CouncilContent, FieldBlock, points
 from tracking.errors import TrackingError
 from tracking.vocab import LIGHT_COLOURS, LIGHT_ICONS, LIGHTS, NO_REPORT, light_text
-from tracking.xlsx import looks_like_formula
+from tracking.xlsx import put_cell
 
 ChartImages = dict[str, bytes]  # "matrix", "field:AF1", ... -> PNG
 
@@ -556,6 +556,24 @@ def _flow_slides(deck: _Deck, title: str, blocks: list[Paragraphs], *, first_top
         place(slide, top, pending)
 
 
+CELL_MAX_LINES = 8  # a table row on a slide: at most this many lines per cell
+CUT_NOTE = "Mit «…» gekürzte Texte stehen vollständig in der Excel-Datei des Sitzungsberichts."
+
+
+def _fit(text: str, width_pt: float, size: float, max_lines: int) -> str:
+    """The text, or its longest beginning that fits into max_lines followed by «…»."""
+    if _line_count(text, width_pt, size) <= max_lines:
+        return text
+    low, high = 0, len(text)  # the beginning of length low fits, of length high does not
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _line_count(text[:middle].rstrip() + " …", width_pt, size) <= max_lines:
+            low = middle
+        else:
+            high = middle
+    return text[:low].rstrip() + " …"
+
+
 def _table_slides(
     deck: _Deck,
     title: str,
@@ -568,14 +586,25 @@ def _table_slides(
     note: str | None = None,
     empty: str = "Keine Einträge.",
 ) -> None:
-    """A table at TABLE_PT over as many slides as it needs, header repeated."""
+    """A table at TABLE_PT over as many slides as it needs, header repeated.
+
+    A cell longer than CELL_MAX_LINES is cut with «…» (a comment of 2'000
+    characters would not fit on a slide); the note then says where the whole
+    text is.
+    """
     widths = [Inches(w) for w in widths_in]
     lights = lights or {}
 
+    def cell_width_pt(w: int) -> float:
+        return Emu(w - 2 * CELL_MARGIN_X).pt
+
+    fitted = [[_fit(text, cell_width_pt(w), TABLE_PT, CELL_MAX_LINES) for text, w in zip(r, widths)] for r in rows]
+    if fitted != rows:
+        note = f"{note} · {CUT_NOTE}" if note else CUT_NOTE
+        rows = fitted
+
     def row_height(cells: list[str]) -> int:
-        lines = max(
-            _line_count(text, Emu(w - 2 * CELL_MARGIN_X).pt, TABLE_PT) for text, w in zip(cells, widths, strict=True)
-        )
+        lines = max(_line_count(text, cell_width_pt(w), TABLE_PT) for text, w in zip(cells, widths, strict=True))
         return _height_emu(lines, TABLE_PT) + 2 * CELL_MARGIN_Y + int(ROW_SLACK)
 
     top = BODY_TOP
@@ -939,7 +968,8 @@ def _pdf_table(
             else:
                 line.append(_p(text, styles["cell_right" if c in right else "cell"]))
         data.append(line)
-    table = LongTable(data, colWidths=[w * mm for w in widths_mm], repeatRows=1)
+    # splitInRow: a row taller than a page (a comment of 2'000 characters) continues on the next.
+    table = LongTable(data, colWidths=[w * mm for w in widths_mm], repeatRows=1, splitInRow=1)
     table.setStyle(
         TableStyle(
             [
@@ -1084,7 +1114,7 @@ def to_pdf(content: CouncilContent, *, images: ChartImages | None = None) -> byt
             ]
             for label, value in _field_facts(c, block)
         ]
-        table = Table(facts, colWidths=[40 * mm, PDF_WIDTH - 40 * mm])
+        table = Table(facts, colWidths=[40 * mm, PDF_WIDTH - 40 * mm], splitInRow=1)
         table.setStyle(
             TableStyle(
                 [
@@ -1144,16 +1174,8 @@ DATE_FORMAT = "DD.MM.YYYY"
 
 
 def _put(ws, row: int, col: int, value, number_format: str | None = None):
-    """Write one cell; text that looks like a formula stays text."""
-    if isinstance(value, str):
-        value = _xml_safe(value)
-    cell = ws.cell(row=row, column=col, value=value)
-    if isinstance(value, str) and looks_like_formula(value):
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    if number_format and value is not None:
-        cell.number_format = number_format
-    return cell
+    """Write one cell; text that looks like a formula stays text, control characters are kept escaped."""
+    return put_cell(ws, row, col, value, number_format)
 
 
 def _sheet(wb, title: str, header: list[str], rows: list[list], formats: dict[int, str] | None = None, widths=None):
@@ -1361,10 +1383,21 @@ def to_xlsx(content: CouncilContent) -> bytes:
     return out.getvalue()
 
 
+def failure_message(what: str, exc: Exception) -> str:
+    """What the page says when building a file failed: the library's own German message, else the kind
+    of error, and that the Excel file holds the same tables."""
+    if isinstance(exc, TrackingError):
+        reason = " ".join(exc.messages).rstrip(".")
+    else:
+        reason = f"unerwarteter Fehler ({type(exc).__name__}); bitte der Fachstelle melden"
+    return f"{what} konnte nicht erstellt werden: {reason}. Die Excel-Datei enthält dieselben Tabellen."
+
+
 __all__ = [
     "ChartImages",
     "chart_figures",
     "clear_chart_cache",
+    "failure_message",
     "find_browser",
     "render_charts",
     "to_pdf",

@@ -22,6 +22,7 @@ from tracking.access import ROLES, AccessDenied, Actor, require
 from tracking.audit import WriteLog, snapshot
 from tracking.errors import TrackingError
 from tracking.models import Measure, SignInThrottle, UserAccount, local_now
+from tracking.text_rules import text_problem
 
 MAX_FAILED_ATTEMPTS = 5
 LOCK_MINUTES = 15
@@ -111,7 +112,10 @@ def _validate(spec: UserSpec) -> None:
         problems.append(f"Rolle «{spec.role}» ist unbekannt (erlaubt: {', '.join(ROLES)}).")
     if spec.role == "koordination" and not (spec.scope_fields or spec.scope_departments):
         problems.append("Eine Koordination braucht einen Geltungsbereich: Aktionsfelder und/oder Departemente.")
-    if spec.email and "@" not in spec.email:
+    for label, value, kind in (("Der Name", spec.display_name, "display_name"), ("Die E-Mail", spec.email, "email")):
+        if message := text_problem(value, kind):
+            problems.append(f"{label} {message}")
+    if spec.email and "@" not in spec.email and not text_problem(spec.email, "email"):
         problems.append(f"E-Mail «{spec.email}» ist ungültig.")
     if problems:
         raise TrackingError(problems)
