@@ -109,7 +109,7 @@ def upload_section(period: str) -> None:
 
     if isinstance(result, ImportRefused):
         st.error(
-            f"Die Datei «{upload.name}» wurde nicht übernommen: {len(result.problems)} "
+            f"Die Datei «{shared.md_text(upload.name)}» wurde nicht übernommen: {len(result.problems)} "
             f"Problem{'e' if len(result.problems) != 1 else ''}. Nichts wurde gespeichert. "
             "Bitte korrigieren und erneut hochladen.",
             icon=":material/error:",
@@ -122,7 +122,7 @@ def upload_section(period: str) -> None:
 
 def preview_and_save(plan, what: str, cache_key: str, round_key: str) -> None:
     """The preview of a checked upload or table, and the button that saves it."""
-    st.markdown(f"**Vorschau** – {what}, Periode {plan.period}, {plan.scope.label}")
+    st.markdown(f"**Vorschau** – {shared.md_text(what)}, Periode {plan.period}, {plan.scope.label}")
     cols = st.columns(4)
     cols[0].metric("Neu", fmt.number(plan.count("neu")))
     cols[1].metric("Geändert", fmt.number(plan.count("geändert")))
@@ -159,7 +159,7 @@ def preview_and_save(plan, what: str, cache_key: str, round_key: str) -> None:
                 )
         except TrackingError as exc:
             bar.empty()
-            st.error("Nicht gespeichert: " + " ".join(exc.messages))
+            st.error("Nicht gespeichert: " + shared.md_text(" ".join(exc.messages)))
             return
         bar.empty()
         del st.session_state[cache_key]

@@ -22,6 +22,7 @@ from tracking.periods import get_period
 from tracking.reports import current_reports, reportable_measures
 from tracking.rollup import department_summary, headline, load_snapshot, measure_status, rollup
 from tracking.scope import Scope
+from tracking.vocab import LIGHTS, STATUSES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -147,6 +148,29 @@ def test_status_report_page_counts_what_the_rollup_counts(app, demo_url):
         for code, status, light in zip(table["Code"], table["Status"], table["Ampel"])
         if code in missing
     )
+    # Beside the empty inputs: the last report before 2026-H2, read here from the whole history.
+    with transaction(make_engine(demo_url)) as session:
+        snap = load_snapshot(session)
+    starts = dict(zip(snap.periods["period_id"], snap.periods["start_date"]))
+    names = dict(zip(snap.periods["period_id"], snap.periods["period"]))
+    h2_start = snap.period_row("2026-H2")["start_date"]
+    shown = dict(zip(table["Code"], table["Letzte Meldung"]))
+    ticks = dict(zip(table["Code"], table["Unverändert"]))
+    for code in missing:
+        measure_id = int(in_af1.loc[in_af1["code"] == code, "measure_id"].iloc[0])
+        earlier = snap.reports[
+            (snap.reports["measure_id"] == measure_id).to_numpy()
+            & np.array([starts[p] < h2_start for p in snap.reports["period_id"]], dtype=bool)
+        ]
+        if earlier.empty:
+            assert shown[code] == "noch keine Meldung"
+        else:
+            last = earlier.loc[max(earlier.index, key=lambda i: starts[earlier.at[i, "period_id"]])]
+            expected = f"{names[last['period_id']]}: {STATUSES[last['status']]}, {LIGHTS[last['light']]}, "
+            expected += f"{int(last['progress'])} %"
+            expected += f" – {last['comment']}" if isinstance(last["comment"], str) else ""
+            assert shown[code] == expected
+        assert not ticks[code]
     reported = int(owing["has_report"].sum())
     share = fmt.share(reported / len(owing))
     texts = [p.proto.text for p in app.get("progress")]

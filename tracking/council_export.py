@@ -384,7 +384,10 @@ ATTENTION_TITLE = "Was ist gefährdet?"
 NO_DECISION = "Aus den Daten ergibt sich kein Entscheidungsbedarf."
 DECISION_NOTE = "Vorschläge, abgeleitet aus den Meldungen; entscheiden wird der Regierungsrat."
 TABLE_NOTE = "Ist: gemeldeter Fortschritt · Soll: erwarteter Fortschritt am Stichtag · Ende: geplantes Ende"
-ATTENTION_NOTE = "Rot, hinter Plan oder überfällig. Ist: gemeldeter Fortschritt · Soll: erwartet am Stichtag"
+ATTENTION_NOTE = (
+    "Rot, hinter Plan, überfällig oder mit Plausibilitätshinweis. "
+    "Ist: gemeldeter Fortschritt · Soll: erwartet am Stichtag"
+)
 
 
 # --- PowerPoint -----------------------------------------------------------------
