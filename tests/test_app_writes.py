@@ -455,7 +455,7 @@ def test_catalogue_undo_in_the_app_is_refused_after_a_later_form_change(db, monk
     assert [e.value for e in at.error] == [
         shared.md_text(
             f"Katalog-Import {first} kann nicht rückgängig gemacht werden: Massnahme {code} wurde seither durch "
-            f"Vorgang {second} (Katalog «Formular», Test Admin, {_write_time(url, second)}) geändert. "
+            f"Vorgang {second} (Katalog «Formular», admin (Test Admin), {_write_time(url, second)}) geändert. "
             "Zuerst die neueren Katalogänderungen rückgängig machen."
         )
     ]

@@ -893,11 +893,8 @@ def _refuse_when_changed_since(session: Session, record: WriteRecord, changes: l
             ),
             None,
         )
-        by = (
-            f" durch Vorgang {later.id} ({later.source}, {later.actor}, {fmt.datetime(later.at)})"
-            if later is not None
-            else ""
-        )
+        who = person_label(later.actor, later.actor_name) if later is not None else ""
+        by = f" durch Vorgang {later.id} ({later.source}, {who}, {fmt.datetime(later.at)})" if later is not None else ""
         raise TrackingError(
             f"Katalog-Import {record.id} kann nicht rückgängig gemacht werden: {what} wurde seither{by} "
             "geändert. Zuerst die neueren Katalogänderungen rückgängig machen."
