@@ -29,7 +29,7 @@ from tracking.users import AccountInactive, actor_for_email, current_actor, sess
 
 __all__ = ["database_url"]
 from tracking.models import Measure, Strategy
-from tracking.periods import get_period, half_year_of
+from tracking.periods import get_period, half_year_of, reference_day
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>$~|#:!{}&])")
 # At the start of a line: a list item («- », «+ », «1. »), a heading underline («===»).
@@ -266,11 +266,10 @@ def selected_period() -> str | None:
     return st.session_state.get(PERIOD_KEY) or default_period()
 
 
-def as_of_for(period: str) -> dt.date | None:
-    """Plan and overdue checks of the running period use today, not its end."""
+def as_of_for(period: str) -> dt.date:
+    """The period's reference day (tracking.periods.reference_day): today while it is open, its end once closed."""
     row = structure().period_row(period)
-    today = dt.date.today()
-    return today if row["start_date"] <= today <= row["end_date"] else None
+    return reference_day(row["start_date"], row["end_date"], bool(row["is_open"]))
 
 
 def banners() -> None:

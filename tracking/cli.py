@@ -21,7 +21,7 @@ from tracking.excel_template import build_template
 from tracking.files import output_file, read_file, write_file
 from tracking.formatting import count
 from tracking.german_argparse import GermanArgumentParser
-from tracking.periods import all_periods, current_period, set_period_open
+from tracking.periods import all_periods, current_period, resolve_period, set_period_open
 from tracking.rollup import load_snapshot
 from tracking.scope import Scope
 from tracking.strategy import load_strategy_file, preview_strategy_file
@@ -137,8 +137,9 @@ def cmd_periods(args: argparse.Namespace) -> int:
     return 0
 
 
-def _snapshot_and_period(period: str | None, *, with_measures: bool = True) -> tuple:
-    """All data for the roll-ups (or the structure only), and the period asked for (default: the current one)."""
+def _snapshot_and_period(period: str | None, today: dt.date | None, *, with_measures: bool = True) -> tuple:
+    """All data for the roll-ups (or the structure only), and the period asked for (default: the
+    current one) resolved with its reference day (today: --today, else the clock)."""
     with transaction(make_engine()) as session:
         snap = load_snapshot(session, with_measures=with_measures)
         if period is None:
@@ -146,15 +147,15 @@ def _snapshot_and_period(period: str | None, *, with_measures: bool = True) -> t
             if found is None:
                 raise TrackingError("Noch keine Berichtsperioden. Zuerst: python -m tracking init")
             period = found.name
-    if period not in set(snap.periods["period"]):
-        known = ", ".join(snap.periods["period"]) or "keine"
-        raise TrackingError(f"Berichtsperiode «{period}» gibt es nicht (vorhanden: {known}).")
-    return snap, period
+        if period not in set(snap.periods["period"]):
+            known = ", ".join(snap.periods["period"]) or "keine"
+            raise TrackingError(f"Berichtsperiode «{period}» gibt es nicht (vorhanden: {known}).")
+        return snap, resolve_period(session, period, today=today)
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    snap, period = _snapshot_and_period(args.period)
-    say(summary_text(snap, period, as_of=args.today))
+    snap, period = _snapshot_and_period(args.period, args.today)
+    say(summary_text(snap, period.name, as_of=period.reference_day))
     return 0
 
 
@@ -172,12 +173,12 @@ def cmd_report(args: argparse.Namespace) -> int:
             f"Format für «{output.name}» unklar: bitte --format pptx, pdf oder xlsx angeben "
             "(oder eine Zieldatei mit dieser Endung)."
         )
-    _, period = _snapshot_and_period(args.period, with_measures=False)
+    _, period = _snapshot_and_period(args.period, args.today, with_measures=False)
     with transaction(make_engine()) as session:
-        content = load_council_content(session, period, as_of=args.today)
+        content = load_council_content(session, period.name, as_of=period.reference_day)
     export = {"pptx": council_export.to_pptx, "pdf": council_export.to_pdf, "xlsx": council_export.to_xlsx}[kind]
     write_file(output, export(content))
-    say(f"Sitzungsbericht {period} ({REPORT_FORMATS[kind]}) gespeichert: {output}")
+    say(f"Sitzungsbericht {period.name} ({REPORT_FORMATS[kind]}) gespeichert: {output}")
     return 0
 
 
@@ -569,7 +570,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--period", metavar="PERIODE", help="z. B. 2026-H2 (Standard: aktuelle Periode)")
     p.add_argument(
-        "--today", type=_date, metavar="DATUM", help="Stichtag für Plan/Ist und Überfälligkeit (Standard: Periodenende)"
+        "--today", type=_date, metavar="DATUM", help="Datum, das als heute gilt (Plan/Ist einer offenen Periode)"
     )
     p.set_defaults(func=cmd_summary)
 
@@ -590,7 +591,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-o", "--output", required=True, metavar="DATEI", help="Zieldatei, z. B. bericht.pptx")
     p.add_argument(
-        "--today", type=_date, metavar="DATUM", help="Stichtag für Plan/Ist und Überfälligkeit (Standard: Periodenende)"
+        "--today", type=_date, metavar="DATUM", help="Datum, das als heute gilt (Plan/Ist einer offenen Periode)"
     )
     p.set_defaults(func=cmd_report)
 

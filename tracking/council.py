@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from tracking import formatting as fmt
 from tracking.figures import figures_trend
-from tracking.periods import get_period
+from tracking.periods import get_period, plan_day
 from tracking.plausibility import RULE_LABELS, Earlier, Hint, report_warnings
 from tracking.reports import earlier_reports
 from tracking.rollup import (
@@ -612,7 +612,7 @@ def council_content(
     comp = completeness(current.measures)
     trend = progress_trend(snap, up_to=period) if trend is None else trend
     overall = trend[trend["field_code"] == OVERALL]
-    day = min(prow["end_date"], as_of) if as_of else prow["end_date"]
+    day = plan_day(prow["end_date"], as_of)
     hints = _hints(current.measures, _earlier_in(snap, period) if earlier is None else earlier, day)
     attention = _attention(current.measures, hints)
     n_unchanged = int((current.measures["has_report"] & current.measures["unchanged"].fillna(False).astype(bool)).sum())
@@ -625,7 +625,7 @@ def council_content(
         period=period,
         period_start=_date(prow["start_date"]),
         period_end=_date(prow["end_date"]),
-        as_of=min(prow["end_date"], as_of) if as_of else _date(prow["end_date"]),
+        as_of=_date(day),
         created=dt.date.today(),
         previous_period=previous_name,
         headline=h,

@@ -39,7 +39,7 @@ from tracking.models import (
     WriteRecord,
     local_now,
 )
-from tracking.periods import get_period, lock_period
+from tracking.periods import get_period, lock_period, reference_day
 from tracking.plausibility import Hint, report_warnings
 from tracking.report_sheet import (
     HEADER_ROW,
@@ -69,7 +69,6 @@ from tracking.reports import (
     record_reports,
     reportable_measures,
 )
-from tracking.rollup import reference_day
 from tracking.scope import Scope
 from tracking.text_rules import text_problem
 from tracking.vocab import LIGHTS, NEEDS_REASON, STATUSES
@@ -700,7 +699,7 @@ def _plan_rows(
     changes = _compare(session, period, current, reports, indicators)
     # Warnings for what this file changes: a row as stored was warned about when it came in.
     changing = {c.row for c in changes if c.what == "Statusbericht" and c.kind != "unverändert"}
-    day = reference_day(period.start_date, period.end_date)
+    day = reference_day(period.start_date, period.end_date, period.is_open)
     hints = _hints([r for r in reports if r.row in changing], allowed, earlier, day)
     report(1.0, "Prüfung abgeschlossen.")
     return ImportPlan(

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from tracking import rollup as ru
 from tracking.models import Measure, StatusReport
+from tracking.periods import plan_day
 from tracking.reports import final_reports
 from tracking.vocab import ENDED_STATUSES, LIGHTS, NO_DATA, NO_REPORT, PAUSED_STATUSES
 
@@ -265,7 +266,7 @@ def period_figures(
 ) -> PeriodFigures:
     """The overview's figures for the period (the rules of rollup.py, see there)."""
     prow = structure.period_row(period)
-    day = min(prow["end_date"], as_of) if as_of else prow["end_date"]
+    day = plan_day(prow["end_date"], as_of)
     agg = _goal_aggregates(session, prow, day, margin).set_index("goal_id")
     # Every active goal, with 0 where no measure counts; inactive goals drop out.
     goals = structure.goals.drop(columns=["goal_position"], errors="ignore").reset_index(drop=True)
@@ -334,7 +335,7 @@ def department_lights(
     """rollup.light_distribution(measures, "department_code") in SQL: the lights of every lead
     department's measures owing a report (what the page Departemente compares, at any scale)."""
     prow = structure.period_row(period)
-    day = min(prow["end_date"], as_of) if as_of else prow["end_date"]
+    day = plan_day(prow["end_date"], as_of)
     sums = _goal_aggregates(session, prow, day, ru.BEHIND_PLAN_MARGIN, by_department=True)
     # Goals and fields no longer active drop out, as in the roll-up; so do measures without a lead department.
     sums = sums[sums["goal_id"].isin(structure.goals["goal_id"])]

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracking.models import Measure, ReportingPeriod, StatusReport
+from tracking.periods import reference_day
 from tracking.plausibility import Earlier, report_warnings
-from tracking.rollup import Snapshot, expected_progress, reference_day
+from tracking.rollup import Snapshot, expected_progress
 from tracking.vocab import NO_REPORT
 
 
@@ -69,7 +70,7 @@ def measure_history(snap: Snapshot, measure_id: int) -> pd.DataFrame:
             continue
         r = reports[reports["period_id"] == p.period_id]
         report = r.iloc[0] if len(r) else None
-        day = reference_day(p.start_date, p.end_date)
+        day = reference_day(p.start_date, p.end_date, p.is_open)
         hints = []
         if report is not None:
             comment = report["comment"] if isinstance(report["comment"], str) else None

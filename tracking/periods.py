@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,6 +42,49 @@ def half_years_between(first: str, last: str) -> list[str]:
         names.append(f"{year}-H{half}")
         year, half = (year, 2) if half == 1 else (year + 1, 1)
     return names
+
+
+def reference_day(start: dt.date, end: dt.date, is_open: bool, today: dt.date | None = None) -> dt.date:
+    """The day of plan and overdue checks: today while the period is open (held within its
+    bounds), its end once it is closed. The one place this rule lives."""
+    if not is_open:
+        return end
+    return min(max(today or dt.date.today(), start), end)
+
+
+def plan_day(end: dt.date, as_of: dt.date | None) -> dt.date:
+    """The day a roll-up reads plans on: the reference day it was given (never past the
+    period's end), or the period's end when none was given."""
+    return min(end, as_of) if as_of else end
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period resolved once, with its reference day: what pages, files and
+    commands hand to the roll-ups, so that every surface reads plans on the same day."""
+
+    id: int
+    name: str
+    start: dt.date
+    end: dt.date
+    is_open: bool
+    reference_day: dt.date
+
+    @classmethod
+    def of(cls, row: ReportingPeriod, today: dt.date | None = None) -> Period:
+        return cls(
+            row.id,
+            row.name,
+            row.start_date,
+            row.end_date,
+            row.is_open,
+            reference_day(row.start_date, row.end_date, row.is_open, today),
+        )
+
+
+def resolve_period(session: Session, name: str, *, today: dt.date | None = None) -> Period:
+    """The period by name with its reference day (today: the clock, e.g. --today of the CLI)."""
+    return Period.of(get_period(session, name), today)
 
 
 def all_periods(session: Session) -> list[ReportingPeriod]:

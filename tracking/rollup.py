@@ -30,6 +30,7 @@ from tracking.models import (
     ReportingPeriod,
     StatusReport,
 )
+from tracking.periods import plan_day
 from tracking.reports import final_reports
 from tracking.scope import Scope
 from tracking.vocab import (
@@ -289,12 +290,6 @@ def is_overdue(planned_end: dt.date | None, status: str | None, day: dt.date) ->
     return planned_end is not None and not pd.isna(planned_end) and planned_end < day and status not in ENDED_STATUSES
 
 
-def reference_day(start: dt.date, end: dt.date, today: dt.date | None = None) -> dt.date:
-    """The day of plan and overdue checks: today while the period runs, its end otherwise."""
-    today = today or dt.date.today()
-    return today if start <= today <= end else end
-
-
 # --- measure level ----------------------------------------------------------
 
 
@@ -313,7 +308,7 @@ def measure_status(
     as_of (default: the period's end) is the day for plan and overdue checks.
     """
     prow = snap.period_row(period)
-    day = min(prow["end_date"], as_of) if as_of else prow["end_date"]
+    day = plan_day(prow["end_date"], as_of)
     order = snap.periods[["period_id", "start_date"]].rename(columns={"start_date": "period_start"})
 
     m = snap.measures[counts_in(snap.measures, prow["start_date"])].copy()
