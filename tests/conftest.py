@@ -84,7 +84,7 @@ def pytest_sessionfinish(session, exitstatus):
 
 # Fixtures that already give a test both databases: under TEST_BACKEND=postgres
 # such tests are left out (the first pass ran them on both).
-_BOTH_DATABASES = {"engine", "luzern", "sqlite_engine", "migrated_postgres", "empty_url"}
+_BOTH_DATABASES = {"engine", "luzern", "sqlite_engine", "migrated_postgres", "empty_url", "empty_database"}
 
 
 def pytest_collection_modifyitems(config, items):

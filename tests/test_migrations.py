@@ -1,6 +1,35 @@
-"""The Alembic migrations and the models describe the same schema."""
+"""The Alembic migrations and the models describe the same schema, and an upgrade keeps the data.
 
-from tracking import schema
+A production database is upgraded with years of reports in it. The data test
+starts from an empty database at the first revision, writes a small but
+complete data set there (every table, superseded reports, the audit trail),
+goes up one revision at a time writing rows with each revision's new tables
+and columns, and at the newest revision checks what an operator would: every
+row is still there with the same values, the new columns hold their defaults
+for old rows, the rules of the store still hold, and the overview's figures of
+the closed period are the ones computed by hand below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, MetaData, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from tests.conftest import _create_postgres_database, _postgres_url
+from tracking import figures, schema
+from tracking import rollup as ru
+from tracking.audit import WriteLog, audit_entries
+from tracking.db import make_engine, transaction
+from tracking.models import Base, Measure, ReportingPeriod
+from tracking.reports import ReportValues, current_report, record_report
 
 
 def test_models_and_migrations_agree(engine):
@@ -11,3 +40,657 @@ def test_models_and_migrations_agree(engine):
 def test_upgrade_twice_is_harmless(engine):
     schema.upgrade(engine)
     schema.check(engine)
+
+
+# --- an upgrade with data in the database -------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_database(request, tmp_path) -> Engine:
+    """A new database without any schema: a SQLite file, or a new PostgreSQL database on TEST_DATABASE_URL's server."""
+    # Under TEST_BACKEND=postgres conftest leaves these tests out: the first pass ran both.
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'upgrade.sqlite'}"
+    else:
+        if _postgres_url() is None:
+            pytest.skip("TEST_DATABASE_URL nicht gesetzt: PostgreSQL-Variante übersprungen")
+        url = _create_postgres_database(f"t_upgrade_{uuid.uuid4().hex[:12]}")
+    eng = make_engine(url)
+    yield eng
+    eng.dispose()
+
+
+def _revisions() -> list[str]:
+    """Every revision, oldest first."""
+    return [s.revision for s in reversed(list(ScriptDirectory.from_config(schema.alembic_config()).walk_revisions()))]
+
+
+class Written:
+    """What the test wrote: per table, primary key -> the values as written (and updated)."""
+
+    def __init__(self):
+        self.rows: dict[str, dict[tuple, dict]] = defaultdict(dict)
+        self.ids: dict[str, int] = {}
+
+
+class AtRevision:
+    """Plain Core inserts against the tables as they are at this revision (reflected, not the models)."""
+
+    def __init__(self, conn, written: Written):
+        self.conn, self.written, self.ids = conn, written, written.ids
+        meta = MetaData()
+        meta.reflect(conn)
+        self.tables = meta.tables
+
+    def add(self, table: str, label: str | None = None, /, **values) -> int:
+        """Insert the row; label names its id in self.ids for later rows."""
+        result = self.conn.execute(insert(self.tables[table]).values(**values))
+        key = tuple(result.inserted_primary_key)
+        self.written.rows[table][key] = dict(values)
+        if label is not None:
+            self.ids[label] = key[0]
+        return key[0]
+
+    def update(self, table: str, key: tuple, **values) -> None:
+        t = self.tables[table]
+        self.conn.execute(update(t).where(*[c == k for c, k in zip(t.primary_key.columns, key)]).values(**values))
+        self.written.rows[table][key].update(values)
+
+
+H1_START, H1_END = dt.date(2026, 1, 1), dt.date(2026, 6, 30)
+H2_START, H2_END = dt.date(2026, 7, 1), dt.date(2026, 12, 31)
+GOAL_11_NAME = "Digitale Dienstleistungen für Bevölkerung und Unternehmen – «digital first»"
+DELAY = "Verzögerung bei der Beschaffung – Offerten werden geprüft (Zürich, Genève)"
+
+
+def at_0001(db: AtRevision) -> None:
+    """The first revision: strategy, catalogue, two periods (the first closed), reports, indicators, audit trail."""
+    ids = db.ids
+    strategy = db.add(
+        "strategy",
+        code="DW-LU",
+        name="Strategie «Digitaler Wandel» des Kantons Luzern",
+        source="Regierungsrat, Beschluss vom 12. März 2024",
+        description="Die Verwaltung wird digital, nahe bei der Bevölkerung;\nÄnderungen werden öffentlich geprüft.",
+        goals_are_examples=False,
+    )
+    for code, name, position in [
+        ("K1", "Bevölkerung und Wirtschaft profitieren von digitalen Angeboten", 1),
+        ("K2", "Die Verwaltung arbeitet effizient und vernetzt", 2),
+    ]:
+        db.add("core_goal", code, strategy_id=strategy, code=code, name=name, position=position, active=True)
+    db.add("principle", strategy_id=strategy, code="P1", name="Digital zuerst", position=1, active=True)
+    db.add("principle", strategy_id=strategy, code="P3", name="Öffentlich zugänglich", position=3, active=False)
+    for code, name, position in [("1", "Digitale Dienstleistungen", 1), ("2", "Zusammenarbeit über Grenzen", 2)]:
+        db.add(
+            "action_field",
+            f"F{code}",
+            strategy_id=strategy,
+            code=code,
+            name=name,
+            introduction=f"Einführung zu «{name}» – Stärken und Lücken.",
+            position=position,
+            active=True,
+        )
+    for code, field, name, weight, example in [
+        ("1.1", "F1", GOAL_11_NAME, 2.0, False),
+        ("1.2", "F1", "Baubewilligungen vollständig elektronisch", 1.0, False),
+        ("2.1", "F2", "Gemeinsame Plattform mit den Gemeinden", 1.0, True),
+    ]:
+        db.add(
+            "goal",
+            code,
+            field_id=ids[field],
+            code=code,
+            name=name,
+            is_example=example,
+            weight=weight,
+            position=int(code[-1]),
+            active=True,
+        )
+    for goal, core, weight in [("1.1", "K1", 3.0), ("1.1", "K2", 1.0), ("1.2", "K1", 2.0), ("2.1", "K2", 3.0)]:
+        db.add("goal_contribution", goal_id=ids[goal], core_goal_id=ids[core], weight=weight)
+    for code, name in [
+        ("BUWD", "Bau-, Umwelt- und Wirtschaftsdepartement"),
+        ("FD", "Finanzdepartement"),
+        ("GSD", "Gesundheits- und Sozialdepartement"),
+    ]:
+        db.add("department", code, code=code, name=name, active=True)
+    measures = [
+        # code, goal, lead, weight, start, planned end, budget
+        ("M-1.1.01", "1.1", "FD", 2.0, dt.date(2025, 1, 1), dt.date(2026, 12, 31), Decimal("125000.50")),
+        ("M-1.1.02", "1.1", "GSD", 1.0, dt.date(2026, 1, 1), dt.date(2027, 12, 31), None),
+        ("M-1.2.01", "1.2", "BUWD", 1.0, None, None, Decimal("0.00")),
+        ("M-2.1.01", "2.1", "FD", 1.0, dt.date(2026, 1, 1), dt.date(2027, 6, 30), Decimal("80000.00")),
+    ]
+    for code, goal, lead, weight, start, end, budget in measures:
+        db.add(
+            "measure",
+            code,
+            code=code,
+            goal_id=ids[goal],
+            title=f"Massnahme {code}: Über die Schalter hinaus",
+            description="Ausführliche Beschreibung mit Umlauten: Gebühren, Ämter, Grössen.",
+            lead_department_id=ids[lead],
+            responsible_unit="Dienststelle Informatik",
+            contact="Beat Käppeli",
+            start_date=start,
+            planned_end=end,
+            budget_chf=budget,
+            weight=weight,
+            active=True,
+            is_demo=False,
+        )
+    db.add("measure_partner", measure_id=ids["M-1.1.01"], department_id=ids["BUWD"])
+    db.add("measure_partner", measure_id=ids["M-1.1.01"], department_id=ids["GSD"])
+    db.add("measure_partner", measure_id=ids["M-1.2.01"], department_id=ids["FD"])
+    db.add("reporting_period", "H1", name="2026-H1", start_date=H1_START, end_date=H1_END, is_open=False)
+    db.add("reporting_period", "H2", name="2026-H2", start_date=H2_START, end_date=H2_END, is_open=True)
+
+    w_strategy = db.add(
+        "write_record",
+        "strategy write",
+        actor="admin",
+        at=dt.datetime(2026, 1, 5, 8, 0, 0),
+        source="strategie_luzern.yaml",
+        action="load-strategy",
+        summary="Strategie geladen",
+    )
+    w_import = db.add(
+        "write_record",
+        actor="m.muster",
+        at=dt.datetime(2026, 6, 12, 9, 30, 15),
+        source="Statusbericht_FD_2026-H1.xlsx",
+        action="import",
+        summary="4 Meldungen übernommen",
+    )
+    w_report = db.add(
+        "write_record",
+        actor="Jörg Bühlmann",
+        at=dt.datetime(2026, 6, 28, 16, 45, 10),
+        source="Dashboard: Statusbericht",
+        action="report",
+        summary=None,
+    )
+    report = {"is_demo": False, "next_steps": None, "risks": None}
+    old = db.add(
+        "status_report",
+        measure_id=ids["M-1.1.01"],
+        period_id=ids["H1"],
+        status="in_umsetzung",
+        light="gelb",
+        progress=30,
+        comment=DELAY,
+        reported_by="Marianne Muster",
+        reported_at=dt.datetime(2026, 6, 12, 9, 30, 15),
+        is_current=False,
+        write_id=w_import,
+        **report,
+    )
+    new = db.add(
+        "status_report",
+        "report M-1.1.01 H1",
+        measure_id=ids["M-1.1.01"],
+        period_id=ids["H1"],
+        status="in_umsetzung",
+        light="gruen",
+        progress=40,
+        comment=None,
+        reported_by="Jörg Bühlmann",
+        reported_at=dt.datetime(2026, 6, 28, 16, 45, 10),
+        is_current=True,
+        write_id=w_report,
+        is_demo=False,
+        next_steps="Pilot in zwei Gemeinden (Willisau, Sursee)",
+        risks=None,
+    )
+    for code, status, light, progress, comment, write in [
+        ("M-1.1.02", "in_umsetzung", "gruen", 70, None, w_import),
+        ("M-1.2.01", "in_umsetzung", "rot", 25, "Ressourcen fehlen: Projektleitung seit März vakant", w_import),
+        # A report from before the audit trail knew its write.
+        ("M-2.1.01", "sistiert", "gelb", 10, "Sistiert bis zum Entscheid über das Budget 2027", None),
+    ]:
+        db.add(
+            "status_report",
+            measure_id=ids[code],
+            period_id=ids["H1"],
+            status=status,
+            light=light,
+            progress=progress,
+            comment=comment,
+            reported_by="Marianne Muster",
+            reported_at=dt.datetime(2026, 6, 12, 9, 30, 15),
+            is_current=True,
+            write_id=write,
+            **report,
+        )
+    db.add(
+        "row_change",
+        write_id=w_strategy,
+        table_name="goal",
+        row_key="1.1",
+        kind="insert",
+        before=None,
+        after={"code": "1.1", "name": GOAL_11_NAME, "weight": 2.0, "codes": ["K1", "K2"]},
+    )
+    db.add(
+        "row_change",
+        write_id=w_strategy,
+        table_name="principle",
+        row_key="P3",
+        kind="retire",
+        before={"name": "Öffentlich zugänglich", "active": True},
+        after={"active": False},
+    )
+    db.add(
+        "row_change",
+        write_id=w_import,
+        table_name="status_report",
+        row_key="M-1.1.01/2026-H1",
+        kind="insert",
+        before=None,
+        after={"status": "in_umsetzung", "light": "gelb", "progress": 30, "comment": DELAY, "id": old},
+    )
+    db.add(
+        "row_change",
+        write_id=w_report,
+        table_name="status_report",
+        row_key="M-1.1.01/2026-H1",
+        kind="update",
+        before={"status": "in_umsetzung", "light": "gelb", "progress": 30, "comment": DELAY, "id": old},
+        after={"status": "in_umsetzung", "light": "gruen", "progress": 40, "comment": None, "id": new},
+    )
+    for goal, name, unit, baseline, target, direction in [
+        ("1.1", "Anteil Online-Dienstleistungen", "%", 35.5, 80.0, "hoeher"),
+        ("1.2", "Durchlaufzeit Baugesuche", "Tage", 95.0, 60.0, "tiefer"),
+    ]:
+        db.add(
+            "indicator",
+            name,
+            goal_id=ids[goal],
+            name=name,
+            unit=unit,
+            baseline=baseline,
+            baseline_year=2024,
+            target=target,
+            target_year=2030,
+            direction=direction,
+            active=True,
+            is_demo=False,
+        )
+    for indicator, value, current, write in [
+        ("Anteil Online-Dienstleistungen", 41.0, False, w_import),
+        ("Anteil Online-Dienstleistungen", 42.5, True, w_report),
+        ("Durchlaufzeit Baugesuche", 88.25, True, None),
+    ]:
+        db.add(
+            "indicator_value",
+            indicator_id=ids[indicator],
+            period_id=ids["H1"],
+            value=value,
+            is_current=current,
+            reported_by="Marianne Muster",
+            reported_at=dt.datetime(2026, 6, 12, 9, 30, 15),
+            write_id=write,
+        )
+
+
+def at_0002(db: AtRevision) -> None:
+    """An import undone by a later write (write_record.undone_by_id)."""
+    imported = db.add(
+        "write_record",
+        actor="m.muster",
+        at=dt.datetime(2026, 7, 10, 11, 0, 0),
+        source="Statusbericht_GSD_2026-H2.xlsx",
+        action="import",
+        summary="1 Meldung übernommen",
+    )
+    db.add(
+        "row_change",
+        write_id=imported,
+        table_name="status_report",
+        row_key="M-1.2.01/2026-H2",
+        kind="insert",
+        before=None,
+        after={"status": "geplant", "light": "gruen", "progress": 0},
+    )
+    undo = db.add(
+        "write_record",
+        actor="admin",
+        at=dt.datetime(2026, 7, 10, 11, 2, 30),
+        source="Dashboard: Protokoll",
+        action="undo",
+        summary="Import vom 10.07.2026 rückgängig gemacht",
+        undone_by_id=None,
+    )
+    db.update("write_record", (imported,), undone_by_id=undo)
+
+
+def at_0003(db: AtRevision) -> None:
+    """User accounts."""
+    db.add(
+        "user_account",
+        username="admin",
+        display_name="Administration Dienststelle Informatik",
+        role="admin",
+        scope_fields=[],
+        scope_departments=[],
+        home_department=None,
+        email=None,
+        password_hash="$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2g",
+        active=True,
+        failed_attempts=0,
+        locked_until=None,
+        last_login_at=dt.datetime(2026, 7, 1, 8, 0, 0),
+    )
+    db.add(
+        "user_account",
+        username="koord5",
+        display_name="Sandra Muster",
+        role="koordination",
+        scope_fields=["1", "2"],
+        scope_departments=["FD", "GSD"],
+        home_department="FD",
+        email="sandra.muster@lu.ch",
+        password_hash=None,
+        active=True,
+        failed_attempts=2,
+        locked_until=dt.datetime(2026, 7, 2, 10, 15, 0),
+        last_login_at=None,
+    )
+    db.add(
+        "user_account",
+        username="rr.küng",
+        display_name="Regierungsrätin Küng",
+        role="regierungsrat",
+        scope_fields=[],
+        scope_departments=[],
+        active=False,
+        failed_attempts=0,
+    )
+
+
+def at_0004(db: AtRevision) -> None:
+    """Throttled sign-ins for names without an account."""
+    db.add("sign_in_throttle", username="unbekannt", failed_attempts=3, last_failed_at=dt.datetime(2026, 7, 3, 7, 59))
+    db.add(
+        "sign_in_throttle",
+        username="gäste",
+        failed_attempts=5,
+        last_failed_at=dt.datetime(2026, 7, 3, 8, 1, 5),
+        locked_until=dt.datetime(2026, 7, 3, 8, 16, 5),
+    )
+
+
+def at_0006(db: AtRevision) -> None:
+    """A measure the catalogue retired on 1 July: it still counts in 2026-H1 (begun before), not in 2026-H2."""
+    ids = db.ids
+    write = db.add(
+        "write_record",
+        actor="admin",
+        at=dt.datetime(2026, 7, 1, 9, 0, 0),
+        source="Dashboard: Katalog",
+        action="catalogue",
+        summary="Massnahme M-1.1.03 ausser Kraft gesetzt",
+    )
+    db.add(
+        "measure",
+        "M-1.1.03",
+        code="M-1.1.03",
+        goal_id=ids["1.1"],
+        title="E-Umzug für alle Gemeinden",
+        description=None,
+        lead_department_id=ids["GSD"],
+        responsible_unit=None,
+        contact=None,
+        start_date=dt.date(2025, 3, 1),
+        planned_end=dt.date(2026, 5, 31),
+        budget_chf=None,
+        weight=1.0,
+        active=False,
+        retired_on=H2_START,
+        is_demo=False,
+    )
+    db.add(
+        "status_report",
+        measure_id=ids["M-1.1.03"],
+        period_id=ids["H1"],
+        status="abgeschlossen",
+        light="gruen",
+        progress=100,
+        comment="Abgeschlossen; alle 80 Gemeinden angeschlossen.",
+        next_steps=None,
+        risks=None,
+        reported_by="Marianne Muster",
+        reported_at=dt.datetime(2026, 6, 20, 14, 0, 0),
+        is_current=True,
+        is_demo=False,
+        write_id=None,
+    )
+    db.add(
+        "row_change",
+        write_id=write,
+        table_name="measure",
+        row_key="M-1.1.03",
+        kind="retire",
+        before={"active": True, "retired_on": None},
+        after={"active": False, "retired_on": "2026-07-01"},
+    )
+
+
+def at_0009(db: AtRevision) -> None:
+    """Reports confirmed unchanged, an explanation of a plausibility warning, the writer's display name."""
+    ids = db.ids
+    write = db.add(
+        "write_record",
+        actor="koord5",
+        actor_name="Sandra Muster",
+        at=dt.datetime(2026, 10, 2, 13, 5, 0),
+        source="Dashboard: Statusbericht",
+        action="report",
+        summary="2 Meldungen",
+    )
+    common = {"period_id": ids["H2"], "reported_by": "Sandra Muster", "is_current": True, "is_demo": False}
+    db.add(
+        "status_report",
+        measure_id=ids["M-1.1.02"],
+        status="in_umsetzung",
+        light="gruen",
+        progress=70,
+        unchanged=True,
+        reported_at=dt.datetime(2026, 10, 2, 13, 5, 0),
+        write_id=write,
+        **common,
+    )
+    db.add(
+        "status_report",
+        measure_id=ids["M-1.2.01"],
+        status="in_umsetzung",
+        light="gelb",
+        progress=60,
+        comment="Projektleitung besetzt; Rückstand wird aufgeholt.",
+        unchanged=False,
+        explanation="Sprung von 25 % auf 60 %: Vorarbeiten aus dem Frühling abgeschlossen.",
+        reported_at=dt.datetime(2026, 10, 2, 13, 5, 0),
+        write_id=write,
+        **common,
+    )
+    db.add(
+        "row_change",
+        write_id=write,
+        table_name="status_report",
+        row_key="M-1.1.02/2026-H2",
+        kind="insert",
+        before=None,
+        after={"progress": 70, "unchanged": True, "explanation": None},
+    )
+
+
+# 0005, 0007 and 0008 change indexes and checks only: nothing new to write there.
+AT_REVISION = {"0001": at_0001, "0002": at_0002, "0003": at_0003, "0004": at_0004, "0006": at_0006, "0009": at_0009}
+
+
+# What a column holds in a row written without it (a row from before the column was added):
+# NULL, except for these.
+DEFAULTS = {("status_report", "unchanged"): False}
+
+
+def _refused(engine: Engine, table: str, **values) -> bool:
+    """Whether the database refuses the row (nothing is kept either way)."""
+    with engine.connect() as conn:
+        try:
+            with conn.begin() as tx:
+                conn.execute(insert(Base.metadata.tables[table]).values(**values))
+                tx.rollback()
+        except IntegrityError:
+            return True
+    return False
+
+
+def _index_definition(engine: Engine, name: str) -> str:
+    if engine.dialect.name == "sqlite":
+        query = "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :name"
+    else:
+        query = "SELECT indexdef FROM pg_indexes WHERE indexname = :name"
+    with engine.connect() as conn:
+        return conn.execute(text(query), {"name": name}).scalar_one()
+
+
+def _same(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b)
+
+
+def test_upgrade_step_by_step_keeps_the_data(empty_database):
+    engine = empty_database
+    revisions = _revisions()
+    assert revisions[0] == "0001" and set(AT_REVISION) <= set(revisions)
+    written = Written()
+    for revision in revisions:
+        schema.upgrade(engine, revision)
+        if revision in AT_REVISION:
+            with engine.begin() as conn:
+                AT_REVISION[revision](AtRevision(conn, written))
+    assert schema.is_current(engine)
+    # The upgraded database, data and all, has the models' schema.
+    schema.check(engine)
+    ids = written.ids
+
+    # 1. Nothing lost, nothing changed: every table (each written to) has exactly the rows
+    # written, each with its values; columns a row was written without hold their default.
+    tables = Base.metadata.tables
+    assert set(written.rows) == set(tables), "every table gets rows"
+    with engine.connect() as conn:
+        for name, rows in written.rows.items():
+            table = tables[name]
+            assert conn.execute(select(func.count()).select_from(table)).scalar_one() == len(rows), name
+            for key, values in rows.items():
+                where = [c == k for c, k in zip(table.primary_key.columns, key)]
+                stored = conn.execute(select(table).where(*where)).mappings().one()
+                for column in table.columns:
+                    if column.primary_key and column.name not in values:
+                        continue
+                    expected = values.get(column.name, DEFAULTS.get((name, column.name)))
+                    assert stored[column.name] == expected, (name, key, column.name)
+                    assert type(stored[column.name]) is type(expected) or expected is None, (name, key, column.name)
+
+        # Spot checks in the operator's words (the loop above already compares every value).
+        sr = tables["status_report"]
+        old_reports = conn.execute(select(sr.c.unchanged, sr.c.explanation).where(sr.c.period_id == ids["H1"])).all()
+        assert old_reports == [(False, None)] * 6
+        wr = tables["write_record"]
+        assert conn.execute(select(wr.c.actor, wr.c.actor_name).where(wr.c.actor_name.is_not(None))).all() == [
+            ("koord5", "Sandra Muster")
+        ]
+        rc = tables["row_change"]
+        update_row = conn.execute(select(rc.c.before, rc.c.after).where(rc.c.kind == "update")).one()
+        assert update_row.before["comment"] == DELAY and update_row.after["comment"] is None
+        assert update_row.after["progress"] == 40 and update_row.after["light"] == "gruen"
+
+    # 2. The rules still hold.
+    report = {
+        "measure_id": ids["M-1.1.01"],
+        "period_id": ids["H1"],
+        "status": "in_umsetzung",
+        "light": "gruen",
+        "progress": 50,
+        "reported_by": "Test",
+        "reported_at": dt.datetime(2026, 11, 1, 10, 0),
+        "is_demo": False,
+    }
+    assert _refused(engine, "status_report", **report, is_current=True), "a second current report"
+    assert not _refused(engine, "status_report", **report, is_current=False), "a further superseded one is allowed"
+    assert _refused(engine, "status_report", **{**report, "period_id": ids["H2"], "progress": 120}, is_current=True)
+    assert _refused(engine, "status_report", **{**report, "period_id": ids["H2"], "status": "erledigt"})
+    assert _refused(engine, "status_report", **{**report, "period_id": ids["H2"], "light": "blau"})
+    assert _refused(engine, "status_report", **{**report, "period_id": ids["H2"], "light": "rot"}), "red needs a reason"
+    assert _refused(engine, "status_report", **{**report, "period_id": ids["H2"], "measure_id": 99999})
+    value = {"indicator_id": ids["Anteil Online-Dienstleistungen"], "period_id": ids["H1"], "value": 50.0}
+    assert _refused(
+        engine, "indicator_value", **value, is_current=True, reported_by="Test", reported_at=dt.datetime(2026, 11, 1)
+    )
+    assert _refused(
+        engine, "row_change", write_id=ids["strategy write"], table_name="goal", row_key="1.1", kind="delete"
+    )
+    assert _refused(
+        engine, "measure", code="M-1.1.01", goal_id=ids["1.1"], title="Doppelt", lead_department_id=ids["FD"]
+    )
+    account = {
+        "display_name": "Gast",
+        "scope_fields": [],
+        "scope_departments": [],
+        "active": True,
+        "failed_attempts": 0,
+    }
+    assert _refused(engine, "user_account", username="gast", role="gast", **account)
+    assert _refused(engine, "user_account", username="koord5", role="koordination", **account)
+    for index in ("uq_status_report_current", "uq_indicator_value_current", "ix_status_report_ended"):
+        assert "WHERE" in _index_definition(engine, index).upper(), f"{index} is still partial"
+
+    # 3. The application works on it. 2026-H1 (closed), by hand:
+    #   goal 1.1: M-1.1.01 40 % (weight 2; its superseded 30 % does not count), M-1.1.02 70 %,
+    #             M-1.1.03 100 % (retired on 1 July, so it counts in H1): (2·40 + 70 + 100) / 4 = 62.5
+    #   goal 1.2: M-1.2.01 25 %;  goal 2.1: its only measure is sistiert -> no data
+    #   field 1: goals 1.1 (weight 2) and 1.2: (2·62.5 + 25) / 3 = 50;  field 2: no data; overall 50
+    #   core goal K1: 1.1 (strength 3), 1.2 (2): (3·62.5 + 2·25) / 5 = 47.5;  K2: 1.1 only (2.1 no data): 62.5
+    #   lights: grün M-1.1.01, M-1.1.02, M-1.1.03; gelb M-2.1.01; rot M-1.2.01; one abgeschlossen
+    #   behind plan: M-1.1.01 only (expected 545/729 of the way = 74.8 %, reports 40 %)
+    with transaction(engine) as session:
+        snap = ru.load_snapshot(session)
+        structure = ru.load_snapshot(session, with_measures=False)
+        got = ru.rollup(snap, "2026-H1")
+        sql = figures.period_figures(session, structure, "2026-H1")
+        h2 = ru.rollup(snap, "2026-H2")
+    goals = dict(zip(got.goals["goal_code"], got.goals["progress"]))
+    assert goals["1.1"] == pytest.approx(62.5) and goals["1.2"] == pytest.approx(25.0) and math.isnan(goals["2.1"])
+    fields = dict(zip(got.fields["field_code"], got.fields["progress"]))
+    assert fields["1"] == pytest.approx(50.0) and math.isnan(fields["2"])
+    cores = dict(zip(got.core_goals["core_code"], got.core_goals["progress"]))
+    assert cores == {"K1": pytest.approx(47.5), "K2": pytest.approx(62.5)}
+    head = ru.headline(got)
+    assert head["overall_progress"] == pytest.approx(50.0)
+    expected = {"measures": 5, "active": 5, "reported": 5, "green": 3, "yellow": 1, "red": 1}
+    assert {k: head[k] for k in expected} == expected
+    assert (head["completed"], head["behind_plan"], head["overdue"]) == (1, 1, 0)
+    # The SQL figures agree.
+    sql_goals = dict(zip(sql.goals["goal_code"], sql.goals["progress"]))
+    assert sql_goals.keys() == goals.keys() and all(_same(sql_goals[g], goals[g]) for g in goals)
+    assert set(sql.headline) == set(head) and all(_same(sql.headline[k], head[k]) for k in head)
+    # 2026-H2: the retired measure no longer counts; the report confirmed unchanged reads as one.
+    assert sorted(h2.measures["code"]) == ["M-1.1.01", "M-1.1.02", "M-1.2.01", "M-2.1.01"]
+    unchanged = dict(zip(h2.measures["code"], h2.measures["unchanged"]))
+    assert unchanged["M-1.1.02"] == True and unchanged["M-1.2.01"] == False  # noqa: E712 (numpy bools)
+
+    # A report written through the application supersedes, and the audit trail reads old and new writes.
+    with transaction(engine, write=True) as session:
+        log = WriteLog(session, actor="koord5", source="Test nach dem Upgrade", action="report")
+        measure, period = session.get(Measure, ids["M-1.1.01"]), session.get(ReportingPeriod, ids["H2"])
+        for progress in (55, 60):
+            record_report(
+                session, log, measure=measure, period=period, values=ReportValues("in_umsetzung", "gruen", progress)
+            )
+    with transaction(engine) as session:
+        assert current_report(session, ids["M-1.1.01"], ids["H2"]).progress == 60
+        entries = audit_entries(session)
+    people = set(entries["Person"])
+    assert {"koord5 (Sandra Muster)", "m.muster", "Jörg Bühlmann", "admin", "koord5"} <= people
+    assert len(entries) == len(written.rows["row_change"]) + 2

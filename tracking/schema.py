@@ -22,8 +22,11 @@ def is_current(engine: Engine, config: Config | None = None) -> bool:
         return set(MigrationContext.configure(connection).get_current_heads()) == heads
 
 
-def upgrade(engine: Engine) -> None:
+def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to the newest schema (a no-op when it is current).
+
+    revision: an earlier revision to stop at instead (the migration tests
+    upgrade step by step, writing data at each revision).
 
     Two processes that start on a new database at once (two `init`, an
     `init` and the dashboard) take turns: the migration runs in a write
@@ -32,7 +35,7 @@ def upgrade(engine: Engine) -> None:
     then finds the schema current.
     """
     config = alembic_config()
-    if is_current(engine, config):
+    if revision == "head" and is_current(engine, config):
         return
     sqlite = engine.dialect.name == "sqlite"
     with engine.execution_options(**{WRITE_OPTION: True}).connect() as connection:
@@ -44,7 +47,7 @@ def upgrade(engine: Engine) -> None:
         with connection.begin():
             serialize(connection, "schema upgrade")
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, revision)
             if sqlite:
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
