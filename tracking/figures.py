@@ -1,13 +1,14 @@
-"""The overview's figures for one period, aggregated in SQL.
+"""The per-goal sums of one period, aggregated in SQL: the seam's producer at any scale.
 
-rollup.py computes every rule on a Snapshot of all measures and reports in
-pandas: right for a canton, too much for 100'000 measures and millions of
-reports. Here the same rules run as one SQL aggregate per period, grouped by
-goal, over the period's reports (index on period_id) and the few earlier
-final reports of measures that ended (a partial index). Only the small
-per-goal table reaches pandas; fields, core goals and the matrix come from
-rollup.py's own functions, so the two paths cannot drift apart in those
-steps. tests/test_figures.py checks that both give the same figures.
+rollup.py holds the rules. Between measures and everything above them there
+is one seam: the sums per goal (rollup.SUM_COLUMNS). rollup.measure_sums
+produces them in pandas from the measures a page holds; here the same sums
+come from one SQL aggregate per period, grouped by goal, over the period's
+reports (index on period_id) and the few earlier final reports of measures
+that ended (a partial index). Everything above the goal (fields, core goals,
+the matrix, headline, lights and Sammelampeln, the trend) is computed from
+the sums by rollup.py's functions, once, whichever producer made them.
+tests/test_figures.py checks that both producers give the same sums.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Date, Float, and_, cast, func, literal, not_, or_, select
 from sqlalchemy.orm import Session
@@ -24,7 +24,7 @@ from tracking import rollup as ru
 from tracking.models import Measure, StatusReport
 from tracking.periods import plan_day
 from tracking.reports import final_reports
-from tracking.vocab import ENDED_STATUSES, LIGHTS, NO_DATA, NO_REPORT, PAUSED_STATUSES
+from tracking.vocab import ENDED_STATUSES, LIGHTS, PAUSED_STATUSES
 
 RUNNING = ("geplant", "in_umsetzung")
 *COUNTED_LIGHTS, DERIVED_LIGHT = LIGHTS  # the last light's count is what the others leave
@@ -240,20 +240,8 @@ def _goal_aggregates(
     return out
 
 
-AGGREGATE_COLUMNS = [
-    "goal_id",
-    "n_measures",
-    "n_counted",
-    "n_paused",
-    "n_no_report",
-    "n_behind_plan",
-    "n_overdue",
-    "weighted_sum",
-    "weight_sum",
-    "owing",
-    "reported",
-    "completed",
-] + [f"{prefix}{key}" for key in LIGHTS for prefix in ("n_", "w_")]
+# The seam's columns (tracking.rollup.SUM_COLUMNS) per goal, as _goal_aggregates gives them.
+AGGREGATE_COLUMNS = ["goal_id", *ru.SUM_COLUMNS]
 
 
 def period_figures(
@@ -267,16 +255,7 @@ def period_figures(
     """The overview's figures for the period (the rules of rollup.py, see there)."""
     prow = structure.period_row(period)
     day = plan_day(prow["end_date"], as_of)
-    agg = _goal_aggregates(session, prow, day, margin).set_index("goal_id")
-    # Every active goal, with 0 where no measure counts; inactive goals drop out.
-    goals = structure.goals.drop(columns=["goal_position"], errors="ignore").reset_index(drop=True)
-    sums = agg.reindex(goals["goal_id"]).fillna(0).reset_index(drop=True)
-    for column in AGGREGATE_COLUMNS[1:]:
-        weighted = column in ("weighted_sum", "weight_sum") or column.startswith("w_")
-        goals[column] = sums[column].to_numpy(dtype=float if weighted else int)
-    goals["progress"] = ru.mean_of({"wv": goals["weighted_sum"].to_numpy(), "w": goals["weight_sum"].to_numpy()})
-    goals["state"] = np.where(goals["progress"].isna(), NO_DATA, "")
-
+    goals = ru.goals_from_sums(structure, _goal_aggregates(session, prow, day, margin))
     fields = ru.field_progress(structure, goals)
     by_field = goals.merge(structure.fields[["field_id", "field_code"]], on="field_id")
     return PeriodFigures(
@@ -285,48 +264,9 @@ def period_figures(
         fields=fields,
         core_goals=ru.core_goal_progress(structure, goals),
         matrix=ru.field_core_matrix(structure, goals),
-        headline=_headline(goals, fields),
-        lights_by_field=_lights(by_field),
+        headline=ru.headline_of(goals, fields),
+        lights_by_field=ru.lights_of(by_field, "field_code"),
     )
-
-
-def _headline(goals: pd.DataFrame, fields: pd.DataFrame) -> dict[str, float | int]:
-    """rollup.headline from the per-goal sums."""
-    total = goals.sum(numeric_only=True)
-    owing, reported = int(total["owing"]), int(total["reported"])
-    return {
-        "measures": int(total["n_measures"]),
-        "active": owing,
-        "reported": reported,
-        "completeness": reported / owing if owing else float("nan"),
-        "on_track_share": float(total["n_gruen"]) / reported if reported else float("nan"),
-        "green": int(total["n_gruen"]),
-        "yellow": int(total["n_gelb"]),
-        "red": int(total["n_rot"]),
-        "behind_plan": int(total["n_behind_plan"]),
-        "overdue": int(total["n_overdue"]),
-        "completed": int(total["completed"]),
-        "overall_progress": ru.weighted_mean(fields["progress"], pd.Series(1.0, index=fields.index)),
-    }
-
-
-def _lights(sums: pd.DataFrame, by: str = "field_code") -> pd.DataFrame:
-    """rollup.light_distribution from per-goal sums, by field (or department): groups with measures owing a report."""
-    groups = pd.Index(sorted(sums[by].unique()))
-    columns = ["owing", "reported", *[f"{prefix}{key}" for key in LIGHTS for prefix in ("n_", "w_")]]
-    totals = ru.sums_by(sums[by], groups, **{column: sums[column] for column in columns})
-    rows = []
-    for i, code in enumerate(groups):
-        owing = int(totals["owing"][i])
-        if owing == 0:
-            continue
-        row = {by: code, **{key: int(totals[f"n_{key}"][i]) for key in LIGHTS}}
-        row[NO_REPORT] = owing - int(totals["reported"][i])
-        row["total"] = owing
-        present = {key: float(totals[f"w_{key}"][i]) for key in LIGHTS if totals[f"n_{key}"][i] > 0}
-        row["summary_light"] = ru.majority_light(present)
-        rows.append(row)
-    return pd.DataFrame(rows, columns=[by, *LIGHTS, NO_REPORT, "total", "summary_light"])
 
 
 def department_lights(
@@ -340,7 +280,7 @@ def department_lights(
     # Goals and fields no longer active drop out, as in the roll-up; so do measures without a lead department.
     sums = sums[sums["goal_id"].isin(structure.goals["goal_id"])]
     sums = sums.merge(structure.departments[["department_id", "department_code"]], on="department_id")
-    return _lights(sums, "department_code")
+    return ru.lights_of(sums, "department_code")
 
 
 def _progress_sums(session: Session, period: pd.Series, goal_ids: list[int] | None = None) -> pd.DataFrame:
@@ -385,11 +325,7 @@ def figures_trend(session: Session, structure: ru.Snapshot, up_to: str | None = 
     rows = []
     for period, progress in _progress_by_period(session, structure, goals, False, up_to):
         goals["progress"] = progress
-        fields = ru.field_progress(structure, goals)
-        overall = ru.weighted_mean(fields["progress"], pd.Series(1.0, index=fields.index))
-        rows.append({"period": period, "field_code": "Gesamt", "progress": overall})
-        for f in fields.itertuples():
-            rows.append({"period": period, "field_code": f.field_code, "progress": f.progress})
+        rows += ru.trend_rows(period, ru.field_progress(structure, goals))
     return pd.DataFrame(rows)
 
 

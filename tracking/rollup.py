@@ -368,31 +368,139 @@ def measure_status(
 # --- goal, field, core goal -------------------------------------------------
 
 
-def goal_progress(snap: Snapshot, measures: pd.DataFrame) -> pd.DataFrame:
-    """Weighted mean of the goal's measures' progress (measure weight).
+# --- the seam: sums per goal (or department, field) --------------------------------
+#
+# Everything above a measure is computed from these sums, once: goals' progress, fields,
+# core goals, the matrix, the headline, light distributions and Sammelampeln. They have
+# two producers: measure_sums from a measure_status frame (pandas, for what a page holds
+# in memory and as an independent oracle) and tracking.figures in SQL (at any scale).
 
-    sistiert and abgebrochen measures are counted (n_paused) but left out of
-    the mean, so they do not pull progress down. No data -> NaN, «keine Daten».
+SUM_COLUMNS = [
+    "n_measures",
+    "n_counted",
+    "n_paused",
+    "n_no_report",
+    "n_behind_plan",
+    "n_overdue",
+    "weighted_sum",
+    "weight_sum",
+    "owing",
+    "reported",
+    "completed",
+] + [f"{prefix}{key}" for key in LIGHTS for prefix in ("n_", "w_")]
+
+
+def is_weighted(column: str) -> bool:
+    """Whether a sum column holds weights (float) rather than counts (int)."""
+    return column in ("weighted_sum", "weight_sum") or column.startswith("w_")
+
+
+def measure_sums(measures: pd.DataFrame, by: str, into: pd.Index) -> pd.DataFrame:
+    """Per entry of `into`, the SUM_COLUMNS of the measure_status rows whose `by` is that entry.
+
+    Counted: reported or carried, not sistiert or abgebrochen (they do not pull progress
+    down). Lights: the period's reports only. Owing: every measure but the carried ones.
     """
-    out = snap.goals.drop(columns=["goal_position"], errors="ignore").reset_index(drop=True)
     paused = measures["status"].isin(PAUSED_STATUSES)
     counted = measures["progress"].where(~paused)
-    sums = sums_by(
-        measures["goal_id"],
-        pd.Index(out["goal_id"]),
-        **_weighted_parts(counted, measures["weight"]),
-        n_measures=1.0,
-        n_counted=counted.notna(),
-        n_paused=paused,
-        n_no_report=measures["state"] == NO_REPORT,
-        n_behind_plan=measures["behind_plan"],
-        n_overdue=measures["overdue"],
-    )
-    for column in ("n_measures", "n_counted", "n_paused", "n_no_report", "n_behind_plan", "n_overdue"):
-        out[column] = sums[column].astype(int)
-    out["progress"] = mean_of(sums)
+    reported = measures["has_report"].astype(bool)
+    weight = measures["weight"].astype(float)
+    values = {
+        **_weighted_parts(counted, weight),
+        "n_measures": 1.0,
+        "n_counted": counted.notna(),
+        "n_paused": paused,
+        "n_no_report": measures["state"] == NO_REPORT,
+        "n_behind_plan": measures["behind_plan"],
+        "n_overdue": measures["overdue"],
+        "owing": measures["owes_report"],
+        "reported": reported,
+        "completed": measures["status"] == "abgeschlossen",
+    }
+    for key in LIGHTS:
+        lit = reported & (measures["light"] == key)
+        values[f"n_{key}"] = lit
+        values[f"w_{key}"] = weight.where(lit, 0.0)
+    sums = sums_by(measures[by], into, **values)
+    sums["weighted_sum"], sums["weight_sum"] = sums.pop("wv"), sums.pop("w")
+    out = pd.DataFrame({by: into})
+    for column in SUM_COLUMNS:
+        out[column] = sums[column].astype(float if is_weighted(column) else int)
+    return out
+
+
+def goals_from_sums(snap: Snapshot, sums: pd.DataFrame) -> pd.DataFrame:
+    """Every active goal with its sums (0 where no measure counts) and its progress: the weighted
+    mean of its counted measures; no data -> NaN, «keine Daten»."""
+    out = snap.goals.drop(columns=["goal_position"], errors="ignore").reset_index(drop=True)
+    found = sums.set_index("goal_id").reindex(out["goal_id"]).fillna(0).reset_index(drop=True)
+    for column in SUM_COLUMNS:
+        out[column] = found[column].to_numpy(dtype=float if is_weighted(column) else int)
+    out["progress"] = mean_of({"wv": out["weighted_sum"].to_numpy(), "w": out["weight_sum"].to_numpy()})
     out["state"] = _no_data(out["progress"].to_numpy())
     return out
+
+
+def goal_progress(snap: Snapshot, measures: pd.DataFrame) -> pd.DataFrame:
+    """The goals of goals_from_sums, from a measure_status frame."""
+    return goals_from_sums(snap, measure_sums(measures, "goal_id", pd.Index(snap.goals["goal_id"])))
+
+
+def headline_of(goals: pd.DataFrame, fields: pd.DataFrame) -> dict[str, float | int]:
+    """The figures on top of the overview, from the goals' sums.
+
+    overall progress: mean of the fields' progress (each field counts the same,
+    as the strategy gives the nine fields equal standing); fields without data
+    are left out.
+    """
+    total = {column: goals[column].sum() for column in SUM_COLUMNS}
+    owing, reported = int(total["owing"]), int(total["reported"])
+    return {
+        "measures": int(total["n_measures"]),
+        "active": owing,
+        "reported": reported,
+        "completeness": reported / owing if owing else float("nan"),
+        "on_track_share": float(total["n_gruen"]) / reported if reported else float("nan"),
+        "green": int(total["n_gruen"]),
+        "yellow": int(total["n_gelb"]),
+        "red": int(total["n_rot"]),
+        "behind_plan": int(total["n_behind_plan"]),
+        "overdue": int(total["n_overdue"]),
+        "completed": int(total["completed"]),
+        "overall_progress": overall_progress(fields),
+    }
+
+
+def overall_progress(fields: pd.DataFrame) -> float:
+    """Mean of the fields' progress, each field counting the same; fields without data left out."""
+    return weighted_mean(fields["progress"], pd.Series(1.0, index=fields.index))
+
+
+def trend_rows(period: str, fields: pd.DataFrame) -> list[dict]:
+    """One period of a trend: the overall line («Gesamt») and each field's progress."""
+    rows = [{"period": period, "field_code": "Gesamt", "progress": overall_progress(fields)}]
+    return rows + [{"period": period, "field_code": f.field_code, "progress": f.progress} for f in fields.itertuples()]
+
+
+def lights_of(sums: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Counts of grün, gelb, rot and «keine Meldung» per group with the Sammelampel, from sums with
+    a `by` column (several rows per group are added up). Only measures that owe a report count:
+    a measure that ended earlier is neither a fresh green nor a missing report."""
+    groups = pd.Index(sorted(sums[by].dropna().unique()))
+    columns = ["owing", "reported", *[f"{prefix}{key}" for key in LIGHTS for prefix in ("n_", "w_")]]
+    totals = sums_by(sums[by], groups, **{column: sums[column] for column in columns})
+    rows = []
+    for i, code in enumerate(groups):
+        owing = int(totals["owing"][i])
+        if owing == 0:
+            continue
+        row = {by: code, **{key: int(totals[f"n_{key}"][i]) for key in LIGHTS}}
+        row[NO_REPORT] = owing - int(totals["reported"][i])
+        row["total"] = owing
+        present = {key: float(totals[f"w_{key}"][i]) for key in LIGHTS if totals[f"n_{key}"][i] > 0}
+        row["summary_light"] = majority_light(present)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[by, *LIGHTS, NO_REPORT, "total", "summary_light"])
 
 
 def sums_by(keys, into: pd.Index, **values) -> dict[str, np.ndarray]:
@@ -536,24 +644,9 @@ def majority_light(totals: dict[str, float]) -> str | None:
 
 
 def light_distribution(measures: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Counts of grün, gelb, rot and «keine Meldung» per group, with the summary light.
-
-    Only measures that owe a report in the period are counted: a measure that
-    ended earlier is neither a fresh green nor a missing report.
-    """
-    owing = measures[measures["owes_report"]]
-    rows = []
-    for key, group in owing.groupby(by, sort=True):
-        reported = group[group["has_report"]]
-        row = {by: key}
-        for light in LIGHTS:
-            row[light] = int((reported["light"] == light).sum())
-        row[NO_REPORT] = int((~group["has_report"]).sum())
-        row["total"] = len(group)
-        row["summary_light"] = summary_light(reported["light"], reported["weight"])
-        rows.append(row)
-    columns = [by, *LIGHTS, NO_REPORT, "total", "summary_light"]
-    return pd.DataFrame(rows, columns=columns)
+    """lights_of the measures' sums per `by` (e.g. field_code, department_code)."""
+    keys = measures[by]
+    return lights_of(measure_sums(measures, by, pd.Index(sorted(keys.dropna().unique()))), by)
 
 
 # --- completeness and changes ----------------------------------------------
@@ -614,39 +707,15 @@ def rollup(snap: Snapshot, period: str, *, as_of: dt.date | None = None) -> Peri
 
 
 def headline(r: PeriodRollup) -> dict[str, float | int]:
-    """The figures on top of the overview.
-
-    overall progress: mean of the fields' progress (each field counts the same,
-    as the strategy gives the nine fields equal standing); fields without data
-    are left out.
-    """
-    m = r.measures
-    owing = m[m["owes_report"]]
-    reported = owing[owing["has_report"]]
-    return {
-        "measures": len(m),
-        "active": len(owing),
-        "reported": len(reported),
-        "completeness": len(reported) / len(owing) if len(owing) else float("nan"),
-        "on_track_share": float((reported["light"] == "gruen").mean()) if len(reported) else float("nan"),
-        "green": int((reported["light"] == "gruen").sum()),
-        "yellow": int((reported["light"] == "gelb").sum()),
-        "red": int((reported["light"] == "rot").sum()),
-        "behind_plan": int(m["behind_plan"].sum()),
-        "overdue": int(m["overdue"].sum()),
-        "completed": int((m["status"] == "abgeschlossen").sum()),
-        "overall_progress": weighted_mean(r.fields["progress"], pd.Series(1.0, index=r.fields.index)),
-    }
+    """headline_of the roll-up's goals and fields."""
+    return headline_of(r.goals, r.fields)
 
 
 def progress_trend(snap: Snapshot, up_to: str | None = None) -> pd.DataFrame:
     """Overall and per-field progress for every period (up to and including up_to)."""
     rows = []
     for name in snap.periods["period"]:
-        r = rollup(snap, name)
-        rows.append({"period": name, "field_code": "Gesamt", "progress": headline(r)["overall_progress"]})
-        for f in r.fields.itertuples():
-            rows.append({"period": name, "field_code": f.field_code, "progress": f.progress})
+        rows += trend_rows(name, rollup(snap, name).fields)
         if name == up_to:
             break
     return pd.DataFrame(rows)
@@ -666,27 +735,27 @@ def goal_trend(snap: Snapshot, up_to: str | None = None) -> pd.DataFrame:
 
 
 def department_summary(measures: pd.DataFrame, departments: pd.DataFrame) -> pd.DataFrame:
-    """Per lead department: progress (as for a goal: weighted, paused left out), lights, plan, completeness."""
+    """Per lead department, from its measures' sums: progress (as for a goal: weighted, paused
+    left out), lights and Sammelampel, plan, completeness."""
+    codes = pd.Index(departments["department_code"])
+    sums = measure_sums(measures, "department_code", codes)
+    lights = lights_of(sums, "department_code").set_index("department_code")
+    progress = mean_of({"wv": sums["weighted_sum"].to_numpy(), "w": sums["weight_sum"].to_numpy()})
     rows = []
-    for dep in departments.itertuples():
-        m = measures[measures["department_code"] == dep.department_code]
-        counted = m[m["progress"].notna() & ~m["status"].isin(PAUSED_STATUSES)]
-        owing = m[m["owes_report"]]
-        reported = owing[owing["has_report"]]
+    for i, dep in enumerate(departments.itertuples()):
+        owing, reported = int(sums["owing"][i]), int(sums["reported"][i])
         rows.append(
             {
                 "department_code": dep.department_code,
                 "department_name": dep.department_name,
-                "measures": len(m),
-                "progress": weighted_mean(counted["progress"], counted["weight"]),
-                "gruen": int((reported["light"] == "gruen").sum()),
-                "gelb": int((reported["light"] == "gelb").sum()),
-                "rot": int((reported["light"] == "rot").sum()),
-                NO_REPORT: len(owing) - len(reported),
-                "summary_light": summary_light(reported["light"], reported["weight"]),
-                "behind_plan": int(m["behind_plan"].sum()),
-                "overdue": int(m["overdue"].sum()),
-                "completeness": len(reported) / len(owing) if len(owing) else float("nan"),
+                "measures": int(sums["n_measures"][i]),
+                "progress": float(progress[i]),
+                **{key: int(sums[f"n_{key}"][i]) for key in LIGHTS},
+                NO_REPORT: owing - reported,
+                "summary_light": lights["summary_light"].get(dep.department_code),
+                "behind_plan": int(sums["n_behind_plan"][i]),
+                "overdue": int(sums["n_overdue"][i]),
+                "completeness": reported / owing if owing else float("nan"),
             }
         )
     return pd.DataFrame(rows)
