@@ -18,7 +18,7 @@ from tests import excel_files as xf
 from tests.conftest import REFERENCE_DATE
 from tests.factories import add_measure, add_report
 from tracking import excel_import
-from tracking import rollup as rollup_module
+from tracking import periods as periods_module
 from tracking.access import Actor
 from tracking.cli import main
 from tracking.db import transaction
@@ -190,7 +190,7 @@ class _DateMeta(type):
 
 
 def freeze_today(monkeypatch, day: dt.date) -> None:
-    """Make excel_import and the roll-up see `day` as today.
+    """Make excel_import and the period rules (tracking.periods) see `day` as today.
 
     The import refuses «Stand per» dates in the future, and its plausibility hints read
     the plan on the period's reference day (today while the period runs, its end after).
@@ -203,7 +203,7 @@ def freeze_today(monkeypatch, day: dt.date) -> None:
 
     shim = types.SimpleNamespace(date=FrozenDate, datetime=dt.datetime, timedelta=dt.timedelta, time=dt.time)
     monkeypatch.setattr(excel_import, "dt", shim)
-    monkeypatch.setattr(rollup_module, "dt", shim)
+    monkeypatch.setattr(periods_module, "dt", shim)
 
 
 # --- bad files ----------------------------------------------------------------------

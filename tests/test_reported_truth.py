@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import types
 import zipfile
 
 import pytest
@@ -22,6 +23,7 @@ from sqlalchemy import func, select, text
 from tests import excel_files as xf
 from tests.conftest import REFERENCE_DATE
 from tests.factories import add_measure, add_report
+from tracking import periods as periods_module
 from tracking.council import council_content, load_council_content
 from tracking.db import transaction
 from tracking.demo import generate_demo
@@ -321,7 +323,14 @@ def test_warnings_show_in_the_preview_never_block_and_keep_the_explanation(af5):
     assert content.n_hints == 1
 
 
-def test_demo_data_is_plausible_but_for_the_deliberate_cases(demo):
+def test_demo_data_is_plausible_but_for_the_deliberate_cases(demo, monkeypatch):
+    # The demo data is made for REFERENCE_DATE: the open period's plans are read on that day.
+    class Today(dt.date):
+        @classmethod
+        def today(cls):
+            return REFERENCE_DATE
+
+    monkeypatch.setattr(periods_module, "dt", types.SimpleNamespace(date=Today))
     with transaction(demo) as session:
         snap = load_snapshot(session)
     found = []
