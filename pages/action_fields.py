@@ -63,7 +63,8 @@ def action_fields() -> None:
         {
             "Ziel": goals["goal_code"],
             "Wortlaut": goals["goal_name"],
-            "Fortschritt": goals["progress"],
+            # Whole percent as «Stand» (fmt.percent) rounds: the bar's label «%d» would cut the decimals off.
+            "Fortschritt": goals["progress"].round(0),
             "Stand": [fmt.percent(p) for p in goals["progress"]],
             "Massnahmen": goals["n_measures"],
             "hinter Plan": goals["n_behind_plan"],

@@ -46,7 +46,8 @@ def core_goals() -> None:
                 "Wortlaut": serving["goal_name"],
                 "Beitrag": [strength_label(w) for w in serving["weight"]],
                 "Gewicht": serving["weight"],
-                "Fortschritt": serving["progress"],
+                # Whole percent as «Stand» rounds: the bar's label «%d» would cut the decimals off.
+                "Fortschritt": serving["progress"].round(0),
                 "Stand": [fmt.percent(p) for p in serving["progress"]],
             }
         ).sort_values(["Gewicht", "Aktionsfeld"], ascending=[False, True])
