@@ -77,8 +77,8 @@ def detail(measure_id: int, period: str) -> None:
         {
             "Periode": history["period"],
             "Status": [
-                status_text(s) + (" (unverändert bestätigt)" if u else "")
-                for s, u in zip(history["status"], history["unchanged"])
+                status_text(s) + (" (unverändert bestätigt)" if u else " (früher)" if c else "")
+                for s, u, c in zip(history["status"], history["unchanged"], history["carried"])
             ],
             "Ampel": [light_text(light if isinstance(light, str) else None) for light in history["light"]],
             "Fortschritt": [fmt.percent(p, missing="–") for p in history["progress"]],

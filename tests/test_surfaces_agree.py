@@ -294,18 +294,6 @@ def test_council_excel_agrees(truth, council_xlsx):
         assert excel_shows(measures[code]["Fortschritt (%)"]) == fmt.percent(m["progress"], missing="–"), code
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Befund: to_xlsx rundet jeden Fortschritt und jedes Soll zuerst auf eine Nachkommastelle; Excel zeigt "
-        'sie mit dem Format 0" %" als ganze Prozent, ab ,5 aufgerundet. Zweimal gerundet: ein Soll von 78.47 % '
-        "wird 78.5 und in Excel «79 %», auf den Seiten, im PDF und in PowerPoint «78 %» "
-        "(2026-H2: M-1.1.01, M-7.3.03, M-8.2.03; 2026-H1: M-2.1.03, M-8.2.02; ebenso 2026-H1 Aktionsfeld AF7 "
-        "74.48 % als «75 %» statt «74 %» und Kernziel K3 66.49 % als «67 %» statt «66 %»). "
-        "Finding: the council Excel rounds twice (to one decimal, then Excel to a whole percent, half up), "
-        "so some fields', core goals' and measures' figures show one point higher in Excel than everywhere else."
-    ),
-)
 def test_council_excel_shows_each_percentage_as_the_other_surfaces(truth, council_xlsx):
     wb = load_workbook(io.BytesIO(council_xlsx[truth.name]))
     fields = _sheet_rows(wb["Aktionsfelder"])
@@ -586,21 +574,9 @@ def test_measures_page_agrees(truth, demo_url, monkeypatch):
         in_list, in_history = _measure_views(app, code, truth.name)
         assert in_list == {"Fortschritt": ist, "Soll": soll}, code
         assert in_history["Soll"] == soll, code
-        if not m["carried"]:  # see the test below
-            assert in_history["Fortschritt"] == ist, code
+        assert in_history["Fortschritt"] == ist, code  # a carried measure too (see the test below)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Befund: Eine Massnahme, die in einer früheren Periode abgeschlossen oder abgebrochen wurde, "
-        "zählt in der Periode mit ihrer letzten Meldung (Liste, Sitzungsbericht, Kennzahlen: "
-        "z. B. «abgeschlossen (früher)», Ist 100 %). Der Verlauf im Detail der Seite Massnahmen "
-        "(tracking.measures.measure_history) zeigt für dieselbe Periode «keine Meldung» und Ist «–». "
-        "Finding: a measure that ended in an earlier period is carried with its final report everywhere, "
-        "but the measure's history on the Massnahmen page shows no report and no Ist for that period."
-    ),
-)
 def test_measures_page_detail_shows_the_ist_of_a_carried_measure(truth, demo_url, monkeypatch):
     app = open_page(demo_url, monkeypatch, "pages/measures.py", truth.name)
     code = next(c for c in truth.sample if truth.measure(c)["carried"])

@@ -1203,7 +1203,9 @@ def _sheet(wb, title: str, header: list[str], rows: list[list], formats: dict[in
     return ws
 
 
-def _round(value: float | None, digits: int = 1) -> float | None:
+def _round(value: float | None, digits: int = 0) -> float | None:
+    """A figure as the other surfaces show it (fmt.percent: whole percent, ties to even like
+    Python's round); rounded once to one decimal first, Excel showed 78.47 as «79 %»."""
     return None if value is None else round(value, digits)
 
 

@@ -13,7 +13,7 @@ from tracking.models import Measure, ReportingPeriod, StatusReport
 from tracking.periods import reference_day
 from tracking.plausibility import Earlier, report_warnings
 from tracking.rollup import Snapshot, expected_progress
-from tracking.vocab import NO_REPORT
+from tracking.vocab import ENDED_STATUSES, NO_REPORT
 
 
 @dataclass
@@ -65,6 +65,7 @@ def measure_history(snap: Snapshot, measure_id: int) -> pd.DataFrame:
     start, end = _plain_date(measure["start_date"]), _plain_date(measure["planned_end"])
     rows = []
     earlier: list[Earlier] = []  # the reports so far, newest first
+    final = None  # the latest report so far, carried into later periods once the measure ended
     for p in snap.periods.itertuples():
         if start is not None and start > p.end_date:
             continue
@@ -72,7 +73,11 @@ def measure_history(snap: Snapshot, measure_id: int) -> pd.DataFrame:
         report = r.iloc[0] if len(r) else None
         day = reference_day(p.start_date, p.end_date, p.is_open)
         hints = []
-        if report is not None:
+        carried = report is None and bool(earlier) and earlier[0].status in ENDED_STATUSES
+        if carried:
+            # Ended in an earlier period: it counts with its final report, as in every roll-up.
+            report = final
+        elif report is not None:
             comment = report["comment"] if isinstance(report["comment"], str) else None
             found = report_warnings(
                 report["status"],
@@ -86,6 +91,7 @@ def measure_history(snap: Snapshot, measure_id: int) -> pd.DataFrame:
             )
             hints = [h.message for h in found]
             earlier.insert(0, Earlier(p.period, report["status"], report["light"], float(report["progress"]), comment))
+            final = report
 
         def value(key: str, report=report):
             return report[key] if report is not None and isinstance(report[key], str) else None
@@ -101,11 +107,12 @@ def measure_history(snap: Snapshot, measure_id: int) -> pd.DataFrame:
                 "comment": value("comment"),
                 "next_steps": value("next_steps"),
                 "risks": value("risks"),
-                "unchanged": bool(report["unchanged"]) if report is not None else False,
-                "explanation": value("explanation"),
+                "carried": carried,
+                "unchanged": bool(report["unchanged"]) if report is not None and not carried else False,
+                "explanation": None if carried else value("explanation"),
                 "hints": hints,
-                "reported_by": report["reported_by"] if report is not None else None,
-                "reported_at": report["reported_at"] if report is not None else None,
+                "reported_by": report["reported_by"] if report is not None and not carried else None,
+                "reported_at": report["reported_at"] if report is not None and not carried else None,
             }
         )
     return pd.DataFrame(rows)
