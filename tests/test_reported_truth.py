@@ -123,6 +123,8 @@ def test_row_without_report_this_period_comes_empty_with_the_last_report_beside(
     assert (row["status"], row["light"], row["progress"], row["comment"]) == (None, None, None, None)
     assert row["unchanged"] is None
     assert row["last_report"] == "2026-H1: in Umsetzung, grün, 40 % – Ausschreibung läuft."
+    # The row is tall enough for the wrapped «Letzte Meldung» (57 characters in a 40-wide column: 2 lines).
+    assert load_workbook(io.BytesIO(data))[REPORT_SHEET].row_dimensions[2].height == 30
     never = sheet_row(data, "M-5.2.01")
     assert never["last_report"] == "noch keine Meldung"
     # This period's report fills the inputs, so that the file re-imports as it is.

@@ -28,6 +28,7 @@ from tracking.report_sheet import (
     INDICATOR_COLUMNS,
     INDICATOR_SHEET,
     META_SHEET,
+    REPORT_COLUMN,
     REPORT_COLUMNS,
     REPORT_SHEET,
     TEMPLATE_VERSION,
@@ -53,6 +54,22 @@ def template_rows(session: Session, period: ReportingPeriod, scope: Scope) -> pd
     goal_codes = dict(session.execute(select(Goal.id, Goal.code)).all())
     rows["goal_code"] = rows["goal_id"].map(goal_codes)
     return rows
+
+
+WRAPPED = ("title", "last_report", "comment", "next_steps", "risks", "explanation")
+LINE_POINTS = 15  # the height of one line of 11-point text
+
+
+def _row_height(values: dict) -> float:
+    """Tall enough for the longest wrapped text (at most 8 lines): spreadsheets do not grow a
+    row for wrapped text they did not type themselves, and the lines would overlap."""
+    lines = 1
+    for key in WRAPPED:
+        text = values.get(key)
+        if isinstance(text, str) and text:
+            per_line = max(REPORT_COLUMN[key].width - 2, 10)
+            lines = max(lines, sum(-(-max(len(part), 1) // per_line) for part in text.split("\n")))
+    return LINE_POINTS * min(lines, 8)
 
 
 def _header(ws, columns) -> None:
@@ -183,8 +200,8 @@ def build_template(
                 cell.number_format = "DD.MM.YYYY"
             elif column.key == "progress":
                 cell.number_format = "0"
-            elif column.key in ("title", "comment", "next_steps", "risks", "explanation", "last_report"):
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.alignment = Alignment(wrap_text=column.key in WRAPPED, vertical="top")
+        ws.row_dimensions[r].height = _row_height(values)
     last_row = max(HEADER_ROW + 1, HEADER_ROW + len(rows))
     status_dv.add(
         f"{letter_of(REPORT_COLUMNS, 'status')}{HEADER_ROW + 1}:{letter_of(REPORT_COLUMNS, 'status')}{last_row}"
