@@ -18,13 +18,14 @@ import uuid
 from collections import defaultdict
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import _create_postgres_database, _postgres_url
-from tracking import figures, schema
+from tracking import figures, frozen, schema
 from tracking import rollup as ru
 from tracking.audit import WriteLog, audit_entries
 from tracking.db import make_engine, transaction
@@ -526,8 +527,32 @@ def at_0009(db: AtRevision) -> None:
     )
 
 
+# 2026-H1 (closed) frozen, by hand (see «3.» below): goal 1.1 M-1.1.01 40 % (weight 2, behind plan),
+# M-1.1.02 70 %, M-1.1.03 100 % abgeschlossen, all grün; 1.2 M-1.2.01 25 % rot; 2.1 M-2.1.01 sistiert, gelb.
+FROZEN_H1 = {
+    #      measures counted paused no_report behind overdue  wsum   w   owing rep. done  grün      gelb      rot
+    "1.1": (3, 3, 0, 0, 1, 0, 250.0, 4.0, 3, 3, 1, 3, 4.0, 0, 0.0, 0, 0.0),
+    "1.2": (1, 1, 0, 0, 0, 0, 25.0, 1.0, 1, 1, 0, 0, 0.0, 0, 0.0, 1, 1.0),
+    "2.1": (1, 0, 1, 0, 0, 0, 0.0, 0.0, 1, 1, 0, 0, 0.0, 1, 1.0, 0, 0.0),
+}
+
+
+def at_0010(db: AtRevision) -> None:
+    """A closed period's stored sums per goal (tracking/frozen.py)."""
+    for goal, sums in FROZEN_H1.items():
+        db.add("period_goal_sums", period_id=db.ids["H1"], goal_id=db.ids[goal], **dict(zip(ru.SUM_COLUMNS, sums)))
+
+
 # 0005, 0007 and 0008 change indexes and checks only: nothing new to write there.
-AT_REVISION = {"0001": at_0001, "0002": at_0002, "0003": at_0003, "0004": at_0004, "0006": at_0006, "0009": at_0009}
+AT_REVISION = {
+    "0001": at_0001,
+    "0002": at_0002,
+    "0003": at_0003,
+    "0004": at_0004,
+    "0006": at_0006,
+    "0009": at_0009,
+    "0010": at_0010,
+}
 
 
 # What a column holds in a row written without it (a row from before the column was added):
@@ -658,8 +683,12 @@ def test_upgrade_step_by_step_keeps_the_data(empty_database):
         snap = ru.load_snapshot(session)
         structure = ru.load_snapshot(session, with_measures=False)
         got = ru.rollup(snap, "2026-H1")
-        sql = figures.period_figures(session, structure, "2026-H1")
+        sql = figures.period_figures(session, structure, "2026-H1")  # from the stored sums (frozen)
+        live = frozen.live_sums(session, session.get(ReportingPeriod, ids["H1"])).set_index("goal_id")
+        stored = frozen.stored_sums(session, ids["H1"]).set_index("goal_id")
         h2 = ru.rollup(snap, "2026-H2")
+    # The hand-computed stored sums are what the period's reports give.
+    pd.testing.assert_frame_equal(stored, live.loc[stored.index])
     goals = dict(zip(got.goals["goal_code"], got.goals["progress"]))
     assert goals["1.1"] == pytest.approx(62.5) and goals["1.2"] == pytest.approx(25.0) and math.isnan(goals["2.1"])
     fields = dict(zip(got.fields["field_code"], got.fields["progress"]))

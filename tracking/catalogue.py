@@ -41,6 +41,8 @@ from tracking.excel_import import (
     read_sheet,
     refusal,
 )
+from tracking.frozen import TABLE as FROZEN_TABLE
+from tracking.frozen import refreeze_frozen
 from tracking.models import Department, Goal, Indicator, Measure, StatusReport, WriteRecord, local_now, measure_partner
 from tracking.report_sheet import HEADER_ROW, Column, letter_of
 from tracking.text_rules import text_problem
@@ -792,6 +794,8 @@ def apply_catalogue(
             before=before | {"id": indicator_id} if before else None,
             after=values | {"id": indicator.id},
         )
+    # A measure's weight, goal, dates or retirement change the sums of frozen periods.
+    refreeze_frozen(session, log)
     if log.record is None:
         return None
     log.record.summary = (
@@ -814,7 +818,12 @@ def undo_catalogue(session: Session, write_id: int, *, actor: Actor | str) -> in
         raise TrackingError(
             f"Katalog-Import {write_id} wurde bereits rückgängig gemacht (Vorgang {record.undone_by_id})."
         )
-    changes = session.scalars(select(RowChange).where(RowChange.write_id == write_id).order_by(RowChange.id)).all()
+    # The frozen periods' sums the write re-froze are not catalogue entries: re-frozen after the undo.
+    changes = session.scalars(
+        select(RowChange)
+        .where(RowChange.write_id == write_id, RowChange.table_name != FROZEN_TABLE)
+        .order_by(RowChange.id)
+    ).all()
     _refuse_when_changed_since(session, record, changes)
     log = WriteLog(session, actor=acting, source=f"Rückgängig: Katalog {write_id}", action="undo")
     log.ensure_record()
@@ -851,6 +860,7 @@ def undo_catalogue(session: Session, write_id: int, *, actor: Actor | str) -> in
                     setattr(indicator, key, change.before[key])
         session.flush()
         log.change(change.table_name, change.row_key, "update", before=change.after, after=change.before)
+    refreeze_frozen(session, log)
     record.undone_by_id = log.record.id
     log.record.summary = f"Katalog-Import {write_id} rückgängig gemacht: {len(changes)} Einträge."
     session.flush()

@@ -244,6 +244,21 @@ def _goal_aggregates(
 AGGREGATE_COLUMNS = ["goal_id", *ru.SUM_COLUMNS]
 
 
+def _period_sums(session: Session, period: pd.Series, day: dt.date, margin: float) -> pd.DataFrame:
+    """The sums a closed period stored when it was closed (tracking/frozen.py), else computed now.
+
+    Stored sums hold on the period's end with the usual margin only; any other
+    day or margin is computed.
+    """
+    from tracking.frozen import stored_sums  # frozen builds on this module
+
+    if not period["is_open"] and day == period["end_date"] and margin == ru.BEHIND_PLAN_MARGIN:
+        stored = stored_sums(session, int(period["period_id"]))
+        if stored is not None:
+            return stored
+    return _goal_aggregates(session, period, day, margin)
+
+
 def period_figures(
     session: Session,
     structure: ru.Snapshot,
@@ -255,7 +270,7 @@ def period_figures(
     """The overview's figures for the period (the rules of rollup.py, see there)."""
     prow = structure.period_row(period)
     day = plan_day(prow["end_date"], as_of)
-    goals = ru.goals_from_sums(structure, _goal_aggregates(session, prow, day, margin))
+    goals = ru.goals_from_sums(structure, _period_sums(session, prow, day, margin))
     fields = ru.field_progress(structure, goals)
     by_field = goals.merge(structure.fields[["field_id", "field_code"]], on="field_id")
     return PeriodFigures(

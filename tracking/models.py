@@ -220,6 +220,33 @@ class ReportingPeriod(Base):
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class PeriodGoalSum(Base):
+    """A closed period's sums per goal (tracking.rollup.SUM_COLUMNS), stored when it was closed
+    (tracking/frozen.py): its figures no longer move with today's date or later writes."""
+
+    __tablename__ = "period_goal_sums"
+
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_period.id", ondelete="CASCADE"), primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id"), primary_key=True)
+    n_measures: Mapped[int] = mapped_column(Integer)
+    n_counted: Mapped[int] = mapped_column(Integer)
+    n_paused: Mapped[int] = mapped_column(Integer)
+    n_no_report: Mapped[int] = mapped_column(Integer)
+    n_behind_plan: Mapped[int] = mapped_column(Integer)
+    n_overdue: Mapped[int] = mapped_column(Integer)
+    weighted_sum: Mapped[float] = mapped_column(Float)
+    weight_sum: Mapped[float] = mapped_column(Float)
+    owing: Mapped[int] = mapped_column(Integer)
+    reported: Mapped[int] = mapped_column(Integer)
+    completed: Mapped[int] = mapped_column(Integer)
+    n_gruen: Mapped[int] = mapped_column(Integer)
+    w_gruen: Mapped[float] = mapped_column(Float)
+    n_gelb: Mapped[int] = mapped_column(Integer)
+    w_gelb: Mapped[float] = mapped_column(Float)
+    n_rot: Mapped[int] = mapped_column(Integer)
+    w_rot: Mapped[float] = mapped_column(Float)
+
+
 # Written as SQLAlchemy renders `status.in_(sorted(ENDED_STATUSES))`: SQLite
 # uses a partial index only when the query repeats its condition word for word.
 ENDED_PREDICATE = "status IN ('abgebrochen', 'abgeschlossen')"

@@ -165,6 +165,14 @@ def set_period_open(session: Session, *, name: str, is_open: bool, actor: Actor 
     before = snapshot(period, PERIOD_FIELDS)
     period.is_open = is_open
     log.change("reporting_period", period.name, "update", before=before, after=snapshot(period, PERIOD_FIELDS))
+    # Closing freezes the period's sums, reopening computes them live again (same write).
+    from tracking.frozen import freeze, thaw  # frozen builds on the roll-up, which builds on this module
+
+    session.flush()
+    if is_open:
+        thaw(session, period, log)
+    else:
+        freeze(session, period, log)
     return True
 
 

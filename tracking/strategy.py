@@ -23,6 +23,7 @@ from tracking.audit import WriteLog, snapshot
 from tracking.db import PROJECT_DIR
 from tracking.errors import TrackingError
 from tracking.files import read_file
+from tracking.frozen import refreeze_frozen
 from tracking.models import (
     ActionField,
     CoreGoal,
@@ -395,6 +396,8 @@ def apply_definition(
         for period in ensure_half_years(session, log, first=definition.first_period, today=today or dt.date.today()):
             ap.result.changes.append(f"neu: Berichtsperiode {period.name}")
 
+    # A goal that becomes active again needs its row in the frozen periods.
+    refreeze_frozen(session, log)
     session.flush()
     ap.result.write_id = log.record.id if log.record else None
     return ap.result

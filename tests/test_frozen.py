@@ -1,0 +1,205 @@
+"""Frozen closed periods (tracking/frozen.py): closing stores the period's sums per goal,
+its figures read them, reopening computes them live again, catalogue writes keep them true.
+
+The stored sums are checked against the live SQL aggregate and against the pandas
+roll-up (rollup.measure_sums over rollup.measure_status), an independent producer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import types
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select, update
+
+from tests.test_figures import random_history
+from tracking import council, council_export, figures, periods
+from tracking import rollup as ru
+from tracking.catalogue import apply_catalogue, measure_entries, plan_entries, undo_catalogue
+from tracking.db import transaction
+from tracking.frozen import live_sums, stored_sums
+from tracking.models import Goal, Measure, PeriodGoalSum, RowChange, StatusReport, WriteRecord
+from tracking.periods import get_period, resolve_period, set_period_open
+
+PERIOD = "2026-H2"  # the open period of the luzern fixture
+END = dt.date(2026, 12, 31)
+REAL_DATE = dt.date
+
+
+@pytest.fixture
+def history(luzern):
+    random_history(luzern, 7, measures=60)
+    # Codes as the catalogue accepts them (M-Feld.Ziel.Nummer), for the catalogue writes below.
+    with transaction(luzern) as session:
+        taken: dict[str, int] = {}
+        rows = session.execute(select(Measure, Goal.code).join(Goal, Goal.id == Measure.goal_id).order_by(Measure.id))
+        for measure, goal in rows.all():
+            taken[goal] = taken.get(goal, 0) + 1
+            measure.code = f"M-{goal}.{taken[goal]:02d}"
+    return luzern
+
+
+def close(engine, name: str = PERIOD, is_open: bool = False) -> None:
+    with transaction(engine) as session:
+        assert set_period_open(session, name=name, is_open=is_open, actor="test")
+
+
+def pandas_sums(session, name: str) -> pd.DataFrame:
+    """The sums of the pandas roll-up on the period's end, per active goal."""
+    snap = ru.load_snapshot(session)
+    measures = ru.measure_status(snap, name, as_of=END)
+    return ru.measure_sums(measures, "goal_id", pd.Index(snap.goals["goal_id"])).set_index("goal_id").sort_index()
+
+
+def frozen_changes(session, action: str) -> list[RowChange]:
+    return list(
+        session.scalars(
+            select(RowChange)
+            .join(WriteRecord, WriteRecord.id == RowChange.write_id)
+            .where(RowChange.table_name == "period_goal_sums", WriteRecord.action == action)
+        )
+    )
+
+
+def test_closing_stores_the_sums_of_every_active_goal_with_an_audit_entry(history):
+    with transaction(history) as session:
+        assert stored_sums(session, get_period(session, PERIOD).id) is None
+    close(history)
+    with transaction(history) as session:
+        period = get_period(session, PERIOD)
+        stored = stored_sums(session, period.id)
+        active = sorted(session.scalars(select(Goal.id).where(Goal.active.is_(True))))
+        assert sorted(stored["goal_id"]) == active
+        pd.testing.assert_frame_equal(stored, live_sums(session, period))
+        expected = pandas_sums(session, PERIOD)
+        got = stored.set_index("goal_id").sort_index()
+        pd.testing.assert_frame_equal(got[ru.SUM_COLUMNS], expected[ru.SUM_COLUMNS], check_dtype=False)
+        assert expected["n_measures"].sum() > 0 and expected["reported"].sum() > 0
+        [change] = frozen_changes(session, "close-period")
+        assert (change.row_key, change.kind, change.before) == (PERIOD, "insert", None)
+        assert change.after["Ziele"] == len(active)
+        assert change.after["Massnahmen"] == int(expected["n_measures"].sum())
+
+
+def test_a_closed_period_reads_its_stored_sums_and_an_open_one_is_live(history, monkeypatch):
+    close(history)
+    with transaction(history) as session:
+        structure = ru.load_snapshot(session, with_measures=False)
+        live = figures.period_figures(session, structure, PERIOD)
+        period_id = get_period(session, PERIOD).id
+        goal_id = int(structure.goals["goal_id"].iloc[0])
+        # Tampered on purpose: the figure follows the stored row, not the reports.
+        session.execute(
+            update(PeriodGoalSum)
+            .where(PeriodGoalSum.period_id == period_id, PeriodGoalSum.goal_id == goal_id)
+            .values(n_measures=PeriodGoalSum.n_measures + 1000)
+        )
+
+        def no_aggregate(*args, **kwargs):
+            raise AssertionError("closed period aggregated again")
+
+        with monkeypatch.context() as m:
+            m.setattr(figures, "_goal_aggregates", no_aggregate)
+            frozen = figures.period_figures(session, structure, PERIOD, as_of=END)
+        assert frozen.headline["measures"] == live.headline["measures"] + 1000
+        # Another day than the end is computed (the stored sums hold on the end only).
+        inside = figures.period_figures(session, structure, PERIOD, as_of=dt.date(2026, 9, 1))
+        assert inside.headline["measures"] == live.headline["measures"]
+
+    close(history, is_open=True)
+    with transaction(history) as session:
+        assert stored_sums(session, period_id) is None
+        [change] = frozen_changes(session, "open-period")
+        assert (change.kind, change.after) == ("retire", None)
+        structure = ru.load_snapshot(session, with_measures=False)
+        again = figures.period_figures(session, structure, PERIOD)
+        assert again.headline == pytest.approx(live.headline, nan_ok=True)
+
+
+def _counted_measure(session, period_id: int) -> str:
+    """A measure with a counted report (not paused) in the period: its weight moves the goal's sums."""
+    return session.scalar(
+        select(Measure.code)
+        .join(StatusReport, StatusReport.measure_id == Measure.id)
+        .where(
+            StatusReport.period_id == period_id,
+            StatusReport.is_current.is_(True),
+            StatusReport.status == "in_umsetzung",
+            Measure.active.is_(True),
+            Measure.start_date <= END,
+        )
+        .order_by(Measure.code)
+        .limit(1)
+    )
+
+
+def test_a_catalogue_change_and_its_undo_refreeze_the_closed_period(history):
+    close(history)
+    with transaction(history) as session:
+        period = get_period(session, PERIOD)
+        before = stored_sums(session, period.id)
+        code = _counted_measure(session, period.id)
+        values = measure_entries(session)[code]
+        entry = {"code": code, **values, "active": "ja"} | {"weight": values["weight"] + 3}
+        write_id = apply_catalogue(session, plan_entries(session, measures=[entry]), actor="Fachstelle")
+        assert write_id is not None
+        after = stored_sums(session, period.id)
+        pd.testing.assert_frame_equal(after, live_sums(session, period))
+        assert not after.equals(before)
+        pd.testing.assert_frame_equal(
+            after.set_index("goal_id")[ru.SUM_COLUMNS], pandas_sums(session, PERIOD)[ru.SUM_COLUMNS], check_dtype=False
+        )
+        [change] = [c for c in frozen_changes(session, "catalogue") if c.write_id == write_id]
+        assert change.kind == "update"
+
+    with transaction(history) as session:
+        undo_catalogue(session, write_id, actor="Fachstelle")
+        period = get_period(session, PERIOD)
+        pd.testing.assert_frame_equal(stored_sums(session, period.id), live_sums(session, period))
+        pd.testing.assert_frame_equal(stored_sums(session, period.id), before)
+
+
+def test_an_unchanged_refreeze_leaves_no_audit_row(history):
+    close(history)
+    with transaction(history) as session:
+        code = _counted_measure(session, get_period(session, PERIOD).id)
+        values = measure_entries(session)[code]
+        entry = {"code": code, **values, "active": "ja"} | {"title": "Neuer Titel"}
+        write_id = apply_catalogue(session, plan_entries(session, measures=[entry]), actor="Fachstelle")
+        assert not [c for c in frozen_changes(session, "catalogue") if c.write_id == write_id]
+
+
+def _freeze_today(monkeypatch, day: dt.date) -> None:
+    """Make the council content and the period rules see `day` as today."""
+
+    class FrozenDate(REAL_DATE):
+        @classmethod
+        def today(cls):
+            return day
+
+    shim = types.SimpleNamespace(date=FrozenDate, datetime=dt.datetime, timedelta=dt.timedelta, time=dt.time)
+    monkeypatch.setattr(council, "dt", shim)
+    monkeypatch.setattr(periods, "dt", shim)
+
+
+def _council_cells(engine, monkeypatch, today: dt.date) -> dict:
+    _freeze_today(monkeypatch, today)
+    with transaction(engine) as session:
+        period = resolve_period(session, PERIOD)
+        assert period.reference_day == END
+        content = council.load_council_content(session, PERIOD, as_of=period.reference_day)
+    assert content.created == today
+    wb = load_workbook(io.BytesIO(council_export.to_xlsx(content)))
+    return {(ws.title, cell.coordinate): cell.value for ws in wb.worksheets for row in ws.iter_rows() for cell in row}
+
+
+def test_the_council_report_of_a_closed_period_does_not_move_with_the_clock(history, monkeypatch):
+    close(history)
+    first = _council_cells(history, monkeypatch, dt.date(2027, 1, 10))
+    second = _council_cells(history, monkeypatch, dt.date(2027, 1, 11))
+    assert len(first) > 100
+    assert first == second  # «erstellt am» is not in the Excel file: every cell is equal

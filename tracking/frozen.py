@@ -1,0 +1,122 @@
+"""Frozen closed periods: a closed period's sums per goal, stored when it is closed.
+
+The sums are the seam of the roll-up (tracking.rollup.SUM_COLUMNS), made by
+figures' SQL producer on the period's reference day (its end, as it is closed).
+period_figures reads them for a closed period instead of aggregating again, so a
+closed period's figures no longer move with the clock. Everything above the goal
+(fields, core goals, headline, lights) is still computed from them by rollup.py.
+
+Writes that can still change a frozen period's sums (the measure catalogue, its
+undo, the strategy definition: a goal that becomes active needs its row) call
+refreeze_frozen in their transaction; reopening a period thaws it. Periods
+created closed (earlier half-years) and closed before revision 0010 stay live
+until they are closed again.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from tracking import rollup as ru
+from tracking.audit import WriteLog
+from tracking.figures import _goal_aggregates
+from tracking.models import Goal, PeriodGoalSum, ReportingPeriod
+from tracking.periods import Period, reference_day
+
+TABLE = PeriodGoalSum.__tablename__
+_COLUMNS = ["goal_id", *ru.SUM_COLUMNS]
+
+
+def _row(period: ReportingPeriod | Period) -> pd.Series:
+    if isinstance(period, Period):
+        return pd.Series({"period_id": period.id, "start_date": period.start, "end_date": period.end})
+    return pd.Series({"period_id": period.id, "start_date": period.start_date, "end_date": period.end_date})
+
+
+def live_sums(session: Session, period: ReportingPeriod | Period) -> pd.DataFrame:
+    """The period's sums per goal as figures computes them for a closed period (on its end)."""
+    row = _row(period)
+    day = reference_day(row["start_date"], row["end_date"], is_open=False)
+    sums = _goal_aggregates(session, row, day, ru.BEHIND_PLAN_MARGIN)[_COLUMNS]
+    # One row per active goal (zeros where no measure counts), so that a period is frozen
+    # even without measures; goals no longer active keep theirs should they come back.
+    active = pd.Index(session.scalars(select(Goal.id).where(Goal.active.is_(True))).all(), name="goal_id")
+    ids = active.union(pd.Index(sums["goal_id"].astype(int), name="goal_id"))
+    return _typed(sums.set_index("goal_id").reindex(ids).fillna(0).reset_index())
+
+
+def _typed(sums: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame({"goal_id": sums["goal_id"].astype(int)})
+    for column in ru.SUM_COLUMNS:
+        out[column] = sums[column].astype(float if ru.is_weighted(column) else int)
+    return out.sort_values("goal_id").reset_index(drop=True)
+
+
+def stored_sums(session: Session, period_id: int) -> pd.DataFrame | None:
+    """The stored sums of the period (goal_id + SUM_COLUMNS), None when it is not frozen."""
+    columns = [getattr(PeriodGoalSum, c) for c in _COLUMNS]
+    rows = session.execute(select(*columns).where(PeriodGoalSum.period_id == period_id)).all()
+    if not rows:
+        return None
+    return _typed(pd.DataFrame(list(map(tuple, rows)), columns=_COLUMNS))
+
+
+def _summary(sums: pd.DataFrame) -> dict:
+    # The audit row holds totals, not every goal's sums: enough to see what was frozen.
+    return {
+        "Ziele": len(sums),
+        "Massnahmen": int(sums["n_measures"].sum()),
+        "gemeldet": int(sums["reported"].sum()),
+        "Gewichtssumme": round(float(sums["weight_sum"].sum()), 6),
+    }
+
+
+def freeze(session: Session, period: ReportingPeriod | Period, log: WriteLog) -> bool:
+    """Store the period's sums per goal (replacing any stored); returns whether they changed.
+
+    An unchanged re-freeze leaves no audit row, so that re-freezing after every
+    catalogue write does not fill the trail.
+    """
+    sums = live_sums(session, period)
+    before = stored_sums(session, period.id)
+    if before is not None and before.equals(sums):
+        return False
+    session.execute(delete(PeriodGoalSum).where(PeriodGoalSum.period_id == period.id))
+    if not sums.empty:
+        records = [{"period_id": period.id, **row} for row in sums.to_dict("records")]
+        records = [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in records]
+        session.execute(insert(PeriodGoalSum), records)
+    if before is None and sums.empty:
+        return False
+    log.change(
+        TABLE,
+        period.name,
+        "insert" if before is None else "update",
+        before=None if before is None else _summary(before),
+        after=_summary(sums),
+    )
+    return True
+
+
+def thaw(session: Session, period: ReportingPeriod | Period, log: WriteLog) -> bool:
+    """Delete the period's stored sums (it is open again: computed live); returns whether there were any."""
+    before = stored_sums(session, period.id)
+    if before is None:
+        return False
+    session.execute(delete(PeriodGoalSum).where(PeriodGoalSum.period_id == period.id))
+    log.change(TABLE, period.name, "retire", before=_summary(before), after=None)
+    return True
+
+
+def refreeze_frozen(session: Session, log: WriteLog) -> list[str]:
+    """Re-freeze every closed period that is frozen, after a write that changes their sums
+    (the measure catalogue); returns the names of the periods whose sums changed."""
+    session.flush()
+    frozen_ids = set(session.scalars(select(PeriodGoalSum.period_id).distinct()))
+    changed = []
+    for period in session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.start_date)):
+        if period.id in frozen_ids and not period.is_open and freeze(session, period, log):
+            changed.append(period.name)
+    return changed
