@@ -16,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
+from tests.test_backup import export, new_database, restore
 from tests.test_figures import random_history
 from tracking import council, council_export, figures, periods
 from tracking import rollup as ru
@@ -24,6 +25,7 @@ from tracking.db import transaction
 from tracking.frozen import live_sums, stored_sums
 from tracking.models import Goal, Measure, PeriodGoalSum, RowChange, StatusReport, WriteRecord
 from tracking.periods import get_period, resolve_period, set_period_open
+from tracking.strategy import LUZERN_DEFINITION, load_strategy_file
 
 PERIOD = "2026-H2"  # the open period of the luzern fixture
 END = dt.date(2026, 12, 31)
@@ -203,3 +205,23 @@ def test_the_council_report_of_a_closed_period_does_not_move_with_the_clock(hist
     second = _council_cells(history, monkeypatch, dt.date(2027, 1, 11))
     assert len(first) > 100
     assert first == second  # «erstellt am» is not in the Excel file: every cell is equal
+
+
+def test_a_restore_carries_the_stored_sums(history, tmp_path):
+    close(history)
+    target = new_database(tmp_path / "restored.sqlite")
+    counts = restore(target, export(history))
+    assert counts["period_goal_sums"] > 0
+    with transaction(history) as source, transaction(target) as restored:
+        period_id = get_period(source, PERIOD).id
+        pd.testing.assert_frame_equal(stored_sums(restored, period_id), stored_sums(source, period_id))
+    target.dispose()
+
+
+def test_loading_the_strategy_again_keeps_the_stored_sums_without_an_audit_row(history):
+    close(history)
+    with transaction(history) as session:
+        before = stored_sums(session, get_period(session, PERIOD).id)
+        load_strategy_file(session, LUZERN_DEFINITION, actor="test", today=dt.date(2026, 11, 15))
+        pd.testing.assert_frame_equal(stored_sums(session, get_period(session, PERIOD).id), before)
+        assert not frozen_changes(session, "load-strategy")
