@@ -22,6 +22,7 @@ from tracking import council, council_export, figures, periods
 from tracking import rollup as ru
 from tracking.catalogue import apply_catalogue, measure_entries, plan_entries, undo_catalogue
 from tracking.db import transaction
+from tracking.demo import generate_demo
 from tracking.frozen import live_sums, stored_sums
 from tracking.models import Goal, Measure, PeriodGoalSum, RowChange, StatusReport, WriteRecord
 from tracking.periods import get_period, resolve_period, set_period_open
@@ -225,3 +226,16 @@ def test_loading_the_strategy_again_keeps_the_stored_sums_without_an_audit_row(h
         load_strategy_file(session, LUZERN_DEFINITION, actor="test", today=dt.date(2026, 11, 15))
         pd.testing.assert_frame_equal(stored_sums(session, get_period(session, PERIOD).id), before)
         assert not frozen_changes(session, "load-strategy")
+
+
+def test_demo_data_added_later_refreezes_the_closed_period(luzern):
+    # Created closed (not frozen): opened and closed again, it is frozen.
+    close(luzern, "2026-H1", is_open=True)
+    close(luzern, "2026-H1")
+    with transaction(luzern) as session:
+        period = get_period(session, "2026-H1")
+        assert stored_sums(session, period.id)["n_measures"].sum() == 0
+        generate_demo(session, reference_date=dt.date(2026, 11, 15))
+        stored = stored_sums(session, period.id)
+        assert stored["n_measures"].sum() > 0
+        pd.testing.assert_frame_equal(stored, live_sums(session, period))

@@ -168,6 +168,8 @@ def set_period_open(session: Session, *, name: str, is_open: bool, actor: Actor 
     # Closing freezes the period's sums, reopening computes them live again (same write).
     from tracking.frozen import freeze, thaw  # frozen builds on the roll-up, which builds on this module
 
+    # The flush takes the period's row lock (see lock_period): an upload under way commits
+    # first, and the sums below include its reports; later ones find the period closed.
     session.flush()
     if is_open:
         thaw(session, period, log)
