@@ -239,3 +239,25 @@ def test_demo_data_added_later_refreezes_the_closed_period(luzern):
         stored = stored_sums(session, period.id)
         assert stored["n_measures"].sum() > 0
         pd.testing.assert_frame_equal(stored, live_sums(session, period))
+
+
+def test_the_trends_read_a_frozen_period_and_agree_with_the_live_trend(history):
+    with transaction(history) as session:
+        structure = ru.load_snapshot(session, with_measures=False)
+        live_trend = figures.figures_trend(session, structure)
+        live_goals = figures.goals_trend(session, structure)
+    close(history)
+    with transaction(history) as session:
+        structure = ru.load_snapshot(session, with_measures=False)
+        pd.testing.assert_frame_equal(figures.figures_trend(session, structure), live_trend)
+        pd.testing.assert_frame_equal(figures.goals_trend(session, structure), live_goals)
+        # Tampered on purpose: the trend of the frozen period follows the stored sums.
+        period_id = get_period(session, PERIOD).id
+        session.execute(
+            update(PeriodGoalSum)
+            .where(PeriodGoalSum.period_id == period_id)
+            .values(weighted_sum=PeriodGoalSum.weight_sum * 100)
+        )
+        trend = figures.goals_trend(session, structure)
+        frozen = trend[(trend["period"] == PERIOD) & trend["progress"].notna()]
+        assert len(frozen) > 0 and (frozen["progress"] == 100).all()
