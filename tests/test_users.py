@@ -610,7 +610,10 @@ def test_audit_of_periods(luzern):
         set_period_open(session, name="2025-H1", is_open=True, actor=ADMIN)
         add_missing_periods(session, actor=ADMIN, today=dt.date(2027, 2, 1))
         entries = audit_entries(session, actor="anna")
-    closed = only(entries, Aktion="Periode geschlossen")
+    closed = only(entries, Aktion="Periode geschlossen", Tabelle="reporting_period")
+    # Closing also froze the period's sums per goal (tracking/frozen.py); 2025-H1, created closed, had none to thaw.
+    frozen = only(entries, Aktion="Periode geschlossen", Tabelle="period_goal_sums")
+    assert (frozen["Zeile"], frozen["Art"], parsed(frozen["Vorher"])) == ("2026-H2", "neu", None)
     assert (closed["Tabelle"], closed["Zeile"], closed["Art"]) == ("reporting_period", "2026-H2", "geändert")
     assert (parsed(closed["Vorher"])["is_open"], parsed(closed["Nachher"])["is_open"]) == (True, False)
     assert parsed(closed["Nachher"]) == {
@@ -619,7 +622,7 @@ def test_audit_of_periods(luzern):
         "end_date": "2026-12-31",
         "is_open": False,
     }
-    opened = only(entries, Aktion="Periode geöffnet")
+    opened = only(entries, Aktion="Periode geöffnet", Tabelle="reporting_period")
     assert (opened["Zeile"], parsed(opened["Vorher"])["is_open"], parsed(opened["Nachher"])["is_open"]) == (
         "2025-H1",
         False,
@@ -1038,9 +1041,11 @@ def test_cli_audit_text_and_excel(cli_strategy, capsys, monkeypatch, tmp_path):
     code, out, _ = run(capsys, monkeypatch, "audit", "--user", "fachstelle")
     assert code == 0
     lines = out.splitlines()
-    assert len(lines) == 2 and lines[-1] == "1 Eintrag."
+    # Closing changed the period and froze its sums per goal (tracking/frozen.py).
+    assert len(lines) == 3 and lines[-1] == "2 Einträge."
     assert "  Fachstelle  Periode geschlossen (cli)  reporting_period 2026-H2: geändert  " in lines[0]
     assert '"is_open":true' in lines[0] and lines[0].endswith('"name":"2026-H2","start_date":"2026-07-01"}')
+    assert "  Fachstelle  Periode geschlossen (cli)  period_goal_sums 2026-H2: neu  – → {" in lines[1]
 
     code, out, _ = run(
         capsys, monkeypatch, "audit", "--action", "user", "--since", dt.date.today().strftime("%d.%m.%Y")
