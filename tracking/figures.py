@@ -267,7 +267,8 @@ def period_figures(
     as_of: dt.date | None = None,
     margin: float = ru.BEHIND_PLAN_MARGIN,
 ) -> PeriodFigures:
-    """The overview's figures for the period (the rules of rollup.py, see there)."""
+    """The overview's figures for the period (the rules of rollup.py, see there); a frozen
+    closed period's from its stored sums (tracking/frozen.py)."""
     prow = structure.period_row(period)
     day = plan_day(prow["end_date"], as_of)
     goals = ru.goals_from_sums(structure, _period_sums(session, prow, day, margin))

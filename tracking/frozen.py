@@ -7,8 +7,10 @@ closed period's figures no longer move with the clock. Everything above the goal
 (fields, core goals, headline, lights) is still computed from them by rollup.py.
 
 Writes that can still change a frozen period's sums (the measure catalogue, its
-undo, the strategy definition: a goal that becomes active needs its row) call
-refreeze_frozen in their transaction; reopening a period thaws it. Periods
+undo, demo data added later, the strategy definition: a goal that becomes active
+needs its row) call refreeze_frozen in their transaction; reopening a period
+thaws it. Status reports into a closed period are refused (tracking.excel_import).
+Goal weights and contributions lie above the seam: they are not frozen. Periods
 created closed (earlier half-years) and closed before revision 0010 stay live
 until they are closed again.
 """
