@@ -106,7 +106,7 @@ def test_a_closed_period_reads_its_stored_sums_and_an_open_one_is_live(history, 
             raise AssertionError("closed period aggregated again")
 
         with monkeypatch.context() as m:
-            m.setattr(figures, "_goal_aggregates", no_aggregate)
+            m.setattr(figures, "goal_aggregates", no_aggregate)
             frozen = figures.period_figures(session, structure, PERIOD, as_of=END)
         assert frozen.headline["measures"] == live.headline["measures"] + 1000
         # Another day than the end is computed (the stored sums hold on the end only).

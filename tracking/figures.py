@@ -127,7 +127,7 @@ def _behind_plan(session: Session, progress, day, margin: float):
     return or_(started, not_started)
 
 
-def _goal_aggregates(
+def goal_aggregates(
     session: Session, period: pd.Series, day: dt.date, margin: float, by_department: bool = False
 ) -> pd.DataFrame:
     """Per goal (and lead department), the sums the roll-up needs, from three queries that each use an index:
@@ -240,7 +240,7 @@ def _goal_aggregates(
     return out
 
 
-# The seam's columns (tracking.rollup.SUM_COLUMNS) per goal, as _goal_aggregates gives them.
+# The seam's columns (tracking.rollup.SUM_COLUMNS) per goal, as goal_aggregates gives them.
 AGGREGATE_COLUMNS = ["goal_id", *ru.SUM_COLUMNS]
 
 
@@ -256,7 +256,7 @@ def _period_sums(session: Session, period: pd.Series, day: dt.date, margin: floa
         stored = stored_sums(session, int(period["period_id"]))
         if stored is not None:
             return stored
-    return _goal_aggregates(session, period, day, margin)
+    return goal_aggregates(session, period, day, margin)
 
 
 def period_figures(
@@ -292,7 +292,7 @@ def department_lights(
     department's measures owing a report (what the page Departemente compares, at any scale)."""
     prow = structure.period_row(period)
     day = plan_day(prow["end_date"], as_of)
-    sums = _goal_aggregates(session, prow, day, ru.BEHIND_PLAN_MARGIN, by_department=True)
+    sums = goal_aggregates(session, prow, day, ru.BEHIND_PLAN_MARGIN, by_department=True)
     # Goals and fields no longer active drop out, as in the roll-up; so do measures without a lead department.
     sums = sums[sums["goal_id"].isin(structure.goals["goal_id"])]
     sums = sums.merge(structure.departments[["department_id", "department_code"]], on="department_id")

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from tracking import rollup as ru
 from tracking.audit import WriteLog
-from tracking.figures import _goal_aggregates
+from tracking.figures import goal_aggregates
 from tracking.models import Goal, PeriodGoalSum, ReportingPeriod
 from tracking.periods import Period, reference_day
 
@@ -41,7 +41,7 @@ def live_sums(session: Session, period: ReportingPeriod | Period) -> pd.DataFram
     """The period's sums per goal as figures computes them for a closed period (on its end)."""
     row = _row(period)
     day = reference_day(row["start_date"], row["end_date"], is_open=False)
-    sums = _goal_aggregates(session, row, day, ru.BEHIND_PLAN_MARGIN)[_COLUMNS]
+    sums = goal_aggregates(session, row, day, ru.BEHIND_PLAN_MARGIN)[_COLUMNS]
     # One row per active goal (zeros where no measure counts), so that a period is frozen
     # even without measures; goals no longer active keep theirs should they come back.
     active = pd.Index(session.scalars(select(Goal.id).where(Goal.active.is_(True))).all(), name="goal_id")
