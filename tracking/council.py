@@ -581,7 +581,8 @@ def load_council_content(
     snap = load_snapshot(session, report_periods=[p for p in (previous, period) if p])
     if trend is None:
         trend = figures_trend(session, structure, up_to=period)
-    earlier = earlier_reports(session, get_period(session, period))
+    # Only measures reporting in the period get warnings: their history alone is read.
+    earlier = earlier_reports(session, get_period(session, period), reported_in_period=True)
     return council_content(snap, period, as_of=as_of, trend=trend, earlier=earlier)
 
 
