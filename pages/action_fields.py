@@ -50,7 +50,7 @@ def action_fields() -> None:
     cols[1].metric("Massnahmen", fmt.number(len(measures)))
     cols[2].metric(
         "Sammelampel",
-        light_text(summary) if summary else "–",
+        light_text(summary),
         help="Gewichtete Mehrheit, bei Gleichstand die schlechtere Farbe.",
     )
     cols[3].metric("Hinter Plan", fmt.number(int(measures["behind_plan"].sum())))

@@ -8,7 +8,7 @@ from tracking import formatting as fmt
 from tracking import rollup as ru
 from tracking.scope import Scope
 from tracking.tables import measure_display
-from tracking.vocab import light_text
+from tracking.vocab import LIGHTS, NO_REPORT, light_text
 
 
 def departments() -> None:
@@ -34,7 +34,7 @@ def departments() -> None:
     cols[1].metric(
         "Fortschritt", fmt.percent(own["progress"]), help="Gewichtetes Mittel; sistierte und abgebrochene zählen nicht."
     )
-    cols[2].metric("Sammelampel", light_text(own["summary_light"]) if own["summary_light"] else "–")
+    cols[2].metric("Sammelampel", light_text(own["summary_light"]))
     cols[3].metric(
         "Hinter Plan / überfällig", f"{fmt.number(int(own['behind_plan']))} / {fmt.number(int(own['overdue']))}"
     )
@@ -50,9 +50,12 @@ def departments() -> None:
         every = (
             shared.department_lights_of(period, shared.as_of_for(period))
             .set_index("department_code")
-            .reindex(snap.departments["department_code"], fill_value=0)  # departments without measures: empty bars
+            .reindex(snap.departments["department_code"])
             .reset_index()
         )
+        # Departments without a measure owing a report: empty bars, no Sammelampel.
+        counts = [*LIGHTS, NO_REPORT, "total"]
+        every[counts] = every[counts].fillna(0).astype(int)
         st.plotly_chart(charts.light_distribution_bars(every, "department_code"), width="stretch", key="dep_all")
 
     attention = measures[measures["behind_plan"] | measures["overdue"] | (measures["light"] == "rot")]

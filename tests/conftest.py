@@ -135,12 +135,25 @@ def migrated_sqlite(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def migrated_postgres() -> Engine | None:
-    """The PostgreSQL test database, wiped and migrated once per run."""
+    """The PostgreSQL test database, wiped and migrated once per run.
+
+    With pytest-xdist (make test runs two workers) each worker has its own database
+    on the same server, named after TEST_DATABASE_URL's with the worker's id.
+    """
     url = _postgres_url()
     if url is None:
         yield None  # the PostgreSQL variants skip themselves
         return
-    eng = make_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        name = f"{make_url(url).database}_{worker}"
+        admin = create_engine(_server_url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+        url = _create_postgres_database(name)
+    eng = make_engine(url)
     _wipe_postgres(eng)
     schema.upgrade(eng)
     yield eng

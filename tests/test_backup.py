@@ -20,6 +20,7 @@ from tracking.backup import NOT_EMPTY, RESTORE_SOURCE, UNREADABLE, _sheet_names,
 from tracking.db import make_engine, transaction
 from tracking.demo import generate_demo
 from tracking.errors import TrackingError
+from tracking.frozen import freeze_closed
 from tracking.models import Base, Goal, Indicator, Measure, StatusReport, WriteRecord
 from tracking.rollup import headline, load_snapshot, rollup
 from tracking.strategy import LUZERN_DEFINITION, load_strategy_file
@@ -66,6 +67,8 @@ def fill_demo(engine: Engine) -> None:
         undo = WriteLog(session, actor="test", source="import.xlsx", action="undo")
         undo.change("measure", "M-x", "retire", before={"active": True}, after={"active": False})
         undone.record.undone_by_id = undo.record.id
+        # The edits above change closed periods: their stored sums follow, as after a catalogue write.
+        freeze_closed(session, undo)
 
 
 def normalized(value):

@@ -150,6 +150,9 @@ def test_new_changed_and_retired_entries_are_counted_saved_and_logged(catalogue)
         changes = {
             c.row_key: (c.kind, c.before, c.after)
             for c in session.scalars(select(RowChange).where(RowChange.write_id == write_id))
+            # The closed half-years, filled by the test's factories, are frozen by this first
+            # catalogue write (tests/test_frozen.py checks that): the catalogue's own entries here.
+            if c.table_name != "period_goal_sums"
         }
         record = session.get(WriteRecord, write_id)
         assert (record.actor, record.action) == ("Fachstelle", "catalogue")

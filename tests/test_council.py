@@ -212,6 +212,7 @@ def test_period_without_any_report_reads_sensibly(engine):
         "Ein Gesamtfortschritt lässt sich noch nicht berechnen: es liegen keine Daten vor.",
         "Ohne Meldungen für 2024-H2 ist kein Vergleich mit 2024-H1 möglich.",
         "Keine Massnahme ist überfällig.",
+        "Keine Massnahme liegt mehr als 15 Prozentpunkte hinter Plan.",
     ]
     assert content.headline["overall_progress"] is None
     assert [d.topic for d in content.decisions] == ["Rücklauf unter 50 %: STK (0 %)"]

@@ -14,12 +14,13 @@ import types
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from tests.test_backup import export, new_database, restore
 from tests.test_figures import random_history
 from tracking import council, council_export, figures, periods
 from tracking import rollup as ru
+from tracking.bootstrap import init_database
 from tracking.catalogue import apply_catalogue, measure_entries, plan_entries, undo_catalogue
 from tracking.db import transaction
 from tracking.demo import generate_demo
@@ -156,8 +157,11 @@ def test_a_catalogue_change_and_its_undo_refreeze_the_closed_period(history):
         pd.testing.assert_frame_equal(
             after.set_index("goal_id")[ru.SUM_COLUMNS], pandas_sums(session, PERIOD)[ru.SUM_COLUMNS], check_dtype=False
         )
-        [change] = [c for c in frozen_changes(session, "catalogue") if c.write_id == write_id]
-        assert change.kind == "update"
+        changes = {c.row_key: c.kind for c in frozen_changes(session, "catalogue") if c.write_id == write_id}
+        # The period closed above is updated; the closed half-years of the history, created
+        # closed and never frozen, are frozen by this first write that may change them.
+        assert changes.pop(PERIOD) == "update"
+        assert set(changes.values()) <= {"insert"}
 
     with transaction(history) as session:
         undo_catalogue(session, write_id, actor="Fachstelle")
@@ -168,6 +172,7 @@ def test_a_catalogue_change_and_its_undo_refreeze_the_closed_period(history):
 
 def test_an_unchanged_refreeze_leaves_no_audit_row(history):
     close(history)
+    init_database(history, actor="admin")  # every closed period frozen, as in a database in use
     with transaction(history) as session:
         code = _counted_measure(session, get_period(session, PERIOD).id)
         values = measure_entries(session)[code]
@@ -219,6 +224,27 @@ def test_a_restore_carries_the_stored_sums(history, tmp_path):
     target.dispose()
 
 
+def test_a_restore_recomputes_stored_sums_that_disagree_with_the_restored_reports(history, tmp_path):
+    close(history)
+    wb = load_workbook(io.BytesIO(export(history)))
+    ws = wb["period_goal_sums"]
+    header = [c.value for c in ws[1]]
+    column = header.index("weighted_sum")
+    for row in ws.iter_rows(min_row=2):
+        row[column].value = 0.0  # an edited export: every goal at 0 % in the frozen period
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    target = new_database(tmp_path / "restored.sqlite")
+    restore(target, buffer.getvalue())
+    with transaction(history) as source, transaction(target) as restored:
+        period = get_period(restored, PERIOD)
+        pd.testing.assert_frame_equal(stored_sums(restored, period.id), stored_sums(source, period.id))
+        pd.testing.assert_frame_equal(stored_sums(restored, period.id), live_sums(restored, period))
+        [change] = frozen_changes(restored, "restore")
+        assert (change.row_key, change.kind) == (PERIOD, "update")
+    target.dispose()
+
+
 def test_loading_the_strategy_again_keeps_the_stored_sums_without_an_audit_row(history):
     close(history)
     with transaction(history) as session:
@@ -261,3 +287,28 @@ def test_the_trends_read_a_frozen_period_and_agree_with_the_live_trend(history):
         trend = figures.goals_trend(session, structure)
         frozen = trend[(trend["period"] == PERIOD) & trend["progress"].notna()]
         assert len(frozen) > 0 and (frozen["progress"] == 100).all()
+
+
+def test_init_freezes_the_closed_periods_of_a_database_from_before_frozen_periods(history):
+    # A database upgraded from before revision 0010: closed periods with reports, nothing stored.
+    close(history)
+    with transaction(history) as session:
+        session.execute(delete(PeriodGoalSum))
+        closed = [p for p in periods.all_periods(session) if not p.is_open]
+        with_reports = {p.name for p in closed if session.scalar(select(StatusReport.id).filter_by(period_id=p.id))}
+    assert PERIOD in with_reports and len(with_reports) >= 3
+    result = init_database(history, actor="admin")
+    with transaction(history) as session:
+        for period in closed:
+            pd.testing.assert_frame_equal(stored_sums(session, period.id), live_sums(session, period))
+        # The pandas roll-up agrees on the stored sums of the period closed last.
+        stored = stored_sums(session, get_period(session, PERIOD).id).set_index("goal_id")
+        pd.testing.assert_frame_equal(
+            stored[ru.SUM_COLUMNS], pandas_sums(session, PERIOD)[ru.SUM_COLUMNS], check_dtype=False
+        )
+        changes = frozen_changes(session, "freeze")
+        assert {c.row_key for c in changes} == {p.name for p in closed}
+        assert {c.write.actor for c in changes} == {"admin"}
+    assert any(PERIOD in m and "Kennzahlen geschlossener Perioden" in m for m in result.messages)
+    # The second init finds them frozen and writes nothing.
+    assert not [m for m in init_database(history, actor="admin").messages if "Kennzahlen" in m]

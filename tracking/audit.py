@@ -145,6 +145,7 @@ AUDIT_ACTIONS = {
     "load-strategy": "Strategie geladen",
     "open-period": "Periode geöffnet",
     "close-period": "Periode geschlossen",
+    "freeze": "Kennzahlen gespeichert",
     "periods": "Perioden ergänzt",
     "user": "Benutzer",
     "demo": "Demodaten",

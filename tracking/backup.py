@@ -53,6 +53,7 @@ from tracking.access import Actor, require
 from tracking.audit import WriteLog
 from tracking.db import SETUP, serialize
 from tracking.errors import TrackingError
+from tracking.frozen import freeze_closed
 from tracking.models import Base, local_now
 from tracking.xlsx import header_cell, text_cell
 
@@ -266,6 +267,9 @@ def restore_workbook(session: Session, data: bytes, *, actor: Actor | str) -> di
             "alembic_revision": meta.get(REVISION_LABEL) or None,
         },
     )
+    # The stored sums of the frozen periods, recomputed from the restored reports (the same,
+    # unless the export was edited); closed periods the export had not frozen stay so.
+    freeze_closed(session, log, only_frozen=True)
     when = f" vom {exported_at:%d.%m.%Y %H:%M}" if exported_at else ""
     log.ensure_record().summary = (
         f"{sum(counts.values())} Zeilen in {sum(1 for n in counts.values() if n)} Tabellen aus dem Export{when} "

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, exists, select
 
 from tracking import schema
+from tracking.audit import WriteLog
 from tracking.db import SETUP, serialize, transaction
 from tracking.demo import generate_demo, has_demo_data
 from tracking.formatting import count
+from tracking.frozen import freeze_closed
 from tracking.models import Strategy
 from tracking.strategy import LUZERN_DEFINITION, load_strategy_file
 
@@ -45,4 +47,11 @@ def init_database(engine: Engine, *, actor: str, demo: bool = False, today: dt.d
                     f"{count(made.reports, 'Statusbericht', 'Statusberichte')}, "
                     f"{count(made.indicators, 'Kennzahl', 'Kennzahlen')} (Stichtag {today:%d.%m.%Y})."
                 )
+    # A database upgraded from before the frozen periods (revision 0010): its closed
+    # periods are frozen on this first use.
+    with transaction(engine, write=True) as session:
+        serialize(session, SETUP)
+        frozen = freeze_closed(session, WriteLog(session, actor=actor, source="cli", action="freeze"))
+        if frozen:
+            result.messages.append(f"Kennzahlen geschlossener Perioden gespeichert: {', '.join(frozen)}.")
     return result

@@ -42,7 +42,7 @@ from tracking.excel_import import (
     refusal,
 )
 from tracking.frozen import TABLE as FROZEN_TABLE
-from tracking.frozen import refreeze_frozen
+from tracking.frozen import freeze_closed
 from tracking.models import Department, Goal, Indicator, Measure, StatusReport, WriteRecord, local_now, measure_partner
 from tracking.report_sheet import HEADER_ROW, Column, letter_of
 from tracking.text_rules import text_problem
@@ -795,7 +795,7 @@ def apply_catalogue(
             after=values | {"id": indicator.id},
         )
     # A measure's weight, goal, dates or retirement change the sums of frozen periods.
-    refreeze_frozen(session, log)
+    freeze_closed(session, log)
     if log.record is None:
         return None
     log.record.summary = (
@@ -860,7 +860,7 @@ def undo_catalogue(session: Session, write_id: int, *, actor: Actor | str) -> in
                     setattr(indicator, key, change.before[key])
         session.flush()
         log.change(change.table_name, change.row_key, "update", before=change.after, after=change.before)
-    refreeze_frozen(session, log)
+    freeze_closed(session, log)
     record.undone_by_id = log.record.id
     log.record.summary = f"Katalog-Import {write_id} rückgängig gemacht: {len(changes)} Einträge."
     session.flush()

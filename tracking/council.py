@@ -357,11 +357,8 @@ def _summary(
     else:
         out.append("Keine Massnahme ist überfällig.")
     behind = int(h["behind_plan"])
-    if behind:
-        out.append(
-            f"{count(behind, 'Massnahme liegt', 'Massnahmen liegen')} mehr als "
-            f"{fmt.number(BEHIND_PLAN_MARGIN)} Prozentpunkte hinter Plan."
-        )
+    who = count(behind, "Massnahme liegt", "Massnahmen liegen") if behind else "Keine Massnahme liegt"
+    out.append(f"{who} mehr als {fmt.number(BEHIND_PLAN_MARGIN)} Prozentpunkte hinter Plan.")
     return out
 
 

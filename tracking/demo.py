@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from tracking.audit import WriteLog, snapshot
 from tracking.errors import TrackingError
-from tracking.frozen import refreeze_frozen
+from tracking.frozen import freeze_closed
 from tracking.models import (
     ActionField,
     Department,
@@ -412,8 +412,8 @@ def generate_demo(
     session.flush()
 
     indicators = _demo_indicators(session, log, rng, periods, reference_date)
-    # Demo data added to a database with frozen periods: their stored sums include it.
-    refreeze_frozen(session, log)
+    # Demo reports in the closed half-years: their frozen sums include them.
+    freeze_closed(session, log)
     session.flush()
     return DemoResult(len(measures), reports, indicators, log.record.id if log.record else None)
 

@@ -1,4 +1,4 @@
-"""Frozen closed periods: a closed period's sums per goal, stored when it is closed.
+"""Frozen closed periods: a closed period's sums per goal, stored in the database.
 
 The sums are the seam of the roll-up (tracking.rollup.SUM_COLUMNS), made by
 figures' SQL producer on the period's reference day (its end, as it is closed).
@@ -6,13 +6,14 @@ period_figures reads them for a closed period instead of aggregating again, so a
 closed period's figures no longer move with the clock. Everything above the goal
 (fields, core goals, headline, lights) is still computed from them by rollup.py.
 
-Writes that can still change a frozen period's sums (the measure catalogue, its
-undo, demo data added later, the strategy definition: a goal that becomes active
-needs its row) call refreeze_frozen in their transaction; reopening a period
-thaws it. Status reports into a closed period are refused (tracking.excel_import).
-Goal weights and contributions lie above the seam: they are not frozen. Periods
-created closed (earlier half-years) and closed before revision 0010 stay live
-until they are closed again.
+Closed periods are frozen: closing a period freezes it (set_period_open); writes
+that can still change a closed period's sums (the measure catalogue and its undo,
+demo data; a restore the frozen ones) call freeze_closed in their transaction, and so does `init`
+(tracking.bootstrap): the closed half-years the strategy definition creates, and
+those of a database upgraded from before revision 0010, are frozen there (or at
+the first such write). Reopening a period thaws it. Status reports into a closed period are refused
+(tracking.excel_import). Goal weights and contributions lie above the seam: they
+are not frozen.
 """
 
 from __future__ import annotations
@@ -112,13 +113,21 @@ def thaw(session: Session, period: ReportingPeriod | Period, log: WriteLog) -> b
     return True
 
 
-def refreeze_frozen(session: Session, log: WriteLog) -> list[str]:
-    """Re-freeze every closed period that is frozen, after a write that changes their sums
-    (the measure catalogue); returns the names of the periods whose sums changed."""
+def freeze_closed(session: Session, log: WriteLog, *, only_frozen: bool = False) -> list[str]:
+    """Freeze every closed period anew (after a write that may change their sums); returns the
+    names of the periods whose stored sums changed. Unchanged periods write nothing.
+
+    only_frozen: leave closed periods without stored sums as they are (the strategy
+    definition: the closed half-years it creates hold no reports yet; a restore: the
+    database as it was exported).
+    """
     session.flush()
     frozen_ids = set(session.scalars(select(PeriodGoalSum.period_id).distinct()))
     changed = []
-    for period in session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.start_date)):
-        if period.id in frozen_ids and not period.is_open and freeze(session, period, log):
+    closed = select(ReportingPeriod).where(ReportingPeriod.is_open.is_(False)).order_by(ReportingPeriod.start_date)
+    for period in session.scalars(closed):
+        if only_frozen and period.id not in frozen_ids:
+            continue
+        if freeze(session, period, log):
             changed.append(period.name)
     return changed

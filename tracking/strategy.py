@@ -23,7 +23,7 @@ from tracking.audit import WriteLog, snapshot
 from tracking.db import PROJECT_DIR
 from tracking.errors import TrackingError
 from tracking.files import read_file
-from tracking.frozen import refreeze_frozen
+from tracking.frozen import freeze_closed
 from tracking.models import (
     ActionField,
     CoreGoal,
@@ -397,7 +397,7 @@ def apply_definition(
             ap.result.changes.append(f"neu: Berichtsperiode {period.name}")
 
     # A goal that becomes active again needs its row in the frozen periods.
-    refreeze_frozen(session, log)
+    freeze_closed(session, log, only_frozen=True)
     session.flush()
     ap.result.write_id = log.record.id if log.record else None
     return ap.result

@@ -55,7 +55,8 @@ def strength_label(weight: float) -> str:
 
 
 def light_text(light: str | None) -> str:
-    """Icon and word for a light, e.g. '■ rot'; «keine Meldung» when missing."""
-    if not light:
+    """Icon and word for a light, e.g. '■ rot'; «keine Meldung» when missing (None, or NaN as
+    a DataFrame holds it)."""
+    if not isinstance(light, str) or not light:
         return f"{LIGHT_ICONS['keine']} {NO_REPORT}"
     return f"{LIGHT_ICONS[light]} {LIGHTS[light]}"
