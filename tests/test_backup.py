@@ -16,12 +16,20 @@ from tests.factories import add_measure, add_report
 from tracking import schema
 from tracking.access import Actor
 from tracking.audit import WriteLog
-from tracking.backup import NOT_EMPTY, RESTORE_SOURCE, UNREADABLE, _sheet_names, export_workbook, restore_workbook
+from tracking.backup import (
+    NOT_EMPTY,
+    RESTORE_SOURCE,
+    UNREADABLE,
+    _sheet_names,
+    backup_tables,
+    export_workbook,
+    restore_workbook,
+)
 from tracking.db import make_engine, transaction
 from tracking.demo import generate_demo
 from tracking.errors import TrackingError
 from tracking.frozen import freeze_closed
-from tracking.models import Base, Goal, Indicator, Measure, StatusReport, WriteRecord
+from tracking.models import Goal, Indicator, Measure, StatusReport, WriteRecord
 from tracking.rollup import headline, load_snapshot, rollup
 from tracking.strategy import LUZERN_DEFINITION, load_strategy_file
 
@@ -87,13 +95,13 @@ def all_rows(engine: Engine) -> dict[str, list[dict]]:
                 {k: normalized(v) for k, v in row.items()}
                 for row in session.execute(select(table).order_by(*table.primary_key.columns)).mappings()
             ]
-            for table in Base.metadata.sorted_tables
+            for table in backup_tables()
         }
 
 
 def row_counts(engine: Engine) -> dict[str, int]:
     with transaction(engine) as session:
-        return {t.name: session.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
+        return {t.name: session.scalar(select(func.count()).select_from(t)) for t in backup_tables()}
 
 
 def figures(engine: Engine) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -211,6 +212,13 @@ def test_an_import_killed_while_writing_leaves_the_database_as_it_was(luzern, tm
         url += ("&" if "?" in url else "?") + "application_name=kill-test"
     luzern.dispose()  # SQLite: no connection of ours holds the file
 
+    reader = None
+    if sqlite_path is not None:
+        # A reader's open transaction (a SHARED lock) lets the import write its journal but not
+        # commit: it waits at the commit, however fast it writes and however busy the machine.
+        reader = sqlite3.connect(sqlite_path, isolation_level=None)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM status_report").fetchone()
     env = {**os.environ, "DATABASE_URL": url}
     process = subprocess.Popen(
         [sys.executable, "-m", "tracking", "--user", "Kill Test", "import", str(path)],
@@ -227,6 +235,9 @@ def test_an_import_killed_while_writing_leaves_the_database_as_it_was(luzern, tm
         time.sleep(0.002)
     process.send_signal(signal.SIGKILL)
     assert process.wait(timeout=30) == -signal.SIGKILL
+    if reader is not None:
+        reader.execute("ROLLBACK")
+        reader.close()
     if sqlite_path is None:
         while _import_backends(watcher):  # the server rolls back once it sees the connection gone
             assert time.monotonic() < deadline

@@ -13,19 +13,20 @@ import types
 
 import pandas as pd
 import pytest
+import yaml
 from openpyxl import load_workbook
 from sqlalchemy import delete, select, update
 
 from tests.test_backup import export, new_database, restore
 from tests.test_figures import random_history
-from tracking import council, council_export, figures, periods
+from tracking import council, council_export, council_json, figures, periods
 from tracking import rollup as ru
 from tracking.bootstrap import init_database
 from tracking.catalogue import apply_catalogue, measure_entries, plan_entries, undo_catalogue
 from tracking.db import transaction
 from tracking.demo import generate_demo
-from tracking.frozen import live_sums, stored_sums
-from tracking.models import Goal, Measure, PeriodGoalSum, RowChange, StatusReport, WriteRecord
+from tracking.frozen import live_sums, stored_content, stored_sums
+from tracking.models import Goal, Measure, PeriodCouncilContent, PeriodGoalSum, RowChange, StatusReport, WriteRecord
 from tracking.periods import get_period, resolve_period, set_period_open
 from tracking.strategy import LUZERN_DEFINITION, load_strategy_file
 
@@ -312,3 +313,80 @@ def test_init_freezes_the_closed_periods_of_a_database_from_before_frozen_period
     assert any(PERIOD in m and "Kennzahlen geschlossener Perioden" in m for m in result.messages)
     # The second init finds them frozen and writes nothing.
     assert not [m for m in init_database(history, actor="admin").messages if "Kennzahlen" in m]
+
+
+# --- the stored Sitzungsbericht -----------------------------------------------------------------
+
+
+def test_closing_stores_the_council_report_and_reopening_removes_it(history):
+    with transaction(history) as session:
+        live = council.live_council_content(session, PERIOD, as_of=END)
+    close(history)
+    with transaction(history) as session:
+        period_id = get_period(session, PERIOD).id
+        stored = stored_content(session, period_id)
+        assert stored == live  # every field, every measure row
+        assert council.load_council_content(session, PERIOD) == stored
+        # The JSON holds what the report says: the figures and the measures.
+        text = session.get(PeriodCouncilContent, period_id).content
+        assert live.measures and all(m.code in text for m in live.measures)
+    close(history, is_open=True)
+    with transaction(history) as session:
+        assert session.get(PeriodCouncilContent, get_period(session, PERIOD).id) is None
+
+
+def test_content_as_json_and_back_is_the_same_for_an_open_and_a_closed_period(history):
+    close(history, "2026-H1", is_open=True)
+    close(history, "2026-H1")
+    with transaction(history) as session:
+        for name in ("2026-H1", PERIOD):
+            content = council.live_council_content(session, name)
+            assert council_json.from_json(council_json.to_json(content), created=content.created) == content
+            assert any(a.hints for a in content.attention) or name == "2026-H1"
+
+
+def test_the_stored_report_keeps_a_measure_title_the_catalogue_changed_later(history):
+    close(history)
+    with transaction(history) as session:
+        code = _counted_measure(session, get_period(session, PERIOD).id)
+        old_title = session.scalar(select(Measure.title).where(Measure.code == code))
+        entry = {"code": code, **measure_entries(session)[code], "active": "ja"} | {"title": "Neuer Titel"}
+        assert apply_catalogue(session, plan_entries(session, measures=[entry]), actor="Fachstelle")
+    with transaction(history) as session:
+        stored = {m.code: m.title for m in council.load_council_content(session, PERIOD).measures}
+        live = {m.code: m.title for m in council.live_council_content(session, PERIOD, as_of=END).measures}
+    assert (stored[code], live[code]) == (old_title, "Neuer Titel")
+
+
+def test_a_weight_change_renews_the_stored_report_with_the_sums(history):
+    close(history)
+    with transaction(history) as session:
+        code = _counted_measure(session, get_period(session, PERIOD).id)
+        entry = {"code": code, **measure_entries(session)[code], "active": "ja"}
+        entry["weight"] += 3
+        apply_catalogue(session, plan_entries(session, measures=[entry]), actor="Fachstelle")
+    with transaction(history) as session:
+        stored = council.load_council_content(session, PERIOD)
+        assert stored == council.live_council_content(session, PERIOD, as_of=END)
+        structure = ru.load_snapshot(session, with_measures=False)
+        sql = figures.period_figures(session, structure, PERIOD, as_of=END)
+    assert stored.headline["overall_progress"] == pytest.approx(sql.headline["overall_progress"])
+
+
+def test_a_strategy_change_renews_the_stored_report_as_the_pages_follow_it(history, tmp_path):
+    close(history)
+    data = yaml.safe_load(LUZERN_DEFINITION.read_text(encoding="utf-8"))
+    for goal in data["fields"][0]["goals"]:
+        goal["contributes"] = {"K3": "stark"}  # the goals of AF1 now serve K3 only
+    path = tmp_path / "changed.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with transaction(history) as session:
+        before = council.load_council_content(session, PERIOD)
+        load_strategy_file(session, path, actor="test", today=dt.date(2026, 11, 15))
+    with transaction(history) as session:
+        after = council.load_council_content(session, PERIOD)
+        structure = ru.load_snapshot(session, with_measures=False)
+        sql = figures.period_figures(session, structure, PERIOD, as_of=END)
+    pages = dict(zip(sql.core_goals["core_code"], sql.core_goals["progress"]))
+    assert after.core_progress == pytest.approx(pages)
+    assert after.core_progress != before.core_progress

@@ -23,11 +23,14 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from tests.conftest import _create_postgres_database, _postgres_url
 from tracking import figures, frozen, schema
 from tracking import rollup as ru
 from tracking.audit import WriteLog, audit_entries
+from tracking.council import live_council_content, load_council_content
+from tracking.council_json import to_json
 from tracking.db import make_engine, transaction
 from tracking.models import Base, Measure, ReportingPeriod
 from tracking.reports import ReportValues, current_report, record_report
@@ -543,6 +546,14 @@ def at_0010(db: AtRevision) -> None:
         db.add("period_goal_sums", period_id=db.ids["H1"], goal_id=db.ids[goal], **dict(zip(ru.SUM_COLUMNS, sums)))
 
 
+def at_0011(db: AtRevision) -> None:
+    """The Sitzungsbericht 2026-H1 stored with its sums: made by the application itself (this
+    revision's schema is the models'), as JSON text it is data like any other."""
+    with Session(bind=db.conn) as session:
+        text_ = to_json(live_council_content(session, "2026-H1", as_of=H1_END))
+    db.add("period_council_content", period_id=db.ids["H1"], content=text_)
+
+
 # 0005, 0007 and 0008 change indexes and checks only: nothing new to write there.
 AT_REVISION = {
     "0001": at_0001,
@@ -552,6 +563,7 @@ AT_REVISION = {
     "0006": at_0006,
     "0009": at_0009,
     "0010": at_0010,
+    "0011": at_0011,
 }
 
 
@@ -687,6 +699,10 @@ def test_upgrade_step_by_step_keeps_the_data(empty_database):
         live = frozen.live_sums(session, session.get(ReportingPeriod, ids["H1"])).set_index("goal_id")
         stored = frozen.stored_sums(session, ids["H1"]).set_index("goal_id")
         h2 = ru.rollup(snap, "2026-H2")
+        # The stored Sitzungsbericht reads as the live one (and says what the figures say).
+        council = load_council_content(session, "2026-H1")
+        assert council == live_council_content(session, "2026-H1", as_of=H1_END)
+        assert council.headline["overall_progress"] == pytest.approx(50.0)
     # The hand-computed stored sums are what the period's reports give.
     pd.testing.assert_frame_equal(stored, live.loc[stored.index])
     goals = dict(zip(got.goals["goal_code"], got.goals["progress"]))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import REFERENCE_DATE
 from tracking.db import transaction
 from tracking.errors import TrackingError
+from tracking.frozen import live_sums, stored_sums
 from tracking.models import Measure, ReportingPeriod, StatusReport, WriteRecord
 from tracking.synthetic import generate_synthetic
 
@@ -37,6 +39,11 @@ def test_generator_makes_measures_and_reports_over_the_periods(luzern):
         assert record.summary == f"300 synthetische Massnahmen, {result.reports} Statusberichte in 8 Perioden."
         # Only the latest period is open (the strategy's own periods keep their state).
         assert session.scalar(select(ReportingPeriod.is_open).where(ReportingPeriod.name == "2026-H2"))
+        # The closed ones are frozen with the sums their reports give (read, not computed, at scale).
+        for period in session.scalars(select(ReportingPeriod).where(ReportingPeriod.is_open.is_(False))):
+            stored = stored_sums(session, period.id)
+            pd.testing.assert_frame_equal(stored, live_sums(session, period))
+        assert stored["n_measures"].sum() > 0
 
 
 def test_generator_refuses_a_database_with_measures(luzern):

@@ -13,6 +13,10 @@ What an .xlsx cannot hold exactly, and how it is handled:
 - an empty cell is NULL, so an empty text in a nullable column comes back as NULL;
 - characters XML does not allow (control characters, CR) are written with
   Excel's own _xHHHH_ escape, which Excel, LibreOffice and calamine decode.
+
+Left out: the Sitzungsbericht a closed period stores (period_council_content), one JSON
+text of up to megabytes, more than an Excel cell holds. A restore makes it anew from
+the restored data (tracking.frozen.freeze_closed).
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ from tracking.audit import WriteLog
 from tracking.db import SETUP, serialize
 from tracking.errors import TrackingError
 from tracking.frozen import freeze_closed
-from tracking.models import Base, local_now
+from tracking.models import Base, PeriodCouncilContent, local_now
 from tracking.xlsx import header_cell, text_cell
 
 INDEX_SHEET = "Inhalt"
@@ -81,6 +85,14 @@ _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 # --- export -------------------------------------------------------------------
 
 
+DERIVED_TABLES = {PeriodCouncilContent.__tablename__}
+
+
+def backup_tables() -> list[Table]:
+    """The tables an export holds, in the order of their foreign keys."""
+    return [t for t in Base.metadata.sorted_tables if t.name not in DERIVED_TABLES]
+
+
 def export_workbook(session: Session) -> bytes:
     """All rows of all tables as an .xlsx workbook (see the module docstring).
 
@@ -88,7 +100,7 @@ def export_workbook(session: Session) -> bytes:
     use a REPEATABLE READ transaction to get one consistent snapshot.
     """
     exported_at = local_now()
-    tables = Base.metadata.sorted_tables
+    tables = backup_tables()
     sheet_names = _sheet_names(tables)
 
     wb = Workbook(write_only=True)
@@ -204,7 +216,7 @@ def restore_workbook(session: Session, data: bytes, *, actor: Actor | str) -> di
     """
     acting = require(actor, "restore")
     log = WriteLog(session, actor=acting, source=RESTORE_SOURCE, action="restore")
-    tables = Base.metadata.sorted_tables
+    tables = backup_tables()
     serialize(session, SETUP)  # a concurrent restore or init: wait for it, then find the database not empty
     if any(session.execute(select(1).select_from(table).limit(1)).first() for table in tables):
         raise TrackingError(NOT_EMPTY)

@@ -794,10 +794,10 @@ def apply_catalogue(
             before=before | {"id": indicator_id} if before else None,
             after=values | {"id": indicator.id},
         )
+    if log.record is None:
+        return None  # nothing changed: nothing to freeze either
     # A measure's weight, goal, dates or retirement change the sums of frozen periods.
     freeze_closed(session, log)
-    if log.record is None:
-        return None
     log.record.summary = (
         f"Katalog: {plan.count('neu')} neu, {plan.count('geändert')} geändert, "
         f"{plan.count('ausser Kraft')} ausser Kraft."

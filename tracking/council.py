@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
+from functools import cached_property
 
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -167,9 +169,21 @@ class CouncilContent:
     overall_trend: list[tuple[str, float | None]]
     decisions: list[Decision]
     completeness: list[CompletenessRow]
-    measures: list[MeasureRow]
     n_unchanged: int = 0  # reports of the period confirmed unchanged
     n_hints: int = 0  # reports of the period with plausibility warnings
+    # Every measure of the period (rollup.measure_status), made into MeasureRows only when a
+    # file asks for them: the page does not list them, and at 100'000 measures that takes seconds.
+    measure_frame: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def measures(self) -> list[MeasureRow]:
+        return [] if self.measure_frame is None else _measures(self.measure_frame)
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, CouncilContent):
+            return NotImplemented
+        same = all(getattr(self, f.name) == getattr(other, f.name) for f in dataclass_fields(self) if f.compare)
+        return same and self.measures == other.measures
 
     @property
     def footer(self) -> str:
@@ -567,7 +581,27 @@ def _measures(m: pd.DataFrame) -> list[MeasureRow]:
 # --- the whole ----------------------------------------------------------------
 
 
+def report_day() -> dt.date:
+    """The day a report is made («erstellt»): today."""
+    return dt.date.today()
+
+
 def load_council_content(
+    session: Session, period: str, *, as_of: dt.date | None = None, trend: pd.DataFrame | None = None
+) -> CouncilContent:
+    """The Sitzungsbericht of the period: a closed period's as stored when it was frozen
+    (tracking/frozen.py; on its reference day, the end), else live_council_content."""
+    found = get_period(session, period)
+    if not found.is_open and as_of in (None, found.end_date):
+        from tracking.frozen import stored_content  # frozen builds on this module
+
+        stored = stored_content(session, found.id)
+        if stored is not None:
+            return stored
+    return live_council_content(session, period, as_of=as_of, trend=trend)
+
+
+def live_council_content(
     session: Session, period: str, *, as_of: dt.date | None = None, trend: pd.DataFrame | None = None
 ) -> CouncilContent:
     """council_content read from the database at any scale: the reports of the period and of
@@ -624,7 +658,7 @@ def council_content(
         period_start=_date(prow["start_date"]),
         period_end=_date(prow["end_date"]),
         as_of=_date(day),
-        created=dt.date.today(),
+        created=report_day(),
         previous_period=previous_name,
         headline=h,
         previous_headline=ph,
@@ -640,7 +674,7 @@ def council_content(
             CompletenessRow(r.department_code, int(r.active), int(r.reported), int(r.missing), _value(r.share))
             for r in comp.itertuples()
         ],
-        measures=_measures(current.measures),
+        measure_frame=current.measures,
         n_unchanged=n_unchanged,
         n_hints=len(hints),
     )

@@ -12,8 +12,13 @@ demo data; a restore the frozen ones) call freeze_closed in their transaction, a
 (tracking.bootstrap): the closed half-years the strategy definition creates, and
 those of a database upgraded from before revision 0010, are frozen there (or at
 the first such write). Reopening a period thaws it. Status reports into a closed period are refused
-(tracking.excel_import). Goal weights and contributions lie above the seam: they
-are not frozen.
+(tracking.excel_import).
+
+With the sums, a frozen period stores its Sitzungsbericht (tracking.council_json), made
+anew whenever its sums change: printed on any later day, it reads the same, measure
+titles and comments as they were. A change of the strategy (names, goal weights,
+contributions, which lie above the seam) renews it, as the pages' figures of a closed
+period follow the current strategy too: every surface shows one set of figures.
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ from sqlalchemy.orm import Session
 
 from tracking import rollup as ru
 from tracking.audit import WriteLog
+from tracking.council import CouncilContent, live_council_content, report_day
+from tracking.council_json import from_json, to_json
 from tracking.figures import goal_aggregates
-from tracking.models import Goal, PeriodGoalSum, ReportingPeriod
+from tracking.models import Goal, PeriodCouncilContent, PeriodGoalSum, ReportingPeriod
 from tracking.periods import Period, reference_day
 
 TABLE = PeriodGoalSum.__tablename__
@@ -76,15 +83,20 @@ def _summary(sums: pd.DataFrame) -> dict:
     }
 
 
-def freeze(session: Session, period: ReportingPeriod | Period, log: WriteLog) -> bool:
-    """Store the period's sums per goal (replacing any stored); returns whether they changed.
+def freeze(session: Session, period: ReportingPeriod | Period, log: WriteLog, *, renew_content: bool = False) -> bool:
+    """Store the period's sums per goal (replacing any stored) and, made from them, its
+    Sitzungsbericht; returns whether the sums changed.
 
     An unchanged re-freeze leaves no audit row, so that re-freezing after every
-    catalogue write does not fill the trail.
+    catalogue write does not fill the trail; it stores the Sitzungsbericht only where
+    it is missing (a restore: the export does not carry it, see tracking.backup) or
+    renew_content asks for it (the strategy changed: names, goal weights, contributions).
     """
     sums = live_sums(session, period)
     before = stored_sums(session, period.id)
     if before is not None and before.equals(sums):
+        if renew_content or not _has_content(session, period.id):
+            _store_content(session, period)
         return False
     session.execute(delete(PeriodGoalSum).where(PeriodGoalSum.period_id == period.id))
     if not sums.empty:
@@ -93,19 +105,22 @@ def freeze(session: Session, period: ReportingPeriod | Period, log: WriteLog) ->
         session.execute(insert(PeriodGoalSum), records)
     if before is None and sums.empty:
         return False
+    content = _store_content(session, period)
     log.change(
         TABLE,
         period.name,
         "insert" if before is None else "update",
         before=None if before is None else _summary(before),
-        after=_summary(sums),
+        after=_summary(sums) | {"Sitzungsbericht": f"{len(content.measures)} Massnahmen"},
     )
     return True
 
 
 def thaw(session: Session, period: ReportingPeriod | Period, log: WriteLog) -> bool:
-    """Delete the period's stored sums (it is open again: computed live); returns whether there were any."""
+    """Delete the period's stored sums and Sitzungsbericht (it is open again: computed live);
+    returns whether there were any."""
     before = stored_sums(session, period.id)
+    session.execute(delete(PeriodCouncilContent).where(PeriodCouncilContent.period_id == period.id))
     if before is None:
         return False
     session.execute(delete(PeriodGoalSum).where(PeriodGoalSum.period_id == period.id))
@@ -113,7 +128,31 @@ def thaw(session: Session, period: ReportingPeriod | Period, log: WriteLog) -> b
     return True
 
 
-def freeze_closed(session: Session, log: WriteLog, *, only_frozen: bool = False) -> list[str]:
+def _has_content(session: Session, period_id: int) -> bool:
+    return session.get(PeriodCouncilContent, period_id) is not None
+
+
+def _store_content(session: Session, period: ReportingPeriod | Period) -> CouncilContent:
+    """The period's Sitzungsbericht on its end, as the live pages would show it now (the
+    sums just stored give its trend), stored as JSON."""
+    row = _row(period)
+    session.flush()
+    content = live_council_content(session, period.name, as_of=row["end_date"])
+    session.execute(delete(PeriodCouncilContent).where(PeriodCouncilContent.period_id == period.id))
+    session.add(PeriodCouncilContent(period_id=period.id, content=to_json(content)))
+    session.flush()
+    return content
+
+
+def stored_content(session: Session, period_id: int) -> CouncilContent | None:
+    """The Sitzungsbericht the period stored when it was frozen («erstellt» today), None when none."""
+    text = session.scalar(select(PeriodCouncilContent.content).where(PeriodCouncilContent.period_id == period_id))
+    return None if text is None else from_json(text, created=report_day())
+
+
+def freeze_closed(
+    session: Session, log: WriteLog, *, only_frozen: bool = False, renew_content: bool = False
+) -> list[str]:
     """Freeze every closed period anew (after a write that may change their sums); returns the
     names of the periods whose stored sums changed. Unchanged periods write nothing.
 
@@ -128,6 +167,6 @@ def freeze_closed(session: Session, log: WriteLog, *, only_frozen: bool = False)
     for period in session.scalars(closed):
         if only_frozen and period.id not in frozen_ids:
             continue
-        if freeze(session, period, log):
+        if freeze(session, period, log, renew_content=renew_content):
             changed.append(period.name)
     return changed

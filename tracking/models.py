@@ -247,6 +247,16 @@ class PeriodGoalSum(Base):
     w_rot: Mapped[float] = mapped_column(Float)
 
 
+class PeriodCouncilContent(Base):
+    """What the Sitzungsbericht of a closed period says (tracking.council.CouncilContent as JSON),
+    stored with its sums (tracking/frozen.py): printed today or in a year, it reads the same."""
+
+    __tablename__ = "period_council_content"
+
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_period.id", ondelete="CASCADE"), primary_key=True)
+    content: Mapped[str] = mapped_column(Text)
+
+
 # Written as SQLAlchemy renders `status.in_(sorted(ENDED_STATUSES))`: SQLite
 # uses a partial index only when the query repeats its condition word for word.
 ENDED_PREDICATE = "status IN ('abgebrochen', 'abgeschlossen')"

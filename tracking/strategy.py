@@ -396,8 +396,9 @@ def apply_definition(
         for period in ensure_half_years(session, log, first=definition.first_period, today=today or dt.date.today()):
             ap.result.changes.append(f"neu: Berichtsperiode {period.name}")
 
-    # A goal that becomes active again needs its row in the frozen periods.
-    freeze_closed(session, log, only_frozen=True)
+    # A goal that becomes active again needs its row in the frozen periods; their stored
+    # Sitzungsbericht follows a changed strategy, as the pages do.
+    freeze_closed(session, log, only_frozen=True, renew_content=bool(ap.result.changes))
     session.flush()
     ap.result.write_id = log.record.id if log.record else None
     return ap.result

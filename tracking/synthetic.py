@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from tracking.audit import WriteLog
 from tracking.db import bulk_insert, plain_rows
 from tracking.errors import TrackingError
+from tracking.frozen import freeze_closed
 from tracking.models import (
     ActionField,
     Department,
@@ -179,6 +180,8 @@ def generate_synthetic(
             report(done / len(plans), f"{total:,} Statusberichte geschrieben …".replace(",", "'"))
     bulk_insert(session, StatusReport.__table__, pending)
     total += len(pending)
+    report(0.99, "Kennzahlen der geschlossenen Perioden werden gespeichert …")
+    freeze_closed(session, log)
     record.summary = f"{measures} synthetische Massnahmen, {total} Statusberichte in {periods} Perioden."
     report(1.0, record.summary)
     return SyntheticResult(measures, total, names)
