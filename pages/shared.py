@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from tracking import rollup as ru
 from tracking import schema
 from tracking.access import ROLES, Actor
+from tracking.bootstrap import freeze_missing_periods
 from tracking.db import database_url, make_engine, transaction
 from tracking.errors import TrackingError
 from tracking.figures import PeriodFigures, department_lights, figures_trend, period_figures
@@ -58,11 +59,13 @@ PERIOD_KEY = "periode"
 def _engine(url: str) -> Engine:
     eng = make_engine(url)
     schema.upgrade(eng)
+    freeze_missing_periods(eng, actor="Dashboard", source="Start des Dashboards")
     return eng
 
 
 def engine() -> Engine:
-    """One engine per process and database; the schema is brought up to date once."""
+    """One engine per process and database; the schema is brought up to date once, and closed
+    periods without stored figures are frozen (the first use after an upgrade)."""
     return _engine(database_url())
 
 

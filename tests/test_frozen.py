@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import types
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 from openpyxl import load_workbook
 from sqlalchemy import delete, select, update
+from streamlit.testing.v1 import AppTest
 
 from tests.test_backup import export, new_database, restore
 from tests.test_figures import random_history
@@ -33,6 +35,7 @@ from tracking.strategy import LUZERN_DEFINITION, load_strategy_file
 PERIOD = "2026-H2"  # the open period of the luzern fixture
 END = dt.date(2026, 12, 31)
 REAL_DATE = dt.date
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -390,3 +393,20 @@ def test_a_strategy_change_renews_the_stored_report_as_the_pages_follow_it(histo
     pages = dict(zip(sql.core_goals["core_code"], sql.core_goals["progress"]))
     assert after.core_progress == pytest.approx(pages)
     assert after.core_progress != before.core_progress
+
+
+def test_the_dashboard_freezes_closed_periods_without_sums_at_its_first_connection(history, monkeypatch):
+    # As after an upgrade from before the frozen periods, started with the dashboard (no `init`).
+    with transaction(history) as session:
+        closed = [p for p in periods.all_periods(session) if not p.is_open]
+        assert closed and all(stored_sums(session, p.id) is None for p in closed)
+    monkeypatch.setenv("DATABASE_URL", history.url.render_as_string(hide_password=False))
+    app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    app.run()
+    assert not app.exception
+    with transaction(history) as session:
+        for period in closed:
+            pd.testing.assert_frame_equal(stored_sums(session, period.id), live_sums(session, period))
+        changes = frozen_changes(session, "freeze")
+        assert {c.row_key for c in changes} == {p.name for p in closed}
+        assert {c.write.actor for c in changes} == {"Dashboard"}

@@ -12,7 +12,7 @@ from tracking.audit import WriteLog
 from tracking.db import SETUP, serialize, transaction
 from tracking.demo import generate_demo, has_demo_data
 from tracking.formatting import count
-from tracking.frozen import freeze_closed
+from tracking.frozen import freeze_missing, missing_periods
 from tracking.models import Strategy
 from tracking.strategy import LUZERN_DEFINITION, load_strategy_file
 
@@ -47,11 +47,20 @@ def init_database(engine: Engine, *, actor: str, demo: bool = False, today: dt.d
                     f"{count(made.reports, 'Statusbericht', 'Statusberichte')}, "
                     f"{count(made.indicators, 'Kennzahl', 'Kennzahlen')} (Stichtag {today:%d.%m.%Y})."
                 )
-    # A database upgraded from before the frozen periods (revision 0010): its closed
-    # periods are frozen on this first use.
-    with transaction(engine, write=True) as session:
-        serialize(session, SETUP)
-        frozen = freeze_closed(session, WriteLog(session, actor=actor, source="cli", action="freeze"))
-        if frozen:
-            result.messages.append(f"Kennzahlen geschlossener Perioden gespeichert: {', '.join(frozen)}.")
+    frozen = freeze_missing_periods(engine, actor=actor, source="cli")
+    if frozen:
+        result.messages.append(f"Kennzahlen geschlossener Perioden gespeichert: {', '.join(frozen)}.")
     return result
+
+
+def freeze_missing_periods(engine: Engine, *, actor: str, source: str) -> list[str]:
+    """Freeze the closed periods without stored sums (tracking.frozen.freeze_missing), in one
+    write; returns their names. `init` and the dashboard's first connection call it: a
+    database upgraded from before the frozen periods (revision 0010) is frozen on first use."""
+    with transaction(engine) as session:
+        # Most starts find nothing to do: a read, without waiting for a write lock.
+        if not missing_periods(session):
+            return []
+    with transaction(engine, write=True) as session:
+        serialize(session, SETUP)  # two instances starting at once: the second finds them frozen
+        return freeze_missing(session, WriteLog(session, actor=actor, source=source, action="freeze"))

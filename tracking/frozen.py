@@ -150,6 +150,25 @@ def stored_content(session: Session, period_id: int) -> CouncilContent | None:
     return None if text is None else from_json(text, created=report_day())
 
 
+def missing_periods(session: Session) -> list[int]:
+    """Ids of the closed periods without stored sums."""
+    frozen = select(PeriodGoalSum.period_id).distinct()
+    return list(
+        session.scalars(
+            select(ReportingPeriod.id).where(ReportingPeriod.is_open.is_(False), ReportingPeriod.id.not_in(frozen))
+        )
+    )
+
+
+def freeze_missing(session: Session, log: WriteLog) -> list[str]:
+    """Freeze the closed periods that have no stored sums yet (the first use after an upgrade
+    from before revision 0010, the earlier half-years the strategy creates closed); returns
+    their names. Frozen periods stay as they are."""
+    session.flush()
+    missing = select(ReportingPeriod).where(ReportingPeriod.id.in_(missing_periods(session)))
+    return [p.name for p in session.scalars(missing.order_by(ReportingPeriod.start_date)) if freeze(session, p, log)]
+
+
 def freeze_closed(
     session: Session, log: WriteLog, *, only_frozen: bool = False, renew_content: bool = False
 ) -> list[str]:
