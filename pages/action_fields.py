@@ -38,7 +38,7 @@ def action_fields() -> None:
         st.info("Noch keine Berichtsperioden erfasst.")
         return
     # Only this field's measures: its figures are those of the whole, and at country scale a ninth of the data.
-    r = shared.period_rollup(period, shared.as_of_for(period), Scope("field", field_code))
+    r = shared.period_rollup(period, Scope("field", field_code))
     fields_row = r.fields[r.fields["field_code"] == field_code].iloc[0]
     measures = r.measures[r.measures["field_code"] == field_code]
     goals = r.goals[r.goals["field_id"] == field["field_id"]]
@@ -83,7 +83,7 @@ def action_fields() -> None:
         },
     )
 
-    st.subheader(f"Massnahmen in {period}")
+    st.subheader(f"Massnahmen in {period.name}")
     if measures.empty:
         st.info("In diesem Aktionsfeld gibt es noch keine Massnahmen. Die Fachstelle erfasst sie unter «Verwaltung».")
     else:
@@ -98,7 +98,7 @@ def action_fields() -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**Aktionsfeld und Gesamt**")
-        trend = shared.trend(period)
+        trend = shared.trend(period.name)
         st.plotly_chart(
             charts.progress_trend_lines(trend[trend["field_code"].isin(["Gesamt", field_code])], highlight=field_code),
             width="stretch",
@@ -106,7 +106,7 @@ def action_fields() -> None:
         )
     with right:
         st.markdown("**Ziele**")
-        goal_trend = _goal_trend(shared.database_url(), int(field["field_id"]), period)
+        goal_trend = _goal_trend(shared.database_url(), int(field["field_id"]), period.name)
         st.plotly_chart(
             charts.progress_trend_lines(goal_trend, highlight="", key="goal_code"), width="stretch", key="goal_trend"
         )

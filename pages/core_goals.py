@@ -19,7 +19,7 @@ def core_goals() -> None:
     names = dict(zip(snap.core_goals["core_code"], snap.core_goals["core_name"]))
     core = shared.chosen(shared.CORE_GOAL_KEY)
     st.header(f"{core} – {shared.md_text(names[core])}", divider="gray")
-    r = shared.figures(period, shared.as_of_for(period))  # in SQL: per goal, never per measure
+    r = shared.figures(period)  # in SQL: per goal, never per measure
     row = r.core_goals[r.core_goals["core_code"] == core].iloc[0]
     core_id = int(row["core_goal_id"])
 

@@ -213,7 +213,7 @@ def council_page() -> None:
     if period is None:
         st.info("Noch keine Berichtsperioden erfasst.")
         return
-    c = _content(shared.database_url(), period, shared.as_of_for(period), shared.data_version())
+    c = _content(shared.database_url(), period.name, period.reference_day, shared.data_version())
     st.caption(
         f"Bericht an den Regierungsrat · Berichtsperiode **{c.period}**"
         + (f" im Vergleich mit {c.previous_period}" if c.previous_period else "")

@@ -22,11 +22,11 @@ def departments() -> None:
         st.info("Noch keine Berichtsperioden erfasst.")
         return
     # Only this department's measures (its figures are those of the whole); the comparison in SQL.
-    r = shared.period_rollup(period, shared.as_of_for(period), Scope("department", code))
+    r = shared.period_rollup(period, Scope("department", code))
     own = ru.department_summary(r.measures, snap.departments[snap.departments["department_code"] == code]).iloc[0]
     measures = r.measures
     if measures.empty:
-        st.info(f"Das {shared.md_text(name)} führt in {period} keine Massnahmen.")
+        st.info(f"Das {shared.md_text(name)} führt in {period.name} keine Massnahmen.")
         return
 
     cols = st.columns(5)
@@ -48,7 +48,7 @@ def departments() -> None:
     with right:
         st.markdown("**Alle Departemente im Vergleich**")
         every = (
-            shared.department_lights_of(period, shared.as_of_for(period))
+            shared.department_lights_of(period)
             .set_index("department_code")
             .reindex(snap.departments["department_code"])
             .reset_index()

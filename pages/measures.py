@@ -128,7 +128,7 @@ def measures_page() -> None:
     if period is None:
         st.info("Noch keine Berichtsperioden erfasst.")
         return
-    measures = shared.period_rollup(period, shared.as_of_for(period)).measures
+    measures = shared.period_rollup(period).measures
     if measures.empty:
         st.info("Noch keine Massnahmen erfasst. Die Fachstelle erfasst sie unter «Verwaltung».")
         return
@@ -136,7 +136,7 @@ def measures_page() -> None:
         chosen = filters(measures)
     shown = filter_measures(measures, chosen)
     st.caption(
-        f"{fmt.number(len(shown))} von {fmt.number(len(measures))} Massnahmen in {period}. "
+        f"{fmt.number(len(shown))} von {fmt.number(len(measures))} Massnahmen in {period.name}. "
         "Zeile anklicken für die Details."
     )
     table_tab, gantt_tab = st.tabs(["Tabelle", "Zeitplan"])
@@ -160,7 +160,7 @@ def measures_page() -> None:
             st.download_button(
                 "Liste als Excel",
                 data=lambda: tables_workbook({"Massnahmen": measure_display(shown)}),
-                file_name=f"Massnahmen_{period}.xlsx",
+                file_name=f"Massnahmen_{period.name}.xlsx",
                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 icon=":material/download:",
                 on_click="ignore",
@@ -182,9 +182,9 @@ def measures_page() -> None:
     if not code:
         st.caption("Für die Details eine Zeile der Tabelle anklicken oder links eine Massnahme wählen.")
     elif code not in set(measures["code"]):
-        st.info(f"Massnahme {code} zählt in {period} nicht (noch nicht begonnen oder ausser Kraft).")
+        st.info(f"Massnahme {code} zählt in {period.name} nicht (noch nicht begonnen oder ausser Kraft).")
     else:
-        detail(int(measures.loc[measures["code"] == code, "measure_id"].iloc[0]), period)
+        detail(int(measures.loc[measures["code"] == code, "measure_id"].iloc[0]), period.name)
 
 
 measures_page()

@@ -17,12 +17,12 @@ def overview() -> None:
         )
         return
     structure = shared.structure()
-    current = shared.figures(period, shared.as_of_for(period))
-    previous_name = structure.previous_period(period)
+    current = shared.figures(period)
+    previous_name = structure.previous_period(period.name)
     h = current.headline
-    prev = shared.figures(previous_name, None).headline if previous_name else None
+    prev = shared.figures(shared.period_named(previous_name)).headline if previous_name else None
 
-    st.caption(f"Berichtsperiode **{period}**" + (f" · Vergleich mit {previous_name}" if previous_name else ""))
+    st.caption(f"Berichtsperiode **{period.name}**" + (f" · Vergleich mit {previous_name}" if previous_name else ""))
 
     def delta(key: str, scale: float = 1.0, unit: str = "") -> str | None:
         if prev is None or prev[key] != prev[key] or h[key] != h[key]:  # NaN check
@@ -66,7 +66,7 @@ def overview() -> None:
 
     if h["reported"] == 0:
         st.info(
-            f"Für {period} sind noch keine Statusberichte eingegangen. Die Koordinatorinnen und Koordinatoren "
+            f"Für {period.name} sind noch keine Statusberichte eingegangen. Die Koordinatorinnen und Koordinatoren "
             "laden sie auf der Seite «Statusbericht» hoch; bis dahin zeigen die Grafiken die abgeschlossenen "
             "Massnahmen und «keine Meldung».",
             icon=":material/info:",
@@ -99,7 +99,7 @@ def overview() -> None:
         )
 
     st.subheader("Verlauf über die Perioden")
-    st.plotly_chart(charts.progress_trend_lines(shared.trend(period)), width="stretch", key="trend")
+    st.plotly_chart(charts.progress_trend_lines(shared.trend(period.name)), width="stretch", key="trend")
 
     with st.expander("Kernziele: Fortschritt"):
         table = current.core_goals.assign(Fortschritt=current.core_goals["progress"].map(fmt.percent))

@@ -30,7 +30,7 @@ from tracking.users import AccountInactive, actor_for_email, current_actor, sess
 
 __all__ = ["database_url"]
 from tracking.models import Measure, Strategy
-from tracking.periods import get_period, half_year_of, reference_day
+from tracking.periods import Period, get_period, half_year_of, reference_day
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>$~|#:!{}&])")
 # At the start of a line: a list item («- », «+ », «1. »), a heading underline («===»).
@@ -111,9 +111,9 @@ def _figures(url: str, period: str, as_of: dt.date | None) -> PeriodFigures:
         return period_figures(session, _structure(url), period, as_of=as_of)
 
 
-def figures(period: str, as_of: dt.date | None) -> PeriodFigures:
+def figures(period: Period) -> PeriodFigures:
     """The overview's figures for a period, aggregated in SQL (tracking/figures.py)."""
-    return _figures(database_url(), period, as_of)
+    return _figures(database_url(), period.name, period.reference_day)
 
 
 @st.cache_data(ttl=300)
@@ -140,10 +140,10 @@ def _period_rollup(
     return ru.rollup(_snapshot(url, scope_kind, scope_code, (period,)), period, as_of=as_of)
 
 
-def period_rollup(period: str, as_of: dt.date | None, scope: Scope | None = None) -> ru.PeriodRollup:
+def period_rollup(period: Period, scope: Scope | None = None) -> ru.PeriodRollup:
     """The roll-up of the period; with a scope only its measures (see _snapshot)."""
     scope = scope or Scope()
-    return _period_rollup(database_url(), period, as_of, scope.kind, scope.code)
+    return _period_rollup(database_url(), period.name, period.reference_day, scope.kind, scope.code)
 
 
 @st.cache_data(ttl=300, show_spinner="Kennzahlen werden berechnet …")
@@ -152,9 +152,9 @@ def _department_lights(url: str, period: str, as_of: dt.date | None) -> pd.DataF
         return department_lights(session, _structure(url), period, as_of=as_of)
 
 
-def department_lights_of(period: str, as_of: dt.date | None) -> pd.DataFrame:
+def department_lights_of(period: Period) -> pd.DataFrame:
     """The lights of every lead department's measures, aggregated in SQL (any scale)."""
-    return _department_lights(database_url(), period, as_of)
+    return _department_lights(database_url(), period.name, period.reference_day)
 
 
 @st.cache_data(ttl=300, show_spinner="Meldungen werden geladen …")
@@ -265,14 +265,18 @@ def period_picker() -> None:
     )
 
 
-def selected_period() -> str | None:
-    return st.session_state.get(PERIOD_KEY) or default_period()
+def selected_period() -> Period | None:
+    """The period chosen in the sidebar, resolved once per page run (tracking.periods.Period): its
+    reference day is today while it is open, its end once closed; None without periods."""
+    name = st.session_state.get(PERIOD_KEY) or default_period()
+    return None if name is None else period_named(name)
 
 
-def as_of_for(period: str) -> dt.date:
-    """The period's reference day (tracking.periods.reference_day): today while it is open, its end once closed."""
-    row = structure().period_row(period)
-    return reference_day(row["start_date"], row["end_date"], bool(row["is_open"]))
+def period_named(name: str) -> Period:
+    """A period of the structure by name, resolved with its reference day."""
+    row = structure().period_row(name)
+    start, end, is_open = row["start_date"], row["end_date"], bool(row["is_open"])
+    return Period(int(row["period_id"]), name, start, end, is_open, reference_day(start, end, is_open))
 
 
 def banners() -> None:

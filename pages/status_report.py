@@ -370,18 +370,19 @@ def completeness_section(period: str) -> None:
 
 def status_report() -> None:
     st.title("Statusbericht")
-    period = shared.selected_period()
-    if period is None:
+    selected = shared.selected_period()
+    if selected is None:
         st.info("Noch keine Berichtsperioden erfasst.")
         return
     shared.flash()
-    row = shared.structure().period_row(period)
+    # Templates, uploads and the Rücklauf need the period's name only (no plan is read here).
+    period = selected.name
     if not can(shared.actor(), "import"):
         st.caption(
             f"Rücklauf der Berichtsperiode {period}. Hochladen dürfen Administration und Koordination; "
             "Ihre Rolle sieht den Stand."
         )
-    elif row["is_open"]:
+    elif selected.is_open:
         st.caption(f"Berichtsperiode **{period}** ist offen: Vorlage herunterladen, ausfüllen, hochladen.")
         scope = template_section(period)
         upload_section(period)

@@ -41,7 +41,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import REFERENCE_DATE, temp_database_url
 from tests.factories import add_measure, add_report
-from tracking import council_export
+from tracking import council_export, schema
 from tracking import formatting as fmt
 from tracking import rollup as ru
 from tracking.access import Actor
@@ -53,6 +53,7 @@ from tracking.figures import PeriodFigures, department_lights, period_figures
 from tracking.frozen import stored_sums
 from tracking.models import Department, Goal
 from tracking.periods import Period, all_periods, get_period, resolve_period, set_period_open
+from tracking.strategy import LUZERN_DEFINITION, load_strategy_file
 from tracking.users import UserSpec, create_user
 from tracking.vocab import LIGHTS, NO_REPORT, STATUSES, light_text
 
@@ -169,7 +170,11 @@ def data_url(request, tmp_path_factory):
         with transaction(engine) as session:
             set_period_open(session, name=CLOSED, is_open=False, actor="test")
     else:
-        init_database(engine, actor="test", today=REFERENCE_DATE)
+        # The strategy alone (no `init`, which would freeze the closed half-years still empty),
+        # then the history written straight into the tables.
+        schema.upgrade(engine)
+        with transaction(engine) as session:
+            load_strategy_file(session, LUZERN_DEFINITION, actor="test", today=REFERENCE_DATE)
         write_history(engine, RANDOM[request.param])
         # The next init freezes the closed periods that now hold reports (their first use).
         assert any(CLOSED in m for m in init_database(engine, actor="test", today=REFERENCE_DATE).messages)
