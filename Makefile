@@ -26,8 +26,8 @@ node_modules/axe-core/axe.min.js: package.json
 ## Install and run the whole test suite; with TEST_DATABASE_URL set, the tests
 ## that make their own database (pages, browser, command line) run once more on PostgreSQL.
 test: $(BIN)/.installed node_modules/axe-core/axe.min.js
-	$(BIN)/python -m pytest -n 2 --dist loadfile
-	if [ -n "$$TEST_DATABASE_URL" ]; then TEST_BACKEND=postgres $(BIN)/python -m pytest -n 2 --dist loadfile; fi
+	$(BIN)/python -m pytest -n 2 --dist worksteal
+	if [ -n "$$TEST_DATABASE_URL" ]; then TEST_BACKEND=postgres $(BIN)/python -m pytest -n 2 --dist worksteal; fi
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

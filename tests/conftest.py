@@ -234,8 +234,11 @@ def browser():
     path = chromium_path()
     if path is None:
         pytest.skip("Chromium nicht installiert (Debian-Paket chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Two test workers share two cores with their dashboards: a page may take longer than
+    # playwright's default 5 s to follow a click. A failure still shows within 20 s.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
         yield b
