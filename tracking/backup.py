@@ -280,8 +280,9 @@ def restore_workbook(session: Session, data: bytes, *, actor: Actor | str) -> di
         },
     )
     # The stored sums of the frozen periods, recomputed from the restored reports (the same,
-    # unless the export was edited); closed periods the export had not frozen stay so.
-    freeze_closed(session, log, only_frozen=True)
+    # unless the export was edited), and their Sitzungsbericht made anew (not in the export);
+    # closed periods the export had not frozen stay so.
+    freeze_closed(session, log, only_frozen=True, with_content=True)
     when = f" vom {exported_at:%d.%m.%Y %H:%M}" if exported_at else ""
     log.ensure_record().summary = (
         f"{sum(counts.values())} Zeilen in {sum(1 for n in counts.values() if n)} Tabellen aus dem Export{when} "

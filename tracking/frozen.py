@@ -6,19 +6,20 @@ period_figures reads them for a closed period instead of aggregating again, so a
 closed period's figures no longer move with the clock. Everything above the goal
 (fields, core goals, headline, lights) is still computed from them by rollup.py.
 
-Closed periods are frozen: closing a period freezes it (set_period_open); writes
-that can still change a closed period's sums (the measure catalogue and its undo,
-demo data; a restore the frozen ones) call freeze_closed in their transaction, and so does `init`
-(tracking.bootstrap): the closed half-years the strategy definition creates, and
-those of a database upgraded from before revision 0010, are frozen there (or at
-the first such write). Reopening a period thaws it. Status reports into a closed period are refused
-(tracking.excel_import).
+Closed periods are frozen: closing a period freezes it (set_period_open); writes that
+can still change a closed period's sums (the measure catalogue and its undo, demo and
+synthetic data; a restore the frozen ones) call freeze_closed in their transaction.
+`init` and the dashboard's first connection (tracking.bootstrap) freeze the closed
+periods without sums: the half-years the strategy definition creates closed, and those
+of a database upgraded from before revision 0010. Reopening a period thaws it. Status
+reports into a closed period are refused (tracking.excel_import).
 
-With the sums, a frozen period stores its Sitzungsbericht (tracking.council_json), made
-anew whenever its sums change: printed on any later day, it reads the same, measure
-titles and comments as they were. A change of the strategy (names, goal weights,
-contributions, which lie above the seam) renews it, as the pages' figures of a closed
-period follow the current strategy too: every surface shows one set of figures.
+With the sums, a period closed by hand (or frozen at its first use, or restored) stores
+its Sitzungsbericht (tracking.council_json), made anew whenever its sums change: printed
+on any later day, it reads the same, measure titles and comments as they were. A change
+of the strategy (names, goal weights, contributions, which lie above the seam) renews it,
+as the pages' figures of a closed period follow the current strategy too: every surface
+shows one set of figures. Periods without a stored Sitzungsbericht make it live.
 """
 
 from __future__ import annotations
@@ -83,19 +84,30 @@ def _summary(sums: pd.DataFrame) -> dict:
     }
 
 
-def freeze(session: Session, period: ReportingPeriod | Period, log: WriteLog, *, renew_content: bool = False) -> bool:
-    """Store the period's sums per goal (replacing any stored) and, made from them, its
-    Sitzungsbericht; returns whether the sums changed.
+def freeze(
+    session: Session,
+    period: ReportingPeriod | Period,
+    log: WriteLog,
+    *,
+    with_content: bool = False,
+    renew_content: bool = False,
+) -> bool:
+    """Store the period's sums per goal (replacing any stored); returns whether they changed.
+
+    The Sitzungsbericht made from them is stored when with_content asks for it (closing a
+    period, its first use, a restore) and renewed where one is stored when the sums change
+    or renew_content asks for it (the strategy changed: names, goal weights, contributions).
+    Periods frozen in passing (created closed by demo or synthetic data) keep only sums:
+    making every report costs more than the write that froze them.
 
     An unchanged re-freeze leaves no audit row, so that re-freezing after every
-    catalogue write does not fill the trail; it stores the Sitzungsbericht only where
-    it is missing (a restore: the export does not carry it, see tracking.backup) or
-    renew_content asks for it (the strategy changed: names, goal weights, contributions).
+    catalogue write does not fill the trail.
     """
     sums = live_sums(session, period)
     before = stored_sums(session, period.id)
+    has_content = _has_content(session, period.id)
     if before is not None and before.equals(sums):
-        if renew_content or not _has_content(session, period.id):
+        if (with_content and not has_content) or (renew_content and has_content):
             _store_content(session, period)
         return False
     session.execute(delete(PeriodGoalSum).where(PeriodGoalSum.period_id == period.id))
@@ -105,13 +117,15 @@ def freeze(session: Session, period: ReportingPeriod | Period, log: WriteLog, *,
         session.execute(insert(PeriodGoalSum), records)
     if before is None and sums.empty:
         return False
-    content = _store_content(session, period)
+    after = _summary(sums)
+    if with_content or has_content:
+        after["Sitzungsbericht"] = f"{len(_store_content(session, period).measures)} Massnahmen"
     log.change(
         TABLE,
         period.name,
         "insert" if before is None else "update",
         before=None if before is None else _summary(before),
-        after=_summary(sums) | {"Sitzungsbericht": f"{len(content.measures)} Massnahmen"},
+        after=after,
     )
     return True
 
@@ -166,11 +180,17 @@ def freeze_missing(session: Session, log: WriteLog) -> list[str]:
     their names. Frozen periods stay as they are."""
     session.flush()
     missing = select(ReportingPeriod).where(ReportingPeriod.id.in_(missing_periods(session)))
-    return [p.name for p in session.scalars(missing.order_by(ReportingPeriod.start_date)) if freeze(session, p, log)]
+    periods = session.scalars(missing.order_by(ReportingPeriod.start_date))
+    return [p.name for p in periods if freeze(session, p, log, with_content=True)]
 
 
 def freeze_closed(
-    session: Session, log: WriteLog, *, only_frozen: bool = False, renew_content: bool = False
+    session: Session,
+    log: WriteLog,
+    *,
+    only_frozen: bool = False,
+    with_content: bool = False,
+    renew_content: bool = False,
 ) -> list[str]:
     """Freeze every closed period anew (after a write that may change their sums); returns the
     names of the periods whose stored sums changed. Unchanged periods write nothing.
@@ -186,6 +206,6 @@ def freeze_closed(
     for period in session.scalars(closed):
         if only_frozen and period.id not in frozen_ids:
             continue
-        if freeze(session, period, log, renew_content=renew_content):
+        if freeze(session, period, log, with_content=with_content, renew_content=renew_content):
             changed.append(period.name)
     return changed

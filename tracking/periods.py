@@ -174,7 +174,7 @@ def set_period_open(session: Session, *, name: str, is_open: bool, actor: Actor 
     if is_open:
         thaw(session, period, log)
     else:
-        freeze(session, period, log)
+        freeze(session, period, log, with_content=True)
     return True
 
 
