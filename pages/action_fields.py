@@ -45,7 +45,8 @@ def action_fields() -> None:
     dist = ru.light_distribution(measures.assign(alle=field_code), "alle")
     summary = dist["summary_light"].iloc[0] if len(dist) else None
 
-    cols = st.columns(5)
+    # Fortschritt and Sammelampel get the widest tiles: «keine Daten» and «○ keine Meldung» must fit.
+    cols = st.columns([1.3, 0.9, 1.6, 1, 1])
     cols[0].metric("Fortschritt", fmt.percent(fields_row["progress"]))
     cols[1].metric("Massnahmen", fmt.number(len(measures)))
     cols[2].metric(

@@ -29,7 +29,8 @@ def departments() -> None:
         st.info(f"Das {shared.md_text(name)} führt in {period.name} keine Massnahmen.")
         return
 
-    cols = st.columns(5)
+    # The Sammelampel gets the widest tile: «○ keine Meldung» must fit beside the numbers.
+    cols = st.columns([1, 1.2, 1.6, 1.2, 1])
     cols[0].metric("Massnahmen", fmt.number(int(own["measures"])))
     cols[1].metric(
         "Fortschritt", fmt.percent(own["progress"]), help="Gewichtetes Mittel; sistierte und abgebrochene zählen nicht."

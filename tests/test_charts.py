@@ -20,6 +20,16 @@ def test_light_bars_write_counts_with_the_thousands_apostrophe():
     assert len({bar.marker.pattern.shape for bar in fig.data}) == len(fig.data)
 
 
+def test_light_bars_of_a_few_measures_tick_whole_numbers_only():
+    # One measure: plotly's own ticks 0, 0.2, … 1 would read «0 0 0 1 1 1» as whole numbers.
+    few = pd.DataFrame({"field_code": ["AF7"], "gruen": [0], "gelb": [0], "rot": [0], "keine Meldung": [1]})
+    fig = charts.light_distribution_bars(few, "field_code")
+    assert (fig.layout.xaxis.tick0, fig.layout.xaxis.dtick) == (0, 1)
+    # Many: plotly's ticks (0, 2'000, …) are whole numbers anyway.
+    many = few.assign(gruen=[4000])
+    assert charts.light_distribution_bars(many, "field_code").layout.xaxis.dtick is None
+
+
 def test_completeness_bars_count_with_the_thousands_apostrophe():
     table = pd.DataFrame(
         {"department_code": ["GSD"], "reported": [2400], "missing": [1600], "share": [0.6], "active": [4000]}

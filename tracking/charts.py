@@ -139,6 +139,10 @@ def light_distribution_bars(dist: pd.DataFrame, by: str, labels: dict[str, str] 
         )
     fig.update_layout(barmode="stack", legend_traceorder="normal")
     fig.update_xaxes(title="Anzahl Massnahmen", tickformat=COUNT_FORMAT)
+    largest = dist[[*LIGHTS, NO_REPORT]].sum(axis=1).max() if len(dist) else 0
+    if largest <= 10:
+        # plotly's own ticks for a few measures fall between whole numbers (0, 0.5, 1 read as «0 0 1»).
+        fig.update_xaxes(tick0=0, dtick=1)
     fig.update_yaxes(autorange="reversed", title=None)
     return _layout(fig, height=90 + 32 * len(dist))
 
