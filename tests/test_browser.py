@@ -113,6 +113,8 @@ def test_department_head_goes_from_overview_to_a_field_to_a_measure(server, page
 
     page.get_by_role("link", name="Massnahmen", exact=True).click()
     wait_idle(page)
+    # The page switch has written its URL before the choice below adds the measure to it.
+    expect(page).to_have_url(re.compile(r"/massnahmen$"))
     picker = page.get_by_role("combobox", name="Massnahme im Detail")
     picker.click()
     picker.fill("M-5.1.01")  # the list is long: type to narrow it
