@@ -143,7 +143,9 @@ def thaw(session: Session, period: ReportingPeriod | Period, log: WriteLog) -> b
 
 
 def _has_content(session: Session, period_id: int) -> bool:
-    return session.get(PeriodCouncilContent, period_id) is not None
+    # Only whether there is one: the JSON itself may be megabytes.
+    found = select(PeriodCouncilContent.period_id).where(PeriodCouncilContent.period_id == period_id)
+    return session.scalar(found) is not None
 
 
 def _store_content(session: Session, period: ReportingPeriod | Period) -> CouncilContent:
