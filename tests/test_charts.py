@@ -38,3 +38,20 @@ def test_completeness_bars_count_with_the_thousands_apostrophe():
     assert fig.layout.xaxis.tickformat == ",d"
     assert list(fig.data[0].text) == ["60 %"]
     assert all(":,d}" in bar.hovertemplate for bar in fig.data)
+
+
+def test_wrapped_field_names_break_lines_and_keep_markup_as_text():
+    matrix = pd.DataFrame(
+        {
+            "field_code": ["AF1"],
+            "field_name": ["Bildung, Forschung und Innovation <b>neu</b>"],
+            "core_code": ["K1"],
+            "core_name": ["Kernziel"],
+            "strength": [3],
+            "n_goals": [1],
+            "progress": [50.0],
+        }
+    )
+    label = charts.field_core_heatmap(matrix, wrap=30).data[0].y[0]
+    # A line break between the lines, and the name's own «<b>» written as text, not markup.
+    assert label == "AF1 Bildung, Forschung und<br>Innovation &lt;b&gt;neu&lt;/b&gt;"

@@ -40,13 +40,34 @@ def _layout(fig: go.Figure, title: str | None = None, height: int | None = None)
     return fig
 
 
+def wrapped(text: object, width: int) -> str:
+    """Data as plotly text in lines of at most width characters: each line escaped (plain),
+    joined by plotly's line break."""
+    lines, current = [], ""
+    for word in str(text).split():
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    lines.append(current)
+    return "<br>".join(plain(line) for line in lines)
+
+
 def field_core_heatmap(
-    matrix: pd.DataFrame, core_names: dict[str, str] | None = None, short_labels: bool = False
+    matrix: pd.DataFrame,
+    core_names: dict[str, str] | None = None,
+    short_labels: bool = False,
+    wrap: int | None = None,
 ) -> go.Figure:
-    """The 9 x 4 matrix: colour is progress, text is contribution and progress."""
+    """The 9 x 4 matrix: colour is progress, text is contribution and progress. wrap: field
+    names in lines of at most that many characters."""
     fields = list(dict.fromkeys(matrix["field_code"]))
     cores = list(dict.fromkeys(matrix["core_code"]))
-    field_names = {code: plain(name) for code, name in zip(matrix["field_code"], matrix["field_name"])}
+    field_names = {
+        code: wrapped(name, wrap) if wrap else plain(name)
+        for code, name in zip(matrix["field_code"], matrix["field_name"])
+    }
     core_names = {
         code: plain(name) for code, name in (core_names or dict(zip(matrix["core_code"], matrix["core_name"]))).items()
     }

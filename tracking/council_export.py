@@ -95,25 +95,11 @@ def find_browser() -> str | None:
     return None
 
 
-def _wrap(text: str, width: int) -> str:
-    """Break a label into lines of at most width characters (plotly: <br>)."""
-    lines, current = [], ""
-    for word in text.split():
-        if current and len(current) + 1 + len(word) > width:
-            lines.append(current)
-            current = word
-        else:
-            current = f"{current} {word}".strip()
-    lines.append(current)
-    return "<br>".join(lines)
-
-
 def _matrix_figure(content: CouncilContent) -> go.Figure:
     df = pd.DataFrame(
         {
             "field_code": c.field_code,
-            # Long field names on two lines leave room for the four columns.
-            "field_name": _wrap(c.field_name, 30),
+            "field_name": c.field_name,
             "core_code": c.core_code,
             "core_name": c.core_name,
             "strength": c.strength,
@@ -122,7 +108,8 @@ def _matrix_figure(content: CouncilContent) -> go.Figure:
         }
         for c in content.matrix
     )
-    fig = charts.field_core_heatmap(df)
+    # Long field names on two lines leave room for the four columns.
+    fig = charts.field_core_heatmap(df, wrap=30)
     fig.update_traces(colorbar=dict(thickness=14, ticksuffix=" %", title=None))
     if df["progress"].isna().all():
         # plotly draws nothing for a heatmap without a single value: show the
