@@ -24,7 +24,7 @@ from tracking.bootstrap import freeze_missing_periods
 from tracking.db import database_url, make_engine, transaction
 from tracking.errors import TrackingError
 from tracking.figures import PeriodFigures, department_lights, figures_trend, period_figures
-from tracking.reports import last_report_texts, last_write_id, owing_reports, reportable_measures
+from tracking.reports import last_report_texts, last_write_id, owing_reports
 from tracking.scope import Scope
 from tracking.users import AccountInactive, actor_for_email, current_actor, session_minutes
 
@@ -158,27 +158,26 @@ def department_lights_of(period: Period) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=300, show_spinner="Meldungen werden geladen …")
-def _owing(url: str, period: str, scope_kind: str, scope_code: str | None) -> pd.DataFrame:
+def _owing(url: str, period: str) -> pd.DataFrame:
     with transaction(_engine(url)) as session:
-        return owing_reports(session, get_period(session, period), Scope(scope_kind, scope_code))
+        return owing_reports(session, get_period(session, period))
 
 
 def owing(period: str, scope: Scope) -> pd.DataFrame:
-    """The measures owing a report in the period and scope, with what came in (SQL: any scale)."""
-    return _owing(database_url(), period, scope.kind, scope.code)
+    """The measures owing a report in the period and scope, with what came in (SQL: any scale).
+    Read once for every measure: the page's scopes are rows of it."""
+    return scope.filter(_owing(database_url(), period))
 
 
 @st.cache_data(ttl=300, show_spinner="Letzte Meldungen werden geladen …")
-def _last_reports(url: str, period: str, scope_kind: str, scope_code: str | None) -> dict[int, str]:
+def _last_reports(url: str, period: str, measure_ids: tuple[int, ...]) -> dict[int, str]:
     with transaction(_engine(url)) as session:
-        found = get_period(session, period)
-        owing_ids = [r.measure_id for r in reportable_measures(session, found, Scope(scope_kind, scope_code))]
-        return last_report_texts(session, found, owing_ids)
+        return last_report_texts(session, get_period(session, period), list(measure_ids))
 
 
-def last_reports(period: str, scope: Scope) -> dict[int, str]:
-    """measure_id -> the text of its last report before the period, for the measures owing one in the scope."""
-    return _last_reports(database_url(), period, scope.kind, scope.code)
+def last_reports(period: str, measure_ids: list[int]) -> dict[int, str]:
+    """measure_id -> the text of its last report before the period."""
+    return _last_reports(database_url(), period, tuple(measure_ids))
 
 
 @st.cache_data(ttl=300, show_spinner="Verlauf wird berechnet …")
@@ -450,6 +449,9 @@ def _measure_codes(url: str) -> list[str]:
 MEASURE_CHOICES_LIMIT = 2_000
 # A measures table shows at most this many rows (the rest by filter or as Excel).
 MEASURE_ROWS_LIMIT = 5_000
+# The Statusbericht's table in the browser is for a few measures; beyond this many the Excel
+# template is the way (a table of 10'000 rows takes seconds to send and is no way to report).
+ENTRY_ROWS_LIMIT = 2_000
 
 
 def measure_codes() -> list[str]:

@@ -227,6 +227,15 @@ def entry_section(period: str, scope: Scope) -> None:
     if measures.empty:
         st.caption("Keine meldepflichtigen Massnahmen in diesem Geltungsbereich.")
         return
+    if len(measures) > shared.ENTRY_ROWS_LIMIT:
+        narrower = " oder in Schritt 1 ein Aktionsfeld oder Departement wählen" if scope.kind == "all" else ""
+        st.info(
+            f"{fmt.number(len(measures))} meldepflichtige Massnahmen ({scope.label}): zu viele für die Tabelle im "
+            f"Browser (höchstens {fmt.number(shared.ENTRY_ROWS_LIMIT)}). Bitte die Excel-Vorlage verwenden "
+            f"(Schritte 1 und 2){narrower}.",
+            icon=":material/table_view:",
+        )
+        return
     st.caption(
         f"Für wenige Massnahmen ohne Excel ({scope.label}, {fmt.number(len(measures))} Massnahmen): Status, Ampel und "
         "Fortschritt eintragen oder Zeilen aus Excel einfügen (Zelle wählen, Ctrl+V); Gelb und Rot brauchen eine "
@@ -238,7 +247,7 @@ def entry_section(period: str, scope: Scope) -> None:
     # confirmed-unchanged report shows its tick and leaves the values to «Letzte Meldung»).
     confirmed = [bool(h) and bool(u) for h, u in zip(measures["has_report"], measures["unchanged"])]
     has = [bool(h) and not c for h, c in zip(measures["has_report"], confirmed)]
-    last = shared.last_reports(period, scope)
+    last = shared.last_reports(period, list(measures["measure_id"]))
 
     # Empty text cells are "", empty choices "–" (the editor would show None); both read back as nothing.
     def current(column: str, labels: dict | None = None, empty: str = "") -> list:

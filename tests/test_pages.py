@@ -178,6 +178,34 @@ def test_status_report_page_counts_what_the_rollup_counts(app, demo_url):
     assert any(e.label == f"Fehlende Meldungen ({len(owing) - reported}) – zum Nachfragen" for e in app.expander)
 
 
+def test_status_report_entry_table_gives_way_to_the_template_beyond_its_limit(app, demo_url, monkeypatch):
+    """More measures in scope than the browser table takes: the page says so, with the count and
+    the way on (the Excel template, or a narrower scope), instead of sending them all."""
+    from pages import shared
+
+    with transaction(make_engine(demo_url)) as session:
+        measures = measure_status(load_snapshot(session), "2026-H2")
+    in_af1 = int((measures["owes_report"] & (measures["field_code"] == "AF1")).sum())
+    monkeypatch.setattr(shared, "ENTRY_ROWS_LIMIT", in_af1 - 1)
+    app.run()
+    app.switch_page("pages/status_report.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not [d for d in app.get("arrow_data_frame") if "Fortschritt %" in d.value.columns]
+    assert [i.value for i in app.info] == [
+        f"{in_af1} meldepflichtige Massnahmen (Aktionsfeld AF1): zu viele für die Tabelle im Browser "
+        f"(höchstens {in_af1 - 1}). Bitte die Excel-Vorlage verwenden (Schritte 1 und 2)."
+    ]
+    app.radio(key="vorlage_art").set_value("Alle Massnahmen").run()
+    assert app.info[0].value.endswith(
+        "Bitte die Excel-Vorlage verwenden (Schritte 1 und 2) oder in Schritt 1 ein Aktionsfeld oder "
+        "Departement wählen."
+    )
+    # The limit itself still shows the table.
+    monkeypatch.setattr(shared, "ENTRY_ROWS_LIMIT", in_af1)
+    app.radio(key="vorlage_art").set_value("Aktionsfeld").run()
+    assert not app.info and "Fortschritt %" in app.dataframe[0].value.columns
+
+
 def _whole(url):
     """The snapshot of everything and its roll-up of the open period: what the pages must show."""
     with transaction(make_engine(url)) as session:

@@ -793,3 +793,32 @@ def test_council_page_agrees(truth, data_url, monkeypatch):
         assert attention.loc[code, "Fortschritt"] == fmt.percent(
             m["progress"] if m["has_report"] else None, missing="–"
         )
+
+
+# --- the earlier reports the plausibility rules read -------------------------------------------
+
+
+@pytest.mark.parametrize("by_measure_below", [0, 5, 10**9])
+def test_earlier_reports_in_sql_agree_with_the_whole_history(data_url, monkeypatch, by_measure_below):
+    """The last two reports before each period, read period by period (0), by measure (10**9) or
+    both (5), are those the whole history in pandas gives (council._earlier_in)."""
+    from tracking import council, reports
+
+    monkeypatch.setattr(reports, "EARLIER_BY_MEASURE", by_measure_below)
+    engine = make_engine(data_url)
+    with transaction(engine) as session:
+        snap = ru.load_snapshot(session)
+        for found in all_periods(session):
+            expected = council._earlier_in(snap, found.name)
+            reported = set(snap.reports.loc[snap.reports["period_id"] == found.id, "measure_id"])
+            sql = reports.earlier_reports(session, found, reported_in_period=True)
+            assert set(sql) == {m for m in expected if m in reported}, found.name
+            for measure_id, rows in sql.items():
+                assert [tuple(r[:5]) for r in rows] == [tuple(e) for e in expected[measure_id]], measure_id
+            # One measure's (the measure page) and the depth the template reads.
+            some = sorted(expected)[:3]
+            assert {
+                m: [r.period for r in rows]
+                for m, rows in reports.earlier_reports(session, found, some, depth=1).items()
+            } == {m: [expected[m][0].period] for m in some}
+    engine.dispose()

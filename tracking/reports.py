@@ -164,6 +164,12 @@ def last_report_texts(session: Session, period: ReportingPeriod, measure_ids: li
     return {mid: last_report_text(earlier.get(mid)) for mid in measure_ids}
 
 
+# Below this many measures still short of earlier reports, they are read by measure (an index
+# seek each) instead of one whole earlier period after another.
+EARLIER_BY_MEASURE = 5_000
+_IN_CHUNK = 1_000  # ids per IN list: far below the databases' limits on bound parameters
+
+
 def earlier_reports(
     session: Session,
     period: ReportingPeriod,
@@ -174,46 +180,67 @@ def earlier_reports(
 ) -> dict[int, list[EarlierReport]]:
     """measure_id -> its last `depth` current reports of periods before this one, newest first.
 
-    One query with a window function; a long list of measures is filtered in Python
-    (a long IN list costs more than reading them all). reported_in_period: only the
-    measures with a current report in this period (what the plausibility rules read),
-    chosen by the database instead of reading every measure's history.
+    measure_ids: these measures (default: every measure). reported_in_period: only
+    those with a current report in this period (what the plausibility rules read).
+    Most measures report every period, so the periods are read backwards, one at a
+    time, while many measures still need reports; the few left (new measures, gaps)
+    are then read by measure. At 100'000 measures this reads two or three periods
+    instead of the whole history.
     """
-    wanted = None if measure_ids is None else set(measure_ids)
-    if wanted is not None and not wanted:
-        return {}
+    wanted = {row[0] for row in plain_rows(session, select(Measure.id))} if measure_ids is None else set(measure_ids)
+    if reported_in_period:
+        reported = select(StatusReport.measure_id).where(
+            StatusReport.period_id == period.id, StatusReport.is_current.is_(True)
+        )
+        wanted &= {row[0] for row in plain_rows(session, reported)}
+    need = dict.fromkeys(wanted, depth)
+    out: dict[int, list[EarlierReport]] = {}
+
+    def take(measure_id: int, report: EarlierReport) -> None:
+        left = need.get(measure_id)
+        if left:
+            out.setdefault(measure_id, []).append(report)
+            if left == 1:
+                del need[measure_id]
+            else:
+                need[measure_id] = left - 1
+
+    values = [getattr(StatusReport, f) for f in EarlierReport._fields[1:]]
+    before = period.start_date  # periods starting before this are still to be read
+    earlier = session.execute(
+        select(ReportingPeriod.id, ReportingPeriod.name, ReportingPeriod.start_date)
+        .where(ReportingPeriod.start_date < period.start_date)
+        .order_by(ReportingPeriod.start_date.desc())
+    ).all()
+    for period_id, name, start in earlier:
+        if len(need) <= EARLIER_BY_MEASURE:
+            break
+        query = select(StatusReport.measure_id, *values).where(
+            StatusReport.period_id == period_id, StatusReport.is_current.is_(True)
+        )
+        for row in plain_rows(session, query):
+            take(row[0], EarlierReport(name, *row[1:]))
+        before = start
+    ids = sorted(need)
     rank = (
         func.row_number()
         .over(partition_by=StatusReport.measure_id, order_by=ReportingPeriod.start_date.desc())
         .label("rank")
     )
-    inner = (
-        select(
-            StatusReport.measure_id,
-            ReportingPeriod.name.label("period"),
-            *(getattr(StatusReport, f) for f in EarlierReport._fields[1:]),
-            rank,
-        )
-        .join(ReportingPeriod, ReportingPeriod.id == StatusReport.period_id)
-        .where(StatusReport.is_current.is_(True), ReportingPeriod.start_date < period.start_date)
-    )
-    if wanted is not None and len(wanted) <= 500:
-        inner = inner.where(StatusReport.measure_id.in_(wanted))
-    if reported_in_period:
-        this_period = aliased(StatusReport, name="this_period")
-        inner = inner.where(
-            StatusReport.measure_id.in_(
-                select(this_period.measure_id).where(
-                    this_period.period_id == period.id, this_period.is_current.is_(True)
-                )
+    for chunk in (ids[i : i + _IN_CHUNK] for i in range(0, len(ids), _IN_CHUNK)):
+        inner = (
+            select(StatusReport.measure_id, ReportingPeriod.name.label("period"), *values, rank)
+            .join(ReportingPeriod, ReportingPeriod.id == StatusReport.period_id)
+            .where(
+                StatusReport.measure_id.in_(chunk),
+                StatusReport.is_current.is_(True),
+                ReportingPeriod.start_date < before,
             )
+            .subquery()
         )
-    inner = inner.subquery()
-    query = select(*(c for c in inner.c if c.name != "rank")).where(inner.c.rank <= depth)
-    out: dict[int, list[EarlierReport]] = {}
-    for row in plain_rows(session, query.order_by(inner.c.measure_id, inner.c.rank)):
-        if wanted is None or row[0] in wanted:
-            out.setdefault(row[0], []).append(EarlierReport._make(row[1:]))
+        query = select(*(c for c in inner.c if c.name != "rank")).where(inner.c.rank <= depth)
+        for row in plain_rows(session, query.order_by(inner.c.measure_id, inner.c.rank)):
+            take(row[0], EarlierReport._make(row[1:]))
     return out
 
 
@@ -275,6 +302,14 @@ def reportable_measures(session: Session, period: ReportingPeriod, scope: Scope 
     abgebrochen) in its last report of an earlier period, unless it reported
     in this period anyway.
     """
+    return [
+        Reportable(*row[:5], _date(row[5]), _date(row[6])) if row[5] or row[6] else Reportable(*row)
+        for row in plain_rows(session, _reportable_select(session, period, scope))
+    ]
+
+
+def _reportable_select(session: Session, period: ReportingPeriod, scope: Scope | None):
+    """The query of reportable_measures: Reportable's columns, by code (checks the scope's code)."""
     scope = scope or Scope()
     if scope.kind == "field":
         known = session.scalars(select(ActionField.code).where(ActionField.active.is_(True))).all()
@@ -313,10 +348,7 @@ def reportable_measures(session: Session, period: ReportingPeriod, scope: Scope 
         query = query.where(ActionField.code == scope.code)
     elif scope.kind == "department":
         query = query.where(Department.code == scope.code)
-    return [
-        Reportable(*row[:5], _date(row[5]), _date(row[6])) if row[5] or row[6] else Reportable(*row)
-        for row in plain_rows(session, query)
-    ]
+    return query
 
 
 def _date(value) -> dt.date | None:
@@ -339,25 +371,32 @@ def owing_reports(session: Session, period: ReportingPeriod, scope: Scope | None
     period holds for each: has_report and the current values (empty where none came in).
 
     The rows of rollup.measure_status with owes_report, read in SQL without
-    loading any other period: what the page Statusbericht lists, at any scale.
+    loading any other period: what the page Statusbericht lists, at any scale
+    (one query; 100'000 rows as plain tuples, the few conversions by column).
     """
-    owing = reportable_measures(session, period, scope)
-    current = current_reports(session, period.id)
-    wanted = {m.measure_id for m in owing}
-    query = select(Measure.id, Measure.title, Measure.responsible_unit)
-    # A long IN list costs more than reading every measure: filter in Python beyond a few hundred.
-    if len(wanted) <= 500:
-        query = query.where(Measure.id.in_(wanted))
-    details = {mid: (title, unit) for mid, title, unit in plain_rows(session, query) if mid in wanted}
-    no_report = (None,) * len(REPORT_FIELDS)
-    rows = []
-    for m in owing:
-        stored = current.get(m.measure_id)
-        title, unit = details[m.measure_id]
-        rows.append((*m, title, unit, stored is not None, *(stored[1] if stored else no_report)))
-    frame = pd.DataFrame(rows, columns=OWING_COLUMNS)
-    frame["owes_report"] = True
+    report = aliased(StatusReport, name="this_period")
+    query = (
+        _reportable_select(session, period, scope)
+        .add_columns(
+            Measure.title,
+            Measure.responsible_unit,
+            report.id.is_not(None),
+            *(getattr(report, f) for f in REPORT_FIELDS),
+        )
+        .join_from(
+            Measure,
+            report,
+            and_(report.measure_id == Measure.id, report.period_id == period.id, report.is_current.is_(True)),
+            isouter=True,
+        )
+    )
+    frame = pd.DataFrame(plain_rows(session, query), columns=OWING_COLUMNS)
+    for column in ("start_date", "planned_end"):
+        frame[column] = [_date(v) for v in frame[column]]
     frame["has_report"] = frame["has_report"].astype(bool)
+    # SQLite hands back 0/1: the flag as the ORM reads it, empty where no report came in.
+    frame["unchanged"] = [None if pd.isna(v) else bool(v) for v in frame["unchanged"]]
+    frame["owes_report"] = True
     return frame
 
 
