@@ -11,7 +11,6 @@ from tracking.db import transaction
 from tracking.figures import goals_trend
 from tracking.indicators import indicator_values
 from tracking.scope import Scope
-from tracking.tables import measure_display
 from tracking.vocab import light_text
 
 
@@ -88,7 +87,7 @@ def action_fields() -> None:
     if measures.empty:
         st.info("In diesem Aktionsfeld gibt es noch keine Massnahmen. Die Fachstelle erfasst sie unter «Verwaltung».")
     else:
-        shared.show_measures(measure_display(measures), key="field_measures")
+        shared.show_measures(measures, key="field_measures", file_name=f"Massnahmen_{field_code}_{period.name}.xlsx")
         st.page_link(
             "pages/measures.py",
             label="Details und Verlauf einer Massnahme: Seite «Massnahmen»",

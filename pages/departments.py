@@ -7,7 +7,6 @@ from tracking import charts
 from tracking import formatting as fmt
 from tracking import rollup as ru
 from tracking.scope import Scope
-from tracking.tables import measure_display
 from tracking.vocab import LIGHTS, NO_REPORT, light_text
 
 
@@ -64,7 +63,7 @@ def departments() -> None:
     if attention.empty:
         st.success("Keine Massnahme ist rot, hinter Plan oder überfällig.", icon=":material/check_circle:")
     else:
-        shared.show_measures(measure_display(attention), key="dep_attention")
+        shared.show_measures(attention, key="dep_attention", file_name=f"Aufmerksamkeit_{code}_{period.name}.xlsx")
 
     missing = measures[measures["owes_report"] & ~measures["has_report"]]
     st.subheader(f"Fehlende Meldungen ({len(missing)})")
@@ -83,7 +82,7 @@ def departments() -> None:
         )
 
     st.subheader("Alle Massnahmen des Departements")
-    shared.show_measures(measure_display(measures), key="dep_all_measures")
+    shared.show_measures(measures, key="dep_all_measures", file_name=f"Massnahmen_{code}_{period.name}.xlsx")
 
 
 departments()

@@ -8,9 +8,8 @@ from tracking import charts
 from tracking import formatting as fmt
 from tracking.db import transaction
 from tracking.measures import MeasureFilter, filter_measures, measure_details, measure_history, report_versions
-from tracking.tables import measure_display, status_text
+from tracking.tables import status_text
 from tracking.vocab import LIGHTS, STATUSES, light_text
-from tracking.xlsx import tables_workbook
 
 MEASURE_KEY = shared.MEASURE_KEY
 GANTT_LIMIT = 300
@@ -145,25 +144,13 @@ def measures_page() -> None:
         if shown.empty:
             st.info("Keine Massnahme passt zu diesen Filtern. Filter lockern oder zurücksetzen.")
         else:
-            limit = shared.MEASURE_ROWS_LIMIT
-            if len(shown) > limit:
-                st.caption(
-                    f"Die Tabelle zeigt die ersten {fmt.number(limit)} von {fmt.number(len(shown))} Massnahmen "
-                    "(nach Code). Filter eingrenzen oder die ganze Liste als Excel herunterladen."
-                )
             shared.show_measures(
-                measure_display(shown.head(limit)),
+                shown,
                 key="measure_table",
+                file_name=f"Massnahmen_{period.name}.xlsx",
+                always_download=True,
                 on_select=lambda: select_row(codes),
                 selection_mode="single-row",
-            )
-            st.download_button(
-                "Liste als Excel",
-                data=lambda: tables_workbook({"Massnahmen": measure_display(shown)}),
-                file_name=f"Massnahmen_{period.name}.xlsx",
-                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                icon=":material/download:",
-                on_click="ignore",
             )
     with gantt_tab:
         if shown.empty:
@@ -178,9 +165,11 @@ def measures_page() -> None:
             st.plotly_chart(charts.measure_gantt(shown), width="stretch", key="gantt")
 
     st.divider()
-    code = shared.chosen(MEASURE_KEY)
+    code = (shared.chosen(MEASURE_KEY) or "").strip().upper()  # typed at scale (see shared._measure_picker)
     if not code:
         st.caption("Für die Details eine Zeile der Tabelle anklicken oder links eine Massnahme wählen.")
+    elif code not in set(shared.measure_codes()):
+        st.warning(f"Eine Massnahme mit dem Code «{shared.md_text(code)}» gibt es nicht.", icon=":material/search_off:")
     elif code not in set(measures["code"]):
         st.info(f"Massnahme {code} zählt in {period.name} nicht (noch nicht begonnen oder ausser Kraft).")
     else:

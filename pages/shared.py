@@ -461,6 +461,17 @@ def measure_codes() -> list[str]:
 
 def _measure_picker() -> None:
     codes = measure_codes()
+    if len(codes) > MEASURE_CHOICES_LIMIT:
+        # A list of 100'000 codes takes seconds to send and to open: the code is typed (or a
+        # row of the page's table clicked); the page says when no measure has it.
+        st.sidebar.text_input(
+            "Massnahme im Detail",
+            key=MEASURE_KEY,
+            bind="query-params",
+            placeholder="Code eingeben, z. B. M-5.2.01",
+            help="Code der Massnahme; oder eine Zeile der Tabelle anklicken.",
+        )
+        return
     _code_picker(
         "Massnahme im Detail",
         codes,
@@ -497,9 +508,41 @@ MEASURE_COLUMNS = {
 }
 
 
-def show_measures(display, key: str, **kwargs):
-    """The measures table with the same columns everywhere."""
-    return st.dataframe(display, hide_index=True, width="stretch", column_config=MEASURE_COLUMNS, key=key, **kwargs)
+def show_measures(measures: pd.DataFrame, key: str, file_name: str, *, always_download: bool = False, **kwargs):
+    """The measures table (rows of a roll-up) with the same columns everywhere.
+
+    Beyond MEASURE_ROWS_LIMIT rows it shows the first ones (by code) and says so, and the whole
+    list is a download (made when clicked): 100'000 rows take seconds to send to the browser.
+    """
+    from tracking import formatting as fmt
+    from tracking.tables import measure_display
+    from tracking.xlsx import tables_workbook
+
+    cut = len(measures) > MEASURE_ROWS_LIMIT
+    if cut:
+        st.caption(
+            f"Die Tabelle zeigt die ersten {fmt.number(MEASURE_ROWS_LIMIT)} von {fmt.number(len(measures))} "
+            "Massnahmen (nach Code); die ganze Liste steht in der Excel-Datei."
+        )
+    event = st.dataframe(
+        measure_display(measures.head(MEASURE_ROWS_LIMIT)),
+        hide_index=True,
+        width="stretch",
+        column_config=MEASURE_COLUMNS,
+        key=key,
+        **kwargs,
+    )
+    if cut or always_download:
+        st.download_button(
+            "Liste als Excel",
+            data=lambda: tables_workbook({"Massnahmen": measure_display(measures)}),
+            file_name=file_name,
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/download:",
+            on_click="ignore",
+            key=f"{key}_excel",
+        )
+    return event
 
 
 def import_history_view(limit: int = 10) -> None:

@@ -348,6 +348,36 @@ def test_a_long_measures_list_shows_its_first_rows_and_gives_the_whole_as_excel(
     assert [r[0] for r in rows[1:8]] == list(table["Code"])
 
 
+@pytest.mark.parametrize(
+    ("path", "choice", "value", "key"),
+    [
+        ("pages/departments.py", "departement", "FD", "dep_all_measures"),
+        ("pages/action_fields.py", "feld", "AF5", "field_measures"),
+    ],
+)
+def test_long_measure_tables_of_a_department_or_field_are_cut_with_the_whole_as_excel(
+    app, demo_url, monkeypatch, path, choice, value, key
+):
+    from pages import shared
+
+    scope = Scope("department" if choice == "departement" else "field", value)
+    with transaction(make_engine(demo_url)) as session:
+        measures = scope.filter(rollup(load_snapshot(session), "2026-H2", as_of=REFERENCE_DATE).measures)
+    monkeypatch.setattr(shared, "MEASURE_ROWS_LIMIT", 3)
+    _open_with_choice(app, path, choice, value)
+    assert len(measures) > 3
+    assert any(
+        c.value.startswith(f"Die Tabelle zeigt die ersten 3 von {len(measures)} Massnahmen") for c in app.caption
+    )
+    shown = [d.value for d in app.dataframe if "Code" in d.value.columns and len(d.value) == 3]
+    assert shown and list(shown[-1]["Code"]) == sorted(measures["code"])[:3]
+    assert app.get("download_button")  # the whole list
+    monkeypatch.setattr(shared, "MEASURE_ROWS_LIMIT", len(measures))
+    app.run()
+    assert not any(c.value.startswith("Die Tabelle zeigt die ersten") for c in app.caption)
+    assert not app.get("download_button")
+
+
 def test_measure_detail_shows_its_history(app):
     app.run()
     app.switch_page("pages/measures.py").run()
@@ -357,6 +387,25 @@ def test_measure_detail_shows_its_history(app):
     assert any(s.value.startswith("M-5.1.01 ") for s in app.subheader)
     periods = list(app.dataframe[1].value["Periode"])
     assert periods == sorted(periods, reverse=True)  # newest first
+
+
+def test_beyond_the_choice_limit_the_measure_is_typed_and_an_unknown_code_is_named(app, monkeypatch):
+    """At country scale the sidebar takes a typed code instead of a list of every measure."""
+    from pages import shared
+
+    monkeypatch.setattr(shared, "MEASURE_CHOICES_LIMIT", 10)
+    app.run()
+    app.switch_page("pages/measures.py").run()
+    assert not [s for s in app.sidebar.selectbox if s.label == "Massnahme im Detail"]
+    typed = next(t for t in app.sidebar.text_input if t.label == "Massnahme im Detail")
+    typed.input(" m-5.1.01 ").run()  # as typed: spaces and lower case
+    assert not app.exception
+    assert any(s.value.startswith("M-5.1.01 ") for s in app.subheader)
+    typed.input("M-9.9.99").run()
+    assert [w.value for w in app.warning if "M-9.9.99" in w.value] == [
+        "Eine Massnahme mit dem Code «M-9.9.99» gibt es nicht."
+    ]
+    assert not any(s.value.startswith("M-") for s in app.subheader)
 
 
 @pytest.fixture(scope="module")
