@@ -325,13 +325,16 @@ def _progress_by_period(
 ):
     """(period, progress of each of the goals) for every period up to and including up_to;
     only_these: read the sums of those goals only (else of all goals, a query less selective)."""
-    from tracking.frozen import stored_sums  # frozen builds on this module
+    from tracking.frozen import stored_progress_sums  # frozen builds on this module
 
     ids = [int(goal_id) for goal_id in goals["goal_id"]] if only_these else None
+    # The frozen periods' stored sums, read at once (the progress sums do not depend on the day).
+    closed = structure.periods[~structure.periods["is_open"].astype(bool)]
+    stored = stored_progress_sums(session, [int(i) for i in closed["period_id"]])
     for _, prow in structure.periods.iterrows():
-        # A frozen period's stored sums (the progress sums do not depend on the day).
-        stored = None if prow["is_open"] else stored_sums(session, int(prow["period_id"]))
-        found = _progress_sums(session, prow, ids) if stored is None else stored.set_index("goal_id")
+        found = stored.get(int(prow["period_id"])) if not prow["is_open"] else None
+        if found is None:
+            found = _progress_sums(session, prow, ids)
         sums = found[["weighted_sum", "weight_sum"]].reindex(goals["goal_id"]).fillna(0)
         yield prow["period"], ru.mean_of({"wv": sums["weighted_sum"].to_numpy(), "w": sums["weight_sum"].to_numpy()})
         if prow["period"] == up_to:

@@ -74,6 +74,19 @@ def stored_sums(session: Session, period_id: int) -> pd.DataFrame | None:
     return _typed(pd.DataFrame(list(map(tuple, rows)), columns=_COLUMNS))
 
 
+def stored_progress_sums(session: Session, period_ids: list[int]) -> dict[int, pd.DataFrame]:
+    """period_id -> its stored weighted_sum and weight_sum per goal (index goal_id), for the
+    frozen ones of the periods: what a trend reads, in one query for all periods."""
+    query = select(PeriodGoalSum.period_id, PeriodGoalSum.goal_id, PeriodGoalSum.weighted_sum, PeriodGoalSum.weight_sum)
+    rows = session.execute(query.where(PeriodGoalSum.period_id.in_(period_ids))).all() if period_ids else []
+    frame = pd.DataFrame(list(map(tuple, rows)), columns=["period_id", "goal_id", "weighted_sum", "weight_sum"])
+    frame = frame.astype({"period_id": int, "goal_id": int, "weighted_sum": float, "weight_sum": float})
+    return {
+        int(period_id): sums.drop(columns="period_id").set_index("goal_id")
+        for period_id, sums in frame.groupby("period_id")
+    }
+
+
 def _summary(sums: pd.DataFrame) -> dict:
     # The audit row holds totals, not every goal's sums: enough to see what was frozen.
     return {
