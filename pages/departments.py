@@ -59,14 +59,14 @@ def departments() -> None:
         st.plotly_chart(charts.light_distribution_bars(every, "department_code"), width="stretch", key="dep_all")
 
     attention = measures[measures["behind_plan"] | measures["overdue"] | (measures["light"] == "rot")]
-    st.subheader(f"Was Aufmerksamkeit braucht ({len(attention)})")
+    st.subheader(f"Was Aufmerksamkeit braucht ({fmt.number(len(attention))})")
     if attention.empty:
         st.success("Keine Massnahme ist rot, hinter Plan oder überfällig.", icon=":material/check_circle:")
     else:
         shared.show_measures(attention, key="dep_attention", file_name=f"Aufmerksamkeit_{code}_{period.name}.xlsx")
 
     missing = measures[measures["owes_report"] & ~measures["has_report"]]
-    st.subheader(f"Fehlende Meldungen ({len(missing)})")
+    st.subheader(f"Fehlende Meldungen ({fmt.number(len(missing))})")
     if missing.empty:
         st.caption("Alle Meldungen dieser Periode sind eingegangen.")
     else:
