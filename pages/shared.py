@@ -17,6 +17,7 @@ import streamlit as st
 from sqlalchemy import Engine, exists, select
 from sqlalchemy.orm import Session
 
+from tracking import formatting as fmt
 from tracking import rollup as ru
 from tracking import schema
 from tracking.access import ROLES, Actor
@@ -26,11 +27,13 @@ from tracking.errors import TrackingError
 from tracking.figures import PeriodFigures, department_lights, figures_trend, period_figures
 from tracking.reports import last_report_texts, last_write_id, owing_reports
 from tracking.scope import Scope
+from tracking.tables import measure_display
 from tracking.users import AccountInactive, actor_for_email, current_actor, session_minutes
+from tracking.xlsx import tables_workbook
 
 __all__ = ["database_url"]
 from tracking.models import Measure, Strategy
-from tracking.periods import Period, get_period, half_year_of, reference_day
+from tracking.periods import Period, get_period, half_year_of
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>$~|#:!{}&])")
 # At the start of a line: a list item («- », «+ », «1. »), a heading underline («===»).
@@ -273,9 +276,7 @@ def selected_period() -> Period | None:
 
 def period_named(name: str) -> Period:
     """A period of the structure by name, resolved with its reference day."""
-    row = structure().period_row(name)
-    start, end, is_open = row["start_date"], row["end_date"], bool(row["is_open"])
-    return Period(int(row["period_id"]), name, start, end, is_open, reference_day(start, end, is_open))
+    return structure().resolve(name)
 
 
 def banners() -> None:
@@ -514,10 +515,6 @@ def show_measures(measures: pd.DataFrame, key: str, file_name: str, *, always_do
     Beyond MEASURE_ROWS_LIMIT rows it shows the first ones (by code) and says so, and the whole
     list is a download (made when clicked): 100'000 rows take seconds to send to the browser.
     """
-    from tracking import formatting as fmt
-    from tracking.tables import measure_display
-    from tracking.xlsx import tables_workbook
-
     cut = len(measures) > MEASURE_ROWS_LIMIT
     if cut:
         st.caption(
@@ -547,7 +544,6 @@ def show_measures(measures: pd.DataFrame, key: str, file_name: str, *, always_do
 
 def import_history_view(limit: int = 10) -> None:
     """The latest imports with who, when and what, each with an undo button."""
-    from tracking import formatting as fmt
     from tracking.excel_import import import_history, undo_import
 
     st.subheader("Importe")

@@ -72,14 +72,14 @@ class Period:
 
     @classmethod
     def of(cls, row: ReportingPeriod, today: dt.date | None = None) -> Period:
-        return cls(
-            row.id,
-            row.name,
-            row.start_date,
-            row.end_date,
-            row.is_open,
-            reference_day(row.start_date, row.end_date, row.is_open, today),
-        )
+        return cls.make(row.id, row.name, row.start_date, row.end_date, row.is_open, today)
+
+    @classmethod
+    def make(
+        cls, id: int, name: str, start: dt.date, end: dt.date, is_open: bool, today: dt.date | None = None
+    ) -> Period:
+        """The period with its reference day worked out (tracking.periods.reference_day)."""
+        return cls(int(id), name, start, end, bool(is_open), reference_day(start, end, bool(is_open), today))
 
 
 def resolve_period(session: Session, name: str, *, today: dt.date | None = None) -> Period:

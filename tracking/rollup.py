@@ -30,7 +30,7 @@ from tracking.models import (
     ReportingPeriod,
     StatusReport,
 )
-from tracking.periods import plan_day
+from tracking.periods import Period, plan_day
 from tracking.reports import final_reports
 from tracking.scope import Scope
 from tracking.vocab import (
@@ -65,6 +65,11 @@ class Snapshot:
         if rows.empty:
             raise KeyError(period)
         return rows.iloc[0]
+
+    def resolve(self, period: str, today: dt.date | None = None) -> Period:
+        """The period by name, resolved with its reference day (as tracking.periods.resolve_period)."""
+        row = self.period_row(period)
+        return Period.make(row["period_id"], period, row["start_date"], row["end_date"], row["is_open"], today)
 
     def previous_period(self, period: str) -> str | None:
         names = list(self.periods["period"])
