@@ -983,7 +983,8 @@ def test_as_of_becomes_reported_at(af5, template, monkeypatch):
 
 
 def expected_field_progress(session, field_code: str, period_name: str, reported: dict[str, int]) -> float:
-    """DOMAIN roll-up rules done by hand: goal = weighted mean of measures, field = weighted mean of goals.
+    """The roll-up rules (README «Hochrechnungsregeln») done by hand: goal = weighted mean of
+    measures, field = weighted mean of goals.
 
     `reported`: the progress each measure of the file was given (all in Umsetzung).
     A measure not in the file ended in an earlier period and keeps its final

@@ -1,4 +1,4 @@
-"""The roll-up rules of DOMAIN.md «Roll-up rules», one small hand-computed case each.
+"""The roll-up rules of README «Hochrechnungsregeln», one small hand-computed case each.
 
 Every expected number is written as the arithmetic a person would do on paper
 (weights times progress, divided by the sum of the weights), never copied

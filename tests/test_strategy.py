@@ -26,7 +26,7 @@ from tracking.models import (
 )
 from tracking.strategy import LUZERN_DEFINITION, load_strategy_file, parse_definition, preview_strategy_file
 
-# Published wording, copied from DOMAIN.md (Planungsbericht B 108), not from the data file.
+# Published wording of Planungsbericht B 108, typed here by hand, not read from the data file.
 CORE_GOALS = {
     "K1": "die Förderung der Chancengerechtigkeit ins Zentrum rücken",
     "K2": "Bildung als Basis für Erfolg zu nutzen",

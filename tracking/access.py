@@ -1,6 +1,6 @@
 """Who may do what. Every write function in tracking/ asks here, not only the pages.
 
-Roles (DOMAIN.md «The people and their jobs»):
+Roles (README «Anmeldung und Rollen»):
 - admin (Administration / Fachstelle): everything.
 - koordination: uploads and undoes reports for the measures in its scope (a set
   of action fields and/or departments); sees everything.

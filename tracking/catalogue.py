@@ -1,7 +1,7 @@
 """The measures catalogue in Excel: every measure and indicator out, checked changes in, undo.
 
 The strategy names no measures; departments define them and add more over
-the years (DOMAIN.md). The catalogue workbook lists them all; an import adds
+the years. The catalogue workbook lists them all; an import adds
 new ones, updates changed ones and retires those marked inactive (a retired
 measure counts in the periods that began before, never in later ones, and is
 never deleted). The same rules as the status import (tracking/excel_import):

@@ -270,7 +270,7 @@ class StatusReport(Base):
         CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
         CheckConstraint(one_of("status", STATUSES), name="status_vocabulary"),
         CheckConstraint(one_of("light", LIGHTS), name="light_vocabulary"),
-        # A yellow or red light needs a written reason (DOMAIN).
+        # A yellow or red light needs a written reason (README «Meldungen: was zählt»).
         CheckConstraint(
             "light = 'gruen' OR length(trim(coalesce(comment, ''))) > 0",
             name="light_reason",

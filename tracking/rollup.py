@@ -1,6 +1,6 @@
 """Roll-ups: measure -> goal -> field -> core goal, lights, plan vs actual, completeness.
 
-Every rule of DOMAIN.md «Roll-up rules» is one function here. They work on a
+Every rule of README «Hochrechnungsregeln» is one function here. They work on a
 Snapshot (plain DataFrames loaded once from the store), so the dashboard can
 cache one snapshot and compute any period from it, and tests can build small
 snapshots by hand.

@@ -15,7 +15,7 @@ STATUSES: dict[str, str] = {
     "sistiert": "sistiert",
     "abgebrochen": "abgebrochen",
 }
-# Counted and shown, but they do not pull progress down (DOMAIN roll-up rules).
+# Counted and shown, but they do not pull progress down (README «Hochrechnungsregeln»).
 PAUSED_STATUSES = frozenset({"sistiert", "abgebrochen"})
 # A measure in one of these states has ended; it is not overdue and not due a report.
 ENDED_STATUSES = frozenset({"abgeschlossen", "abgebrochen"})
