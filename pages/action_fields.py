@@ -3,50 +3,19 @@
 import pandas as pd
 import streamlit as st
 
-from pages import shared
+from pages import data, sidebar, widgets
+from pages.text import md_text
 from tracking import charts
 from tracking import formatting as fmt
 from tracking import rollup as ru
-from tracking.db import transaction
-from tracking.figures import goals_trend
-from tracking.indicators import indicator_values
 from tracking.scope import Scope
 from tracking.vocab import light_text
 
 
-@st.cache_data(ttl=300, show_spinner="Verlauf der Ziele wird berechnet …")
-def _goal_trend(url: str, field_id: int, up_to: str) -> pd.DataFrame:
-    with transaction(shared._engine(url)) as session:
-        return goals_trend(session, shared._structure(url), field_id, up_to=up_to)
-
-
-@st.cache_data(ttl=300)
-def _indicators(url: str, goal_ids: tuple[int, ...]) -> pd.DataFrame:
-    with transaction(shared._engine(url)) as session:
-        return indicator_values(session, list(goal_ids))
-
-
-def action_fields() -> None:
-    field_code = shared.chosen(shared.FIELD_KEY)
-    period = shared.selected_period()
-    snap = shared.structure()
-    field = snap.fields[snap.fields["field_code"] == field_code].iloc[0]
-    st.title("Aktionsfelder")
-    st.header(f"{field_code} {shared.md_text(field['field_name'])}", divider="gray")
-    if period is None:
-        st.info("Noch keine Berichtsperioden erfasst.")
-        return
-    # Only this field's measures: its figures are those of the whole, and at country scale a ninth of the data.
-    r = shared.period_rollup(period, Scope("field", field_code))
-    fields_row = r.fields[r.fields["field_code"] == field_code].iloc[0]
-    measures = r.measures[r.measures["field_code"] == field_code]
-    goals = r.goals[r.goals["field_id"] == field["field_id"]]
-    dist = ru.light_distribution(measures.assign(alle=field_code), "alle")
-    summary = dist["summary_light"].iloc[0] if len(dist) else None
-
+def key_figures(progress: float, measures: pd.DataFrame, summary: str | None) -> None:
     # Fortschritt and Sammelampel get the widest tiles: «keine Daten» and «○ keine Meldung» must fit.
     cols = st.columns([1.3, 0.9, 1.6, 1, 1])
-    cols[0].metric("Fortschritt", fmt.percent(fields_row["progress"]))
+    cols[0].metric("Fortschritt", fmt.percent(progress))
     cols[1].metric("Massnahmen", fmt.number(len(measures)))
     cols[2].metric(
         "Sammelampel",
@@ -56,6 +25,8 @@ def action_fields() -> None:
     cols[3].metric("Hinter Plan", fmt.number(int(measures["behind_plan"].sum())))
     cols[4].metric("Überfällig", fmt.number(int(measures["overdue"].sum())))
 
+
+def goals_section(goals: pd.DataFrame) -> None:
     st.subheader("Ziele")
     if goals["is_example"].any():
         st.caption("Die Ziele sind Beispiele, bis der Wortlaut aus B 108 geladen ist.")
@@ -83,22 +54,26 @@ def action_fields() -> None:
         },
     )
 
-    st.subheader(f"Massnahmen in {period.name}")
+
+def measures_section(measures: pd.DataFrame, field_code: str, period: str) -> None:
+    st.subheader(f"Massnahmen in {period}")
     if measures.empty:
         st.info("In diesem Aktionsfeld gibt es noch keine Massnahmen. Die Fachstelle erfasst sie unter «Verwaltung».")
     else:
-        shared.show_measures(measures, key="field_measures", file_name=f"Massnahmen_{field_code}_{period.name}.xlsx")
+        widgets.show_measures(measures, key="field_measures", file_name=f"Massnahmen_{field_code}_{period}.xlsx")
         st.page_link(
             "pages/measures.py",
             label="Details und Verlauf einer Massnahme: Seite «Massnahmen»",
             icon=":material/checklist:",
         )
 
+
+def trend_section(field_code: str, field_id: int, period: str) -> None:
     st.subheader("Verlauf")
     left, right = st.columns(2)
     with left:
         st.markdown("**Aktionsfeld und Gesamt**")
-        trend = shared.trend(period.name)
+        trend = data.trend(period)
         st.plotly_chart(
             charts.progress_trend_lines(trend[trend["field_code"].isin(["Gesamt", field_code])], highlight=field_code),
             width="stretch",
@@ -106,25 +81,52 @@ def action_fields() -> None:
         )
     with right:
         st.markdown("**Ziele**")
-        goal_trend = _goal_trend(shared.database_url(), int(field["field_id"]), period.name)
+        goal_trend = data.goal_trend(field_id, period)
         st.plotly_chart(
             charts.progress_trend_lines(goal_trend, highlight="", key="goal_code"), width="stretch", key="goal_trend"
         )
 
+
+def indicators_section(goals: pd.DataFrame) -> None:
     st.subheader("Kennzahlen")
-    values = _indicators(shared.database_url(), tuple(int(g) for g in goals["goal_id"]))
+    values = data.indicators([int(g) for g in goals["goal_id"]])
     if values.empty:
         st.info("Für die Ziele dieses Aktionsfelds sind keine Kennzahlen erfasst.")
     for indicator_id, group in values.groupby("indicator_id", sort=False):
         first = group.iloc[0]
         st.markdown(
-            f"**Ziel {first['goal_code']}: {shared.md_text(first['name'])}** ({shared.md_text(first['unit'])}, "
+            f"**Ziel {first['goal_code']}: {md_text(first['name'])}** ({md_text(first['unit'])}, "
             f"{'höher' if first['direction'] == 'hoeher' else 'tiefer'} ist besser)"
         )
         if group["value"].notna().any():
             st.plotly_chart(charts.indicator_chart(group), width="stretch", key=f"indicator_{indicator_id}")
         else:
             st.caption("Noch keine Werte gemeldet.")
+
+
+def action_fields() -> None:
+    field_code = sidebar.chosen(sidebar.FIELD_KEY)
+    period = sidebar.selected_period()
+    snap = data.structure()
+    field = snap.fields[snap.fields["field_code"] == field_code].iloc[0]
+    st.title("Aktionsfelder")
+    st.header(f"{field_code} {md_text(field['field_name'])}", divider="gray")
+    if period is None:
+        st.info("Noch keine Berichtsperioden erfasst.")
+        return
+    # Only this field's measures: its figures are those of the whole, and at country scale a ninth of the data.
+    r = data.period_rollup(period, Scope("field", field_code))
+    fields_row = r.fields[r.fields["field_code"] == field_code].iloc[0]
+    measures = r.measures[r.measures["field_code"] == field_code]
+    goals = r.goals[r.goals["field_id"] == field["field_id"]]
+    dist = ru.light_distribution(measures.assign(alle=field_code), "alle")
+    summary = dist["summary_light"].iloc[0] if len(dist) else None
+
+    key_figures(fields_row["progress"], measures, summary)
+    goals_section(goals)
+    measures_section(measures, field_code, period.name)
+    trend_section(field_code, int(field["field_id"]), period.name)
+    indicators_section(goals)
 
 
 action_fields()

@@ -5,15 +5,30 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pages import shared
+from pages import auth, data, sidebar, widgets
+from pages.text import md_text
 from tracking import formatting as fmt
-from tracking.access import Actor
-from tracking.catalogue import LABELS, NO, YES, shown_value
-from tracking.db import transaction
+from tracking.access import ROLES, Actor
+from tracking.audit import AUDIT_ACTIONS, audit_entries, audit_workbook
+from tracking.catalogue import (
+    LABELS,
+    NO,
+    YES,
+    apply_catalogue,
+    catalogue_history,
+    export_catalogue,
+    indicator_entries,
+    measure_entries,
+    plan_catalogue,
+    plan_entries,
+    shown_value,
+    undo_catalogue,
+)
 from tracking.errors import TrackingError
 from tracking.excel_import import ImportRefused
 from tracking.periods import add_missing_periods, all_periods, set_period_open
 from tracking.strategy import apply_definition, parse_definition, preview_definition
+from tracking.users import UserSpec, create_user, list_users, set_password, update_user
 from tracking.vocab import DIRECTIONS
 
 NEW = "– neu –"
@@ -21,7 +36,7 @@ NEW = "– neu –"
 
 def periods_section(actor: Actor) -> None:
     st.subheader("Berichtsperioden")
-    with transaction(shared.engine()) as session:
+    with data.read() as session:
         periods = [(p.name, p.start_date, p.end_date, p.is_open) for p in all_periods(session)]
     if not periods:
         st.info("Noch keine Perioden. Sie entstehen beim Laden der Strategie-Definition (Abschnitt «periods»).")
@@ -32,15 +47,15 @@ def periods_section(actor: Actor) -> None:
         cols[2].markdown(":material/lock_open: offen" if is_open else ":material/lock: geschlossen")
         label = "Schliessen" if is_open else "Öffnen"
         if cols[3].button(label, key=f"period_{name}"):
-            with shared.write_session() as (session, actor):
+            with auth.write() as (session, actor):
                 set_period_open(session, name=name, is_open=not is_open, actor=actor, source="Verwaltung")
-            shared.refresh()
+            data.refresh()
             st.session_state["flash"] = f"Periode {name} {'geschlossen' if is_open else 'geöffnet'}."
             st.rerun()
     if periods and st.button("Fehlende Halbjahre bis heute anlegen"):
-        with shared.write_session() as (session, actor):
+        with auth.write() as (session, actor):
             created = add_missing_periods(session, actor=actor, today=dt.date.today(), source="Verwaltung")
-        shared.refresh()
+        data.refresh()
         st.session_state["flash"] = (
             f"Neu angelegt: {', '.join(created)}." if created else "Alle Halbjahre bis heute bestehen bereits."
         )
@@ -63,7 +78,7 @@ def strategy_section(actor: Actor) -> None:
         return
     try:
         definition = parse_definition(text, source=upload.name)
-        preview = preview_definition(shared.engine(), definition, actor=actor, source=upload.name)
+        preview = preview_definition(data.engine(), definition, actor=actor, source=upload.name)
     except TrackingError as exc:
         st.error(f"Die Datei wurde nicht übernommen ({len(exc.messages)} Problem(e)); nichts wurde geändert:")
         st.dataframe(pd.DataFrame({"Problem": exc.messages}), hide_index=True, width="stretch")
@@ -74,20 +89,17 @@ def strategy_section(actor: Actor) -> None:
     st.markdown(f"**Vorschau: {len(preview.changes)} Änderungen**")
     st.dataframe(pd.DataFrame({"Änderung": preview.changes}), hide_index=True, width="stretch")
     if st.button("Definition laden", type="primary"):
-        with shared.write_session() as (session, actor):
+        with auth.write() as (session, actor):
             result = apply_definition(session, definition, actor=actor, source=f"Datei {upload.name}")
-        shared.refresh()
+        data.refresh()
         st.session_state["flash"] = f"Strategie-Definition geladen: {len(result.changes)} Änderungen."
         st.rerun()
 
 
 def users_section(actor: Actor) -> None:
-    from tracking.access import ROLES
-    from tracking.users import UserSpec, create_user, list_users, set_password, update_user
-
     st.subheader("Benutzer und Rollen")
-    snap = shared.structure()
-    with transaction(shared.engine()) as session:
+    snap = data.structure()
+    with data.read() as session:
         users = [
             {
                 "Benutzername": u.username,
@@ -128,7 +140,7 @@ def users_section(actor: Actor) -> None:
                 username.strip().lower(), name, role, fields, departments, None if home == "–" else home, email or None
             )
             try:
-                with shared.write_session() as (session, actor):
+                with auth.write() as (session, actor):
                     existing = {u.username for u in list_users(session)}
                     if spec.username in existing:
                         update_user(
@@ -150,15 +162,13 @@ def users_section(actor: Actor) -> None:
                         create_user(session, spec, password=password or None, actor=actor, source="Verwaltung")
             except TrackingError as exc:
                 for message in exc.messages:
-                    st.error(shared.md_text(message))
+                    st.error(md_text(message))
             else:
                 st.session_state["flash"] = f"Benutzer «{spec.username}» gespeichert."
                 st.rerun()
 
 
 def catalogue_section(actor: Actor) -> None:
-    from tracking.catalogue import apply_catalogue, export_catalogue, plan_catalogue
-
     st.subheader("Massnahmenkatalog")
     st.caption(
         "Massnahmen und Kennzahlen anlegen, ändern oder ausser Kraft setzen: einzeln im Formular oder alle auf "
@@ -167,7 +177,7 @@ def catalogue_section(actor: Actor) -> None:
     )
 
     def make() -> bytes:
-        with transaction(shared.engine()) as session:
+        with data.read() as session:
             return export_catalogue(session, generated_by=actor.name)
 
     left, right = st.columns([1, 2])
@@ -185,7 +195,7 @@ def catalogue_section(actor: Actor) -> None:
         cache_key = f"katalog_plan:{upload.file_id}"
         if cache_key not in st.session_state:
             try:
-                with transaction(shared.engine()) as session:
+                with data.read() as session:
                     st.session_state[cache_key] = plan_catalogue(session, upload.getvalue(), upload.name)
             except ImportRefused as refused:
                 st.session_state[cache_key] = refused
@@ -196,15 +206,15 @@ def catalogue_section(actor: Actor) -> None:
                 f"Problem{'e' if len(plan.problems) != 1 else ''}. Nichts wurde gespeichert.",
                 icon=":material/error:",
             )
-            shared.problems_table(plan.problems)
+            widgets.problems_table(plan.problems)
         else:
             catalogue_preview(plan)
             if plan.has_changes and st.button("Katalog speichern", type="primary", key="katalog_speichern"):
-                with shared.write_session() as (session, actor):
+                with auth.write() as (session, actor):
                     write_id = apply_catalogue(session, plan, actor=actor)
                 del st.session_state[cache_key]
                 st.session_state["katalog_runde"] = st.session_state.get("katalog_runde", 0) + 1
-                shared.refresh()
+                data.refresh()
                 st.session_state["flash"] = f"Katalog gespeichert (Vorgang {write_id})."
                 st.rerun()
     measure_form(actor)
@@ -242,61 +252,55 @@ def catalogue_preview(plan) -> None:
 
 def _save_entries(actor: Actor, *, measures=(), indicators=()) -> None:
     """Check and save form entries with the catalogue's rules; problems show by field."""
-    from tracking.catalogue import apply_catalogue, plan_entries
-
     try:
-        with shared.write_session() as (session, actor):
+        with auth.write() as (session, actor):
             plan = plan_entries(session, measures=list(measures), indicators=list(indicators))
             write_id = apply_catalogue(session, plan, actor=actor)
     except ImportRefused as refused:
         for problem in refused.problems:
-            st.error(shared.md_text(f"{problem.header or 'Eingabe'}: {problem.message}"))
+            st.error(md_text(f"{problem.header or 'Eingabe'}: {problem.message}"))
         return
     if write_id is None:
         st.info("Keine Änderung: die Angaben entsprechen den gespeicherten.")
         return
-    shared.refresh()
+    data.refresh()
     changes = "; ".join(line.strip() for line in plan.summary_lines()[1:])
     st.session_state["flash"] = f"Katalog gespeichert (Vorgang {write_id}): {changes}."
     st.rerun()
 
 
-# Read once per database and cached like the other loaders; shared.refresh()
+# Read once per database and cached like the other loaders; data.refresh()
 # after every write clears them, so the forms always show the stored values.
 @st.cache_data(ttl=300)
 def _catalogue(url: str) -> tuple[dict, list]:
-    from tracking.catalogue import catalogue_history, indicator_entries
-
-    with transaction(shared.engine()) as session:
+    with data.read() as session:
         return indicator_entries(session), catalogue_history(session)
 
 
 def catalogue() -> tuple[dict, list]:
     """Stored indicators and the latest catalogue changes."""
-    return _catalogue(shared.database_url())
+    return _catalogue(data.database_url())
 
 
 @st.cache_data(ttl=300)
 def _measure_entries(url: str, goal: str | None) -> dict:
-    from tracking.catalogue import measure_entries
-
-    with transaction(shared.engine()) as session:
+    with data.read() as session:
         return measure_entries(session, goal)
 
 
 def measure_form(actor: Actor) -> None:
-    structure = shared.structure()
+    structure = data.structure()
     goals = list(structure.goals["goal_code"])
     with st.expander("Massnahme anlegen, ändern oder ausser Kraft setzen", icon=":material/edit_note:"):
         chosen_goal = None
-        if len(shared.measure_codes()) > shared.MEASURE_CHOICES_LIMIT:
+        if len(data.measure_codes()) > sidebar.MEASURE_CHOICES_LIMIT:
             chosen_goal = st.selectbox(
                 "Ziel der Massnahme",
                 goals,
                 key="katalog_ziel",
-                help=f"Bei mehr als {fmt.number(shared.MEASURE_CHOICES_LIMIT)} Massnahmen zuerst das Ziel wählen.",
+                help=f"Bei mehr als {fmt.number(sidebar.MEASURE_CHOICES_LIMIT)} Massnahmen zuerst das Ziel wählen.",
             )
-        stored = _measure_entries(shared.database_url(), chosen_goal)
+        stored = _measure_entries(data.database_url(), chosen_goal)
         code = st.selectbox(
             "Massnahme",
             [NEW, *stored],
@@ -364,7 +368,7 @@ def measure_form(actor: Actor) -> None:
 
 
 def indicator_form(actor: Actor) -> None:
-    structure = shared.structure()
+    structure = data.structure()
     stored = catalogue()[0]
     with st.expander("Kennzahl anlegen, ändern oder ausser Kraft setzen", icon=":material/query_stats:"):
         choice = st.selectbox(
@@ -415,8 +419,6 @@ def indicator_form(actor: Actor) -> None:
 
 def catalogue_changes(actor: Actor) -> None:
     """The latest catalogue changes, each with an undo button."""
-    from tracking.catalogue import undo_catalogue
-
     records = catalogue()[1]
     if not records:
         return
@@ -426,24 +428,22 @@ def catalogue_changes(actor: Actor) -> None:
         cols = st.columns([5, 1])
         state = f" · rückgängig gemacht (Vorgang {undone_by})" if undone_by else ""
         cols[0].markdown(
-            f"**Vorgang {write_id}** · {fmt.datetime(item['at'])} · {shared.md_text(item['actor'])} · "
-            f"{shared.md_text(item['source'])}  \n{shared.md_text(item['summary'])}{state}"
+            f"**Vorgang {write_id}** · {fmt.datetime(item['at'])} · {md_text(item['actor'])} · "
+            f"{md_text(item['source'])}  \n{md_text(item['summary'])}{state}"
         )
         if not undone_by and cols[1].button("Rückgängig", key=f"katalog_undo_{write_id}"):
             try:
-                with shared.write_session() as (session, actor):
+                with auth.write() as (session, actor):
                     count = undo_catalogue(session, write_id, actor=actor)
             except TrackingError as exc:
-                st.error(shared.md_text(" ".join(exc.messages)))
+                st.error(md_text(" ".join(exc.messages)))
             else:
-                shared.refresh()
+                data.refresh()
                 st.session_state["flash"] = f"Katalogänderung {write_id} rückgängig gemacht ({count} Einträge)."
                 st.rerun()
 
 
 def audit_section() -> None:
-    from tracking.audit import AUDIT_ACTIONS, audit_entries, audit_workbook
-
     st.subheader("Protokoll")
     st.caption("Jeder Schreibvorgang mit Person, Zeit, Quelle und den Werten vorher und nachher. Nur lesbar.")
     c1, c2, c3, c4 = st.columns(4)
@@ -456,7 +456,7 @@ def audit_section() -> None:
     since = c3.date_input("von", value=None, format="DD.MM.YYYY", key="protokoll_von")
     until = c4.date_input("bis", value=None, format="DD.MM.YYYY", key="protokoll_bis")
     text = st.text_input("Suche (Massnahme, Datei, Person)", key="protokoll_text")
-    with transaction(shared.engine()) as session:
+    with data.read() as session:
         entries = audit_entries(
             session, actor=person or None, action=action or None, since=since, until=until, text=text or None
         )
@@ -479,8 +479,8 @@ def audit_section() -> None:
 
 def administration() -> None:
     st.title("Verwaltung")
-    shared.flash()
-    actor = shared.actor()
+    widgets.flash()
+    actor = auth.actor()
     periods_section(actor)
     st.divider()
     strategy_section(actor)
@@ -489,7 +489,7 @@ def administration() -> None:
     st.divider()
     catalogue_section(actor)
     st.divider()
-    shared.import_history_view(limit=20)
+    widgets.import_history_view(limit=20)
     st.divider()
     audit_section()
 

@@ -3,25 +3,26 @@
 import pandas as pd
 import streamlit as st
 
-from pages import shared
+from pages import data, sidebar
+from pages.text import md_text
 from tracking import charts
 from tracking import formatting as fmt
+from tracking import rollup as ru
 from tracking.vocab import strength_label
 
 
 def core_goals() -> None:
     st.title("Kernziele")
-    period = shared.selected_period()
-    snap = shared.structure()
+    period = sidebar.selected_period()
+    snap = data.structure()
     if period is None or snap.core_goals.empty:
         st.info("Noch keine Kernziele oder Berichtsperioden erfasst.")
         return
     names = dict(zip(snap.core_goals["core_code"], snap.core_goals["core_name"]))
-    core = shared.chosen(shared.CORE_GOAL_KEY)
-    st.header(f"{core} – {shared.md_text(names[core])}", divider="gray")
-    r = shared.figures(period)  # in SQL: per goal, never per measure
+    core = sidebar.chosen(sidebar.CORE_GOAL_KEY)
+    st.header(f"{core} – {md_text(names[core])}", divider="gray")
+    r = data.figures(period)  # in SQL: per goal, never per measure
     row = r.core_goals[r.core_goals["core_code"] == core].iloc[0]
-    core_id = int(row["core_goal_id"])
 
     cols = st.columns(3)
     cols[0].metric(
@@ -29,9 +30,7 @@ def core_goals() -> None:
         fmt.percent(row["progress"]),
         help="Mittel der Ziele, gewichtet mit ihrem Beitrag an das Kernziel.",
     )
-    contrib = snap.contributions[(snap.contributions["core_goal_id"] == core_id) & (snap.contributions["weight"] > 0)]
-    serving = r.goals.merge(contrib[["goal_id", "weight"]], on="goal_id")
-    serving = serving.merge(snap.fields[["field_id", "field_code", "field_name"]], on="field_id")
+    serving = ru.core_goal_contributors(snap, r.goals, core)
     cols[1].metric("Ziele mit Beitrag", fmt.number(len(serving)))
     cols[2].metric("Aktionsfelder mit Beitrag", fmt.number(serving["field_code"].nunique()))
 

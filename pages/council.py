@@ -5,11 +5,11 @@ import time
 import pandas as pd
 import streamlit as st
 
-from pages import shared
+from pages import data, sidebar
+from pages.text import md_text
 from tracking import charts
 from tracking import formatting as fmt
 from tracking.council import CouncilContent, load_council_content
-from tracking.db import transaction
 from tracking.vocab import LIGHTS, NO_REPORT, light_text
 
 SECTION_KEY = "praesentation_abschnitt"
@@ -30,8 +30,8 @@ LARGE_TYPE = """
 # part of the key, so a write (here or elsewhere) is never shown stale.
 @st.cache_resource(ttl=300, max_entries=2, show_spinner="Sitzungsbericht wird zusammengestellt …")
 def _content(url: str, period: str, as_of, write_id: int | None) -> CouncilContent:
-    trend = shared.trend(period)  # the overview's, often computed already (20 periods at country scale)
-    with transaction(shared._engine(url)) as session:
+    trend = data.trend(period)  # the overview's, often computed already (20 periods at country scale)
+    with data.read() as session:
         return load_council_content(session, period, as_of=as_of, trend=trend)
 
 
@@ -40,10 +40,7 @@ def headline_section(c: CouncilContent) -> None:
     h, p = c.headline, c.previous_headline or {}
 
     def delta(key: str, scale: float = 1.0, unit: str = "") -> str | None:
-        if h.get(key) is None or p.get(key) is None:
-            return None
-        diff = round((h[key] - p[key]) * scale)
-        return f"{diff:+d}{unit}" if diff else None
+        return fmt.change(h.get(key), p.get(key), scale, unit)
 
     cols = st.columns(5)
     cols[0].metric("Gesamtfortschritt", fmt.percent(h["overall_progress"]), delta("overall_progress", unit=" Pp."))
@@ -53,7 +50,7 @@ def headline_section(c: CouncilContent) -> None:
     cols[4].metric("Rücklauf", fmt.share(h["completeness"]))
     st.markdown("**Was sich seit " + (c.previous_period or "der letzten Periode") + " verändert hat**")
     for sentence in c.summary:
-        st.markdown(f"- {shared.md_text(sentence)}")
+        st.markdown(f"- {md_text(sentence)}")
 
 
 def attention_section(c: CouncilContent) -> None:
@@ -78,7 +75,7 @@ def attention_section(c: CouncilContent) -> None:
     if c.decisions:
         st.markdown("**Vorschläge für Entscheide**")
         for d in c.decisions:
-            st.markdown(f"- **{shared.md_text(d.topic)}:** {shared.md_text(d.question)}")
+            st.markdown(f"- **{md_text(d.topic)}:** {md_text(d.question)}")
 
 
 def matrix_section(c: CouncilContent) -> None:
@@ -88,7 +85,7 @@ def matrix_section(c: CouncilContent) -> None:
     st.plotly_chart(charts.field_core_heatmap(matrix), width="stretch", key="council_matrix")
     cols = st.columns(len(c.core_goals))
     for col, (code, name) in zip(cols, c.core_goals):
-        col.metric(code, fmt.percent(c.core_progress.get(code)), help=shared.md_text(name))
+        col.metric(code, fmt.percent(c.core_progress.get(code)), help=md_text(name))
 
 
 def fields_section(c: CouncilContent) -> None:
@@ -97,7 +94,7 @@ def fields_section(c: CouncilContent) -> None:
         with st.container(border=True):
             left, right = st.columns([2, 3])
             with left:
-                st.markdown(f"**{block.code} {shared.md_text(block.name)}**")
+                st.markdown(f"**{block.code} {md_text(block.name)}**")
                 change = "" if block.change is None else f" ({block.change:+.0f} Pp.)"
                 st.markdown(
                     f"Fortschritt **{fmt.percent(block.progress)}**{change} · Sammelampel "
@@ -154,6 +151,7 @@ def _watch_exports(state: dict) -> None:
 
 
 def exports(c: CouncilContent) -> None:
+    # Imported here: kaleido, python-pptx and reportlab load only when the page offers the files.
     from tracking.council_export import failure_message, find_browser, to_pdf, to_pptx, to_xlsx
 
     st.markdown("**Export für die Sitzung**")
@@ -201,7 +199,7 @@ def exports(c: CouncilContent) -> None:
             args=(what,),
         )
     for message in state["failed"].values():
-        st.error(shared.md_text(message), icon=":material/error:")
+        st.error(md_text(message), icon=":material/error:")
     if state["running"] or time.monotonic() < state["watch_until"]:
         _watch_exports(state)
     st.caption("PowerPoint und PDF enthalten Grafiken; die Erstellung dauert einige Sekunden.")
@@ -209,11 +207,11 @@ def exports(c: CouncilContent) -> None:
 
 def council_page() -> None:
     st.title("Sitzungsbericht")
-    period = shared.selected_period()
+    period = sidebar.selected_period()
     if period is None:
         st.info("Noch keine Berichtsperioden erfasst.")
         return
-    c = _content(shared.database_url(), period.name, period.reference_day, shared.data_version())
+    c = _content(data.database_url(), period.name, period.reference_day, data.data_version())
     st.caption(
         f"Bericht an den Regierungsrat · Berichtsperiode **{c.period}**"
         + (f" im Vergleich mit {c.previous_period}" if c.previous_period else "")

@@ -2,30 +2,31 @@
 
 import streamlit as st
 
-from pages import shared
+from pages import data, sidebar, widgets
+from pages.text import md_text
 from tracking import charts
 from tracking import formatting as fmt
 from tracking import rollup as ru
 from tracking.scope import Scope
-from tracking.vocab import LIGHTS, NO_REPORT, light_text
+from tracking.vocab import LIGHTS, NO_REPORT, RED, light_text
 
 
 def departments() -> None:
-    code = shared.chosen(shared.DEPARTMENT_KEY)
-    period = shared.selected_period()
-    snap = shared.structure()
+    code = sidebar.chosen(sidebar.DEPARTMENT_KEY)
+    period = sidebar.selected_period()
+    snap = data.structure()
     name = snap.departments.set_index("department_code").loc[code, "department_name"]
     st.title("Departemente")
-    st.header(f"{code} – {shared.md_text(name)}", divider="gray")
+    st.header(f"{code} – {md_text(name)}", divider="gray")
     if period is None:
         st.info("Noch keine Berichtsperioden erfasst.")
         return
     # Only this department's measures (its figures are those of the whole); the comparison in SQL.
-    r = shared.period_rollup(period, Scope("department", code))
+    r = data.period_rollup(period, Scope("department", code))
     own = ru.department_summary(r.measures, snap.departments[snap.departments["department_code"] == code]).iloc[0]
     measures = r.measures
     if measures.empty:
-        st.info(f"Das {shared.md_text(name)} führt in {period.name} keine Massnahmen.")
+        st.info(f"Das {md_text(name)} führt in {period.name} keine Massnahmen.")
         return
 
     # The Sammelampel gets the widest tile: «○ keine Meldung» must fit beside the numbers.
@@ -48,7 +49,7 @@ def departments() -> None:
     with right:
         st.markdown("**Alle Departemente im Vergleich**")
         every = (
-            shared.department_lights_of(period)
+            data.department_lights_of(period)
             .set_index("department_code")
             .reindex(snap.departments["department_code"])
             .reset_index()
@@ -58,12 +59,12 @@ def departments() -> None:
         every[counts] = every[counts].fillna(0).astype(int)
         st.plotly_chart(charts.light_distribution_bars(every, "department_code"), width="stretch", key="dep_all")
 
-    attention = measures[measures["behind_plan"] | measures["overdue"] | (measures["light"] == "rot")]
+    attention = measures[measures["behind_plan"] | measures["overdue"] | (measures["light"] == RED)]
     st.subheader(f"Was Aufmerksamkeit braucht ({fmt.number(len(attention))})")
     if attention.empty:
         st.success("Keine Massnahme ist rot, hinter Plan oder überfällig.", icon=":material/check_circle:")
     else:
-        shared.show_measures(attention, key="dep_attention", file_name=f"Aufmerksamkeit_{code}_{period.name}.xlsx")
+        widgets.show_measures(attention, key="dep_attention", file_name=f"Aufmerksamkeit_{code}_{period.name}.xlsx")
 
     missing = measures[measures["owes_report"] & ~measures["has_report"]]
     st.subheader(f"Fehlende Meldungen ({fmt.number(len(missing))})")
@@ -82,7 +83,7 @@ def departments() -> None:
         )
 
     st.subheader("Alle Massnahmen des Departements")
-    shared.show_measures(measures, key="dep_all_measures", file_name=f"Massnahmen_{code}_{period.name}.xlsx")
+    widgets.show_measures(measures, key="dep_all_measures", file_name=f"Massnahmen_{code}_{period.name}.xlsx")
 
 
 departments()

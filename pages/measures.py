@@ -3,20 +3,20 @@
 import pandas as pd
 import streamlit as st
 
-from pages import shared
+from pages import data, sidebar, widgets
+from pages.text import md_text
 from tracking import charts
 from tracking import formatting as fmt
-from tracking.db import transaction
 from tracking.measures import MeasureFilter, filter_measures, measure_details, measure_history, report_versions
 from tracking.tables import status_text
 from tracking.vocab import LIGHTS, STATUSES, light_text
 
-MEASURE_KEY = shared.MEASURE_KEY
+MEASURE_KEY = sidebar.MEASURE_KEY
 GANTT_LIMIT = 300
 
 
 def filters(measures: pd.DataFrame) -> MeasureFilter:
-    snap = shared.structure()
+    snap = data.structure()
     text = st.text_input("Suche (Code, Titel, Stelle)", key="suche", placeholder="z. B. Portal oder M-5.1")
     c1, c2, c3 = st.columns(3)
     fields = c1.multiselect("Aktionsfeld", list(snap.fields["field_code"]), key="f_feld", placeholder="alle")
@@ -36,11 +36,11 @@ def filters(measures: pd.DataFrame) -> MeasureFilter:
 
 
 def detail(measure_id: int, period: str) -> None:
-    snap = shared.measure_snapshot(measure_id)
-    with transaction(shared.engine()) as session:
+    snap = data.measure_snapshot(measure_id)
+    with data.read() as session:
         d = measure_details(session, measure_id)
         versions = report_versions(session, measure_id)
-    st.subheader(f"{d['code']} {shared.md_text(d['title'])}")
+    st.subheader(f"{d['code']} {md_text(d['title'])}")
     if not d["active"]:
         st.warning("Diese Massnahme ist ausser Kraft gesetzt; ihre Geschichte bleibt sichtbar.")
     c1, c2, c3, c4 = st.columns(4)
@@ -48,7 +48,7 @@ def detail(measure_id: int, period: str) -> None:
     c2.metric("Geplantes Ende", fmt.date(d["planned_end"]))
     c3.metric("Budget", fmt.chf(d["budget_chf"]))
     c4.metric("Gewicht", fmt.number(d["weight"], 1))
-    esc = shared.md_text
+    esc = md_text
     st.markdown(
         f"**Aktionsfeld:** {esc(d['field'])}  \n**Ziel:** {esc(d['goal'])}  \n"
         f"**Federführung:** {esc(d['department'])} · **Partner:** {esc(d['partners'])}  \n"
@@ -123,11 +123,11 @@ def select_row(codes: list[str]) -> None:
 
 def measures_page() -> None:
     st.title("Massnahmen")
-    period = shared.selected_period()
+    period = sidebar.selected_period()
     if period is None:
         st.info("Noch keine Berichtsperioden erfasst.")
         return
-    measures = shared.period_rollup(period).measures
+    measures = data.period_rollup(period).measures
     if measures.empty:
         st.info("Noch keine Massnahmen erfasst. Die Fachstelle erfasst sie unter «Verwaltung».")
         return
@@ -144,7 +144,7 @@ def measures_page() -> None:
         if shown.empty:
             st.info("Keine Massnahme passt zu diesen Filtern. Filter lockern oder zurücksetzen.")
         else:
-            shared.show_measures(
+            widgets.show_measures(
                 shown,
                 key="measure_table",
                 file_name=f"Massnahmen_{period.name}.xlsx",
@@ -165,11 +165,11 @@ def measures_page() -> None:
             st.plotly_chart(charts.measure_gantt(shown), width="stretch", key="gantt")
 
     st.divider()
-    code = (shared.chosen(MEASURE_KEY) or "").strip().upper()  # typed at scale (see shared._measure_picker)
+    code = (sidebar.chosen(MEASURE_KEY) or "").strip().upper()  # typed at scale (see pages/sidebar.py)
     if not code:
         st.caption("Für die Details eine Zeile der Tabelle anklicken oder links eine Massnahme wählen.")
-    elif code not in set(shared.measure_codes()):
-        st.warning(f"Eine Massnahme mit dem Code «{shared.md_text(code)}» gibt es nicht.", icon=":material/search_off:")
+    elif code not in set(data.measure_codes()):
+        st.warning(f"Eine Massnahme mit dem Code «{md_text(code)}» gibt es nicht.", icon=":material/search_off:")
     elif code not in set(measures["code"]):
         st.info(f"Massnahme {code} zählt in {period.name} nicht (noch nicht begonnen oder ausser Kraft).")
     else:

@@ -2,33 +2,17 @@
 
 import streamlit as st
 
-from pages import shared
+from pages import data, sidebar
+from pages.text import md_text
 from tracking import charts
 from tracking import formatting as fmt
 
 
-def overview() -> None:
-    st.title("Übersicht")
-    period = shared.selected_period()
-    if period is None:
-        st.info(
-            "Noch keine Berichtsperioden erfasst. Eine Strategie-Definition mit Perioden laden: "
-            "`python -m tracking load-strategy DATEI.yaml`."
-        )
-        return
-    structure = shared.structure()
-    current = shared.figures(period)
-    previous_name = structure.previous_period(period.name)
-    h = current.headline
-    prev = shared.figures(shared.period_named(previous_name)).headline if previous_name else None
-
-    st.caption(f"Berichtsperiode **{period.name}**" + (f" · Vergleich mit {previous_name}" if previous_name else ""))
+def headline_section(h: dict, prev: dict | None) -> None:
+    """The six key figures, each with its change since the previous period."""
 
     def delta(key: str, scale: float = 1.0, unit: str = "") -> str | None:
-        if prev is None or prev[key] != prev[key] or h[key] != h[key]:  # NaN check
-            return None
-        diff = round((h[key] - prev[key]) * scale)
-        return f"{diff:+d}{unit}" if diff else None
+        return None if prev is None else fmt.change(h[key], prev[key], scale, unit)
 
     cols = st.columns(6)
     cols[0].metric(
@@ -64,29 +48,32 @@ def overview() -> None:
         "Rücklauf", fmt.share(h["completeness"]), help=f"{h['reported']} von {h['active']} Meldungen eingegangen."
     )
 
-    if h["reported"] == 0:
-        st.info(
-            f"Für {period.name} sind noch keine Statusberichte eingegangen. Die Koordinatorinnen und Koordinatoren "
-            "laden sie auf der Seite «Statusbericht» hoch; bis dahin zeigen die Grafiken die abgeschlossenen "
-            "Massnahmen und «keine Meldung».",
-            icon=":material/info:",
-        )
-        st.page_link(
-            "pages/status_report.py",
-            label="Zum Statusbericht: Vorlage holen und hochladen",
-            icon=":material/upload_file:",
-        )
 
+def no_reports_notice(period: str) -> None:
+    st.info(
+        f"Für {period} sind noch keine Statusberichte eingegangen. Die Koordinatorinnen und Koordinatoren "
+        "laden sie auf der Seite «Statusbericht» hoch; bis dahin zeigen die Grafiken die abgeschlossenen "
+        "Massnahmen und «keine Meldung».",
+        icon=":material/info:",
+    )
+    st.page_link(
+        "pages/status_report.py",
+        label="Zum Statusbericht: Vorlage holen und hochladen",
+        icon=":material/upload_file:",
+    )
+
+
+def charts_section(current, core_goals, trend) -> None:
+    """The matrix, the fields' progress and lights, the trend, the core goals."""
     st.subheader("Aktionsfelder × Kernziele")
     st.caption(
         "Farbe: Fortschritt der Ziele des Felds, die dem Kernziel dienen (gewichtet nach Beitrag). "
         "Text: stärkster Beitrag und Fortschritt. «–»: kein Beitrag."
     )
-    core_names = dict(zip(structure.core_goals["core_code"], structure.core_goals["core_name"]))
     st.plotly_chart(charts.field_core_heatmap(current.matrix), width="stretch", key="heatmap")
     with st.expander("Kernziele im Wortlaut"):
-        for code, name in core_names.items():
-            st.markdown(f"**{code}** – {shared.md_text(name)}")
+        for code, name in zip(core_goals["core_code"], core_goals["core_name"]):
+            st.markdown(f"**{code}** – {md_text(name)}")
 
     left, right = st.columns(2)
     with left:
@@ -99,7 +86,7 @@ def overview() -> None:
         )
 
     st.subheader("Verlauf über die Perioden")
-    st.plotly_chart(charts.progress_trend_lines(shared.trend(period.name)), width="stretch", key="trend")
+    st.plotly_chart(charts.progress_trend_lines(trend), width="stretch", key="trend")
 
     with st.expander("Kernziele: Fortschritt"):
         table = current.core_goals.assign(Fortschritt=current.core_goals["progress"].map(fmt.percent))
@@ -109,6 +96,26 @@ def overview() -> None:
             .rename(columns={"core_code": "Kernziel", "core_name": "Wortlaut", "n_goals": "Ziele mit Beitrag"})
             .set_index("Kernziel")
         )
+
+
+def overview() -> None:
+    st.title("Übersicht")
+    period = sidebar.selected_period()
+    if period is None:
+        st.info(
+            "Noch keine Berichtsperioden erfasst. Eine Strategie-Definition mit Perioden laden: "
+            "`python -m tracking load-strategy DATEI.yaml`."
+        )
+        return
+    structure = data.structure()
+    current = data.figures(period)
+    previous_name = structure.previous_period(period.name)
+    prev = data.figures(sidebar.period_named(previous_name)).headline if previous_name else None
+    st.caption(f"Berichtsperiode **{period.name}**" + (f" · Vergleich mit {previous_name}" if previous_name else ""))
+    headline_section(current.headline, prev)
+    if current.headline["reported"] == 0:
+        no_reports_notice(period.name)
+    charts_section(current, structure.core_goals, data.trend(period.name))
 
 
 overview()

@@ -6,9 +6,8 @@ was asked for, so a shared link opens that page right after signing in.
 
 import streamlit as st
 
-from pages import shared
+from pages import auth, data
 from tracking.access import ROLES, Actor
-from tracking.db import transaction
 from tracking.formatting import count
 from tracking.users import SignInFailed, authenticate, has_admin, session_minutes
 
@@ -22,7 +21,7 @@ def local_form() -> None:
         return
     error = None
     # The failed attempt is counted in the same transaction, which commits.
-    with transaction(shared.engine(), write=True) as session:
+    with data.write_transaction() as session:
         try:
             actor = authenticate(session, username, password)
         except SignInFailed as exc:
@@ -30,12 +29,12 @@ def local_form() -> None:
     if error:
         st.error(error)
         return
-    shared.sign_in(actor)
+    auth.sign_in(actor)
     st.rerun()
 
 
 def demo_form() -> None:
-    snap = shared.structure()
+    snap = data.structure()
     st.subheader("Demo ohne Passwort")
     st.caption("Nur solange Demodaten geladen sind: eine Rolle wählen und das Werkzeug ausprobieren.")
     role = st.radio("Rolle", list(ROLES), format_func=ROLES.get, horizontal=True, key="demo_rolle")
@@ -55,7 +54,7 @@ def demo_form() -> None:
         if role == "koordination" and not (fields or departments):
             st.error("Eine Koordination braucht mindestens ein Aktionsfeld oder Departement.")
             return
-        shared.sign_in(
+        auth.sign_in(
             Actor(
                 name=f"Demo {ROLES[role]}",
                 role=role,
@@ -70,22 +69,22 @@ def demo_form() -> None:
 def sign_in_page() -> None:
     st.title("Anmelden")
     st.caption("Monitoring der Strategie «Digitaler Wandel» des Kantons Luzern")
-    if st.session_state.get(shared.EXPIRED_KEY):
+    if st.session_state.get(auth.EXPIRED_KEY):
         minutes = count(session_minutes(), "Minute", "Minuten")
         st.info(f"Ihre Sitzung ist nach {minutes} ohne Aktivität abgelaufen. Bitte neu anmelden.")
-    if message := st.session_state.pop(shared.SIGNED_OUT_KEY, None):
+    if message := st.session_state.pop(auth.SIGNED_OUT_KEY, None):
         st.warning(message, icon=":material/person_off:")
     if message := st.session_state.pop("sso_fehler", None):
         st.error(message)
-    facts = shared.store_facts()
+    facts = data.store_facts()
     left, right = st.columns(2)
     with left:
         st.subheader("Mit Benutzerkonto")
-        if shared.sso_configured():
+        if auth.sso_configured():
             st.button("Mit Single Sign-on anmelden", on_click=st.login, icon=":material/login:")
             st.caption("oder mit einem lokalen Konto:")
         local_form()
-        with transaction(shared.engine()) as session:
+        with data.read() as session:
             admin_exists = has_admin(session)
         if not admin_exists:
             st.info(
@@ -93,5 +92,5 @@ def sign_in_page() -> None:
                 '`python -m tracking users add admin --role admin --name "Vorname Name" --password-stdin`'
             )
     with right:
-        if facts["demo"]:
+        if facts.demo:
             demo_form()

@@ -3,12 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from pages import shared
+from pages import auth, data, sidebar, widgets
+from pages.text import md_text
 from tracking import charts
 from tracking import formatting as fmt
 from tracking import rollup as ru
-from tracking.access import can
-from tracking.db import transaction
+from tracking.access import can, in_scope, template_choices
+from tracking.entry_table import EMPTY, LAST_REPORT, entries_from_table, entry_table
 from tracking.errors import TrackingError
 from tracking.excel_import import (
     ImportRefused,
@@ -26,18 +27,14 @@ SCOPE_KINDS = {"Aktionsfeld": "field", "Departement": "department", "Alle Massna
 
 def template_section(period: str) -> Scope:
     st.subheader("1. Vorlage herunterladen")
-    snap = shared.structure()
-    current = shared.actor()
-    field_names = dict(zip(snap.fields["field_code"], snap.fields["field_name"]))
-    department_names = dict(zip(snap.departments["department_code"], snap.departments["department_name"]))
-    kinds = dict(SCOPE_KINDS)
-    if current.role == "koordination":
-        # A coordinator gets templates for the own scope only.
-        field_names = {c: n for c, n in field_names.items() if c in current.fields}
-        department_names = {c: n for c, n in department_names.items() if c in current.departments}
-        kinds = {
-            k: v for k, v in kinds.items() if (v == "field" and field_names) or (v == "department" and department_names)
-        }
+    snap = data.structure()
+    current = auth.actor()
+    allowed, field_names, department_names = template_choices(
+        current,
+        dict(zip(snap.fields["field_code"], snap.fields["field_name"])),
+        dict(zip(snap.departments["department_code"], snap.departments["department_name"])),
+    )
+    kinds = {label: kind for label, kind in SCOPE_KINDS.items() if kind in allowed}
     left, right = st.columns([1, 2])
     kind_label = left.radio("Geltungsbereich", list(kinds), key="vorlage_art", horizontal=False)
     kind = kinds[kind_label]
@@ -55,11 +52,11 @@ def template_section(period: str) -> Scope:
             key="vorlage_departement",
         )
         scope = Scope("department", code)
-    count = len(shared.owing(period, scope))
+    count = len(data.owing(period, scope))
     right.caption(f"{fmt.number(count)} meldepflichtige Massnahmen in {period} ({scope.label}).")
 
     def make() -> bytes:
-        with transaction(shared.engine()) as session:
+        with data.read() as session:
             return build_template(session, period=period, scope=scope, generated_by=current.name)
 
     suffix = "alle" if scope.kind == "all" else scope.code
@@ -77,7 +74,7 @@ def template_section(period: str) -> Scope:
 
 def upload_section(period: str) -> None:
     st.subheader("2. Ausgefüllte Vorlage hochladen")
-    actor = shared.actor()
+    actor = auth.actor()
     upload = st.file_uploader(
         "Ausgefüllte Vorlage (.xlsx, höchstens 10 MB)",
         # A new key after each save empties the uploader for the next file.
@@ -87,15 +84,14 @@ def upload_section(period: str) -> None:
     if upload is None:
         st.caption("Noch keine Datei gewählt. Fehler werden mit Blatt, Zeile und Spalte genannt.")
         return
-    data = upload.getvalue()
     cache_key = f"plan:{upload.file_id}"
     if cache_key not in st.session_state:
         bar = st.progress(0.0, text="Datei wird geprüft …")
         try:
-            with transaction(shared.engine()) as session:
+            with data.read() as session:
                 plan = plan_import(
                     session,
-                    data,
+                    upload.getvalue(),
                     upload.name,
                     expected_period=period,
                     actor=actor,
@@ -109,12 +105,12 @@ def upload_section(period: str) -> None:
 
     if isinstance(result, ImportRefused):
         st.error(
-            f"Die Datei «{shared.md_text(upload.name)}» wurde nicht übernommen: {len(result.problems)} "
+            f"Die Datei «{md_text(upload.name)}» wurde nicht übernommen: {len(result.problems)} "
             f"Problem{'e' if len(result.problems) != 1 else ''}. Nichts wurde gespeichert. "
             "Bitte korrigieren und erneut hochladen.",
             icon=":material/error:",
         )
-        shared.problems_table(result.problems)
+        widgets.problems_table(result.problems)
         return
 
     preview_and_save(result, f"Datei «{result.filename}»", cache_key, "upload_round")
@@ -122,7 +118,7 @@ def upload_section(period: str) -> None:
 
 def preview_and_save(plan, what: str, cache_key: str, round_key: str) -> None:
     """The preview of a checked upload or table, and the button that saves it."""
-    st.markdown(f"**Vorschau** – {shared.md_text(what)}, Periode {plan.period}, {plan.scope.label}")
+    st.markdown(f"**Vorschau** – {md_text(what)}, Periode {plan.period}, {plan.scope.label}")
     cols = st.columns(4)
     cols[0].metric("Neu", fmt.number(plan.count("neu")))
     cols[1].metric("Geändert", fmt.number(plan.count("geändert")))
@@ -150,7 +146,7 @@ def preview_and_save(plan, what: str, cache_key: str, round_key: str) -> None:
     ):
         bar = st.progress(0.0, text="Wird gespeichert …")
         try:
-            with shared.write_session() as (session, actor):
+            with auth.write() as (session, actor):
                 saved = apply_import(
                     session,
                     plan,
@@ -159,12 +155,12 @@ def preview_and_save(plan, what: str, cache_key: str, round_key: str) -> None:
                 )
         except TrackingError as exc:
             bar.empty()
-            st.error("Nicht gespeichert: " + shared.md_text(" ".join(exc.messages)))
+            st.error("Nicht gespeichert: " + md_text(" ".join(exc.messages)))
             return
         bar.empty()
         del st.session_state[cache_key]
         st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
-        shared.refresh()
+        data.refresh()
         st.session_state["flash"] = (
             f"Gespeichert als Import {saved.write_id}: {saved.reports_written} Meldungen, "
             f"{saved.values_written} Kennzahlwerte. Die Übersicht zeigt die neuen Werte."
@@ -202,36 +198,20 @@ def hints_section(plan) -> None:
     )
 
 
-EMPTY = "–"
-ENTRY_COLUMNS = {
-    "code": "Code",
-    "title": "Titel",
-    "status": "Status",
-    "light": "Ampel",
-    "progress": "Fortschritt %",
-    "comment": "Kommentar / Begründung",
-    "next_steps": "Nächste Schritte",
-    "risks": "Risiken",
-    "unchanged": "Unverändert",
-    "explanation": "Erläuterung zu Hinweisen",
-}
-
-
 def entry_section(period: str, scope: Scope) -> None:
     """Status entry in the browser: a table of the measures in scope, checked and saved like an upload."""
     st.subheader("Oder direkt hier erfassen")
-    actor = shared.actor()
-    measures = shared.owing(period, scope)
-    if actor.role != "admin":
-        measures = measures[[actor.covers(f, d) for f, d in zip(measures["field_code"], measures["department_code"])]]
+    actor = auth.actor()
+    measures = data.owing(period, scope)
+    measures = in_scope(actor, measures)
     if measures.empty:
         st.caption("Keine meldepflichtigen Massnahmen in diesem Geltungsbereich.")
         return
-    if len(measures) > shared.ENTRY_ROWS_LIMIT:
+    if len(measures) > widgets.ENTRY_ROWS_LIMIT:
         narrower = " oder in Schritt 1 ein Aktionsfeld oder Departement wählen" if scope.kind == "all" else ""
         st.info(
             f"{fmt.number(len(measures))} meldepflichtige Massnahmen ({scope.label}): zu viele für die Tabelle im "
-            f"Browser (höchstens {fmt.number(shared.ENTRY_ROWS_LIMIT)}). Bitte die Excel-Vorlage verwenden "
+            f"Browser (höchstens {fmt.number(widgets.ENTRY_ROWS_LIMIT)}). Bitte die Excel-Vorlage verwenden "
             f"(Schritte 1 und 2){narrower}.",
             icon=":material/table_view:",
         )
@@ -243,37 +223,7 @@ def entry_section(period: str, scope: Scope) -> None:
         "ankreuzen und Status, Ampel und Fortschritt leer lassen. Die Eingaben zählen erst mit «Eingaben prüfen», "
         "dort gelten dieselben Prüfungen und Plausibilitätshinweise wie beim Hochladen."
     )
-    # Pre-filled with what the period already holds; measures without a report stay empty (a
-    # confirmed-unchanged report shows its tick and leaves the values to «Letzte Meldung»).
-    confirmed = [bool(h) and bool(u) for h, u in zip(measures["has_report"], measures["unchanged"])]
-    has = [bool(h) and not c for h, c in zip(measures["has_report"], confirmed)]
-    last = shared.last_reports(period, list(measures["measure_id"]))
-
-    # Empty text cells are "", empty choices "–" (the editor would show None); both read back as nothing.
-    def current(column: str, labels: dict | None = None, empty: str = "") -> list:
-        return [
-            (labels.get(v, v) if labels else v) if h and isinstance(v, str) else empty
-            for v, h in zip(measures[column], has)
-        ]
-
-    table = pd.DataFrame(
-        {
-            "Code": measures["code"].tolist(),
-            "Titel": measures["title"].tolist(),
-            "Letzte Meldung": [last.get(mid, "") for mid in measures["measure_id"]],
-            "Status": current("status", STATUSES, EMPTY),
-            "Ampel": current("light", LIGHTS, EMPTY),
-            "Fortschritt %": [str(int(v)) if h else "" for v, h in zip(measures["progress"], has)],
-            "Unverändert": confirmed,
-            "Kommentar / Begründung": current("comment"),
-            "Nächste Schritte": current("next_steps"),
-            "Risiken": current("risks"),
-            "Erläuterung zu Hinweisen": [
-                e if bool(h) and isinstance(e, str) else ""
-                for e, h in zip(measures["explanation"], measures["has_report"])
-            ],
-        }
-    )
+    table = entry_table(measures, data.last_reports(period, list(measures["measure_id"])))
     round_key = "entry_round"
     # A fixed key gives the table a stable handle (CSS class st-key-erfassung) for browser tests.
     edited = st.container(key="erfassung").data_editor(
@@ -282,7 +232,7 @@ def entry_section(period: str, scope: Scope) -> None:
         hide_index=True,
         width="stretch",
         num_rows="fixed",
-        disabled=["Code", "Titel", "Letzte Meldung"],
+        disabled=["Code", "Titel", LAST_REPORT],
         # No rerun per cell: the edits travel with «Eingaben prüfen», none lost to a rerun in between.
         on_change="ignore",
         column_config={
@@ -304,15 +254,9 @@ def entry_section(period: str, scope: Scope) -> None:
     )
     cache_key = f"entry_plan:{period}:{scope}"
     if st.button("Eingaben prüfen", icon=":material/fact_check:"):
-        entries = [
-            {
-                key: (None if pd.isna(row[label]) or row[label] in ("", EMPTY, False) else row[label])
-                for key, label in ENTRY_COLUMNS.items()
-            }
-            for _, row in edited.iterrows()
-        ]
+        entries = entries_from_table(edited)
         try:
-            with transaction(shared.engine()) as session:
+            with data.read() as session:
                 st.session_state[cache_key] = plan_entries(session, entries, period=period, scope=scope, actor=actor)
         except ImportRefused as refused:
             st.session_state[cache_key] = refused
@@ -323,14 +267,14 @@ def entry_section(period: str, scope: Scope) -> None:
             "(Zeile 2 ist die erste Zeile der Tabelle). Nichts wurde gespeichert.",
             icon=":material/error:",
         )
-        shared.problems_table(result.problems, in_browser_table=True)
+        widgets.problems_table(result.problems, in_browser_table=True)
     elif result is not None:
         preview_and_save(result, "Eingaben im Browser", cache_key, round_key)
 
 
 def completeness_section(period: str) -> None:
     st.subheader(f"Rücklauf {period}")
-    owing = shared.owing(period, Scope())
+    owing = data.owing(period, Scope())
     if owing.empty:
         st.info("In dieser Periode sind keine Massnahmen meldepflichtig.")
         return
@@ -379,14 +323,14 @@ def completeness_section(period: str) -> None:
 
 def status_report() -> None:
     st.title("Statusbericht")
-    selected = shared.selected_period()
+    selected = sidebar.selected_period()
     if selected is None:
         st.info("Noch keine Berichtsperioden erfasst.")
         return
-    shared.flash()
+    widgets.flash()
     # Templates, uploads and the Rücklauf need the period's name only (no plan is read here).
     period = selected.name
-    if not can(shared.actor(), "import"):
+    if not can(auth.actor(), "import"):
         st.caption(
             f"Rücklauf der Berichtsperiode {period}. Hochladen dürfen Administration und Koordination; "
             "Ihre Rolle sieht den Stand."
@@ -398,9 +342,7 @@ def status_report() -> None:
         st.divider()
         entry_section(period, scope)
     else:
-        open_periods = [
-            p for p, o in zip(shared.structure().periods["period"], shared.structure().periods["is_open"]) if o
-        ]
+        open_periods = [p for p, o in zip(data.structure().periods["period"], data.structure().periods["is_open"]) if o]
         hint = (
             f"Offen: {', '.join(open_periods)} (in der Seitenleiste wählen)."
             if open_periods
@@ -408,7 +350,7 @@ def status_report() -> None:
         )
         st.info(f"Berichtsperiode {period} ist geschlossen: keine Vorlagen und keine Uploads. {hint}")
     completeness_section(period)
-    shared.import_history_view()
+    widgets.import_history_view()
 
 
 status_report()

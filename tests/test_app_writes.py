@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from pages import shared
+from pages import auth, sidebar
+from pages.text import md_text
 from tests import excel_files as xf
 from tests.conftest import REFERENCE_DATE, copy_database_url, temp_database_url
 from tracking import formatting as fmt
@@ -230,7 +231,7 @@ def test_admin_adds_a_measure_in_the_catalogue_form(db, monkeypatch):
     # The demo data numbers goal 5.1's measures from 01: the new one takes the next number.
     assert added.code == f"M-5.1.{len(codes):02d}" and added.code == codes[-1]
     assert [s.value for s in at.success] == [
-        shared.md_text(f"Katalog gespeichert (Vorgang {_last_write(url)}): neu: Massnahme {added.code}.")
+        md_text(f"Katalog gespeichert (Vorgang {_last_write(url)}): neu: Massnahme {added.code}.")
     ]
 
 
@@ -239,7 +240,7 @@ def test_catalogue_form_names_the_field_that_is_wrong(db, monkeypatch):
     at = app_as(url, monkeypatch, ACTORS["admin"], "pages/administration.py")
     next(b for b in at.button if b.label == "Massnahme speichern").click().run()  # no title
     assert not at.exception
-    assert [e.value for e in at.error] == [shared.md_text("Titel: Titel fehlt.")]
+    assert [e.value for e in at.error] == [md_text("Titel: Titel fehlt.")]
 
 
 def _last_write(url: str) -> int:
@@ -249,7 +250,7 @@ def _last_write(url: str) -> int:
 
 def test_with_many_measures_the_catalogue_form_asks_for_the_goal_first(db, monkeypatch):
     url, _ = db
-    monkeypatch.setattr(shared, "MEASURE_CHOICES_LIMIT", 5)  # the demo data holds more than five
+    monkeypatch.setattr(sidebar, "MEASURE_CHOICES_LIMIT", 5)  # the demo data holds more than five
     at = app_as(url, monkeypatch, ACTORS["admin"], "pages/administration.py")
     goal = next(s for s in at.selectbox if s.label == "Ziel der Massnahme")
     goal.set_value("5.1").run()
@@ -344,15 +345,15 @@ def _entry_plan(at: AppTest, url: str, actor: Actor) -> str:
 
 def _change_after_the_run_check(monkeypatch, url: str, **changes) -> None:
     """The account changes in the moment between the run's check and the write (another admin at work)."""
-    real = shared.signed_in
+    real = auth.signed_in
 
     def signed_in_then_changed():
         actor = real()
         _change_kim(url, **changes)
-        monkeypatch.setattr(shared, "signed_in", real)
+        monkeypatch.setattr(auth, "signed_in", real)
         return actor
 
-    monkeypatch.setattr(shared, "signed_in", signed_in_then_changed)
+    monkeypatch.setattr(auth, "signed_in", signed_in_then_changed)
 
 
 @pytest.mark.parametrize(
@@ -431,12 +432,14 @@ def test_a_demo_role_ends_with_the_demo_data(db, monkeypatch):
     )
 
 
-def test_pages_write_only_through_the_shared_write_session():
-    """No page opens a write transaction of its own: every write gets the actor read afresh."""
-    for path in (ROOT / "pages").glob("*.py"):
-        opened = path.read_text(encoding="utf-8").count("), write=True)")
-        # write_session itself and the sign-ins (single sign-on, password): they write no data.
-        assert opened == {"shared.py": 2, "sign_in.py": 1}.get(path.name, 0), path.name
+def test_pages_write_only_through_the_one_write_helper():
+    """No page opens a write transaction of its own: every data write goes through auth.write(),
+    which reads the actor afresh; the raw write transaction serves only the sign-ins."""
+    for path in [*(ROOT / "pages").glob("*.py"), ROOT / "dashboard.py"]:
+        text = path.read_text(encoding="utf-8")
+        assert text.count("), write=True)") == {"data.py": 1}.get(path.name, 0), path.name
+        # auth.write() and the single sign-on in auth.py, the password sign-in in sign_in.py.
+        assert text.count("data.write_transaction()") == {"auth.py": 2, "sign_in.py": 1}.get(path.name, 0), path.name
 
 
 def test_catalogue_undo_in_the_app_is_refused_after_a_later_form_change(db, monkeypatch):
@@ -453,7 +456,7 @@ def test_catalogue_undo_in_the_app_is_refused_after_a_later_form_change(db, monk
     first = second - 1
     next(b for b in at.button if b.key == f"katalog_undo_{first}").click().run()
     assert [e.value for e in at.error] == [
-        shared.md_text(
+        md_text(
             f"Katalog-Import {first} kann nicht rückgängig gemacht werden: Massnahme {code} wurde seither durch "
             f"Vorgang {second} (Katalog «Formular», admin (Test Admin), {_write_time(url, second)}) geändert. "
             "Zuerst die neueren Katalogänderungen rückgängig machen."

@@ -96,7 +96,7 @@ def _stored_texts(url) -> list[str]:
 # --- every page, AppTest ---------------------------------------------------------------
 
 # What markdown would make a link of (a URL, www., an e-mail) or render as HTML. Text from the data
-# reaches markdown through pages.shared.md_text, which escapes «<» and joins a ZWJ after «://», «www», «@».
+# reaches markdown through pages.text.md_text, which escapes «<» and joins a ZWJ after «://», «www», «@».
 UNSAFE_MARKDOWN = re.compile(r"(?i)https?\\?://(?!\u200d)|\bwww\.|\w@[\w-]|(?<!\\)<[a-z/!]")
 
 

@@ -53,7 +53,7 @@ def app(demo_url, monkeypatch):
 
 def test_every_page_file_is_registered():
     files = {p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py")}
-    helpers = {"pages/__init__.py", "pages/shared.py", "pages/sign_in.py"}
+    helpers = {f"pages/{name}.py" for name in ("__init__", "auth", "data", "sidebar", "sign_in", "text", "widgets")}
     assert files - helpers == {path for path, *_ in PAGES}
 
 
@@ -181,12 +181,12 @@ def test_status_report_page_counts_what_the_rollup_counts(app, demo_url):
 def test_status_report_entry_table_gives_way_to_the_template_beyond_its_limit(app, demo_url, monkeypatch):
     """More measures in scope than the browser table takes: the page says so, with the count and
     the way on (the Excel template, or a narrower scope), instead of sending them all."""
-    from pages import shared
+    from pages import widgets
 
     with transaction(make_engine(demo_url)) as session:
         measures = measure_status(load_snapshot(session), "2026-H2")
     in_af1 = int((measures["owes_report"] & (measures["field_code"] == "AF1")).sum())
-    monkeypatch.setattr(shared, "ENTRY_ROWS_LIMIT", in_af1 - 1)
+    monkeypatch.setattr(widgets, "ENTRY_ROWS_LIMIT", in_af1 - 1)
     app.run()
     app.switch_page("pages/status_report.py").run()
     assert not app.exception, [e.value for e in app.exception]
@@ -201,7 +201,7 @@ def test_status_report_entry_table_gives_way_to_the_template_beyond_its_limit(ap
         "Departement wählen."
     )
     # The limit itself still shows the table.
-    monkeypatch.setattr(shared, "ENTRY_ROWS_LIMIT", in_af1)
+    monkeypatch.setattr(widgets, "ENTRY_ROWS_LIMIT", in_af1)
     app.radio(key="vorlage_art").set_value("Aktionsfeld").run()
     assert not app.info and "Fortschritt %" in app.dataframe[0].value.columns
 
@@ -325,12 +325,12 @@ def test_a_long_measures_list_shows_its_first_rows_and_gives_the_whole_as_excel(
 
     from python_calamine import CalamineWorkbook
 
-    from pages import shared
+    from pages import widgets
     from tracking.measures import MeasureFilter, filter_measures
     from tracking.tables import measure_display
     from tracking.xlsx import tables_workbook
 
-    monkeypatch.setattr(shared, "MEASURE_ROWS_LIMIT", 7)
+    monkeypatch.setattr(widgets, "MEASURE_ROWS_LIMIT", 7)
     app.run()
     app.switch_page("pages/measures.py").run()
     assert not app.exception
@@ -358,12 +358,12 @@ def test_a_long_measures_list_shows_its_first_rows_and_gives_the_whole_as_excel(
 def test_long_measure_tables_of_a_department_or_field_are_cut_with_the_whole_as_excel(
     app, demo_url, monkeypatch, path, choice, value, key
 ):
-    from pages import shared
+    from pages import widgets
 
     scope = Scope("department" if choice == "departement" else "field", value)
     with transaction(make_engine(demo_url)) as session:
         measures = scope.filter(rollup(load_snapshot(session), "2026-H2", as_of=REFERENCE_DATE).measures)
-    monkeypatch.setattr(shared, "MEASURE_ROWS_LIMIT", 3)
+    monkeypatch.setattr(widgets, "MEASURE_ROWS_LIMIT", 3)
     _open_with_choice(app, path, choice, value)
     assert len(measures) > 3
     assert any(
@@ -372,7 +372,7 @@ def test_long_measure_tables_of_a_department_or_field_are_cut_with_the_whole_as_
     shown = [d.value for d in app.dataframe if "Code" in d.value.columns and len(d.value) == 3]
     assert shown and list(shown[-1]["Code"]) == sorted(measures["code"])[:3]
     assert app.get("download_button")  # the whole list
-    monkeypatch.setattr(shared, "MEASURE_ROWS_LIMIT", len(measures))
+    monkeypatch.setattr(widgets, "MEASURE_ROWS_LIMIT", len(measures))
     app.run()
     assert not any(c.value.startswith("Die Tabelle zeigt die ersten") for c in app.caption)
     assert not app.get("download_button")
@@ -391,9 +391,9 @@ def test_measure_detail_shows_its_history(app):
 
 def test_beyond_the_choice_limit_the_measure_is_typed_and_an_unknown_code_is_named(app, monkeypatch):
     """At country scale the sidebar takes a typed code instead of a list of every measure."""
-    from pages import shared
+    from pages import sidebar
 
-    monkeypatch.setattr(shared, "MEASURE_CHOICES_LIMIT", 10)
+    monkeypatch.setattr(sidebar, "MEASURE_CHOICES_LIMIT", 10)
     app.run()
     app.switch_page("pages/measures.py").run()
     assert not [s for s in app.sidebar.selectbox if s.label == "Massnahme im Detail"]

@@ -738,7 +738,7 @@ def test_departments_page_agrees(truth, data_url, monkeypatch):
 
 
 def _unescaped(markdown: str) -> str:
-    """Text as markdown shows it: the backslash escapes of shared.md_text removed, bold marks gone."""
+    """Text as markdown shows it: the backslash escapes of pages.text.md_text removed, bold marks gone."""
     return re.sub(r"\\(.)", r"\1", markdown).replace("**", "")
 
 

@@ -127,5 +127,25 @@ def require_scope(actor: Actor, rows: Iterable[tuple[str, str | None, str | None
         )
 
 
+def in_scope(actor: Actor, measures):
+    """The rows of a measures frame (field_code, department_code) the actor may report on."""
+    if actor.role == "admin":
+        return measures
+    return measures[[actor.covers(f, d) for f, d in zip(measures["field_code"], measures["department_code"])]]
+
+
+def template_choices(
+    actor: Actor, fields: dict[str, str], departments: dict[str, str]
+) -> tuple[list[str], dict[str, str], dict[str, str]]:
+    """What the actor may fetch templates for: the scope kinds ("field", "department", "all") and
+    the fields and departments (code -> name). A coordinator gets only the own scope's, and no
+    template of all measures; everyone else all."""
+    if actor.role != "koordination":
+        return ["field", "department", "all"], fields, departments
+    fields = {c: n for c, n in fields.items() if c in actor.fields}
+    departments = {c: n for c, n in departments.items() if c in actor.departments}
+    return [kind for kind, names in (("field", fields), ("department", departments)) if names], fields, departments
+
+
 def can_see(actor: Actor | None, page: str) -> bool:
     return actor is not None and actor.role in PAGE_ROLES.get(page, set())

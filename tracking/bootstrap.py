@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, exists, select
+from sqlalchemy.orm import Session
 
 from tracking import schema
 from tracking.audit import WriteLog
@@ -15,6 +16,24 @@ from tracking.formatting import count
 from tracking.frozen import freeze_missing, missing_periods
 from tracking.models import Strategy
 from tracking.strategy import LUZERN_DEFINITION, load_strategy_file
+
+
+@dataclass(frozen=True)
+class StoreFacts:
+    """What the dashboard's frame shows before any page: which strategy, example goals, demo data."""
+
+    strategy: str | None  # None: the database is empty (no strategy loaded yet)
+    goals_are_examples: bool
+    demo: bool
+
+
+def store_facts(session: Session) -> StoreFacts:
+    strategy = session.scalar(select(Strategy).limit(1))
+    return StoreFacts(
+        strategy=strategy.name if strategy else None,
+        goals_are_examples=bool(strategy and strategy.goals_are_examples),
+        demo=has_demo_data(session),
+    )
 
 
 @dataclass

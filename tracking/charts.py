@@ -13,12 +13,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from tracking import formatting as fmt
-from tracking.vocab import LIGHT_COLOURS, LIGHT_ICONS, LIGHTS, NO_REPORT, strength_label
+from tracking.vocab import GREEN, LIGHT_COLOURS, LIGHT_ICONS, LIGHTS, NO_REPORT, RED, YELLOW, strength_label
 
 FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=13)
 # Sequential, colour-blind safe scale for progress 0..100 (light to dark blue).
 PROGRESS_SCALE = [[0.0, "#f7fbff"], [0.5, "#6baed6"], [1.0, "#08306b"]]
-PATTERNS = {"gruen": "", "gelb": "/", "rot": "x", NO_REPORT: "."}
+PATTERNS = {GREEN: "", YELLOW: "/", RED: "x", NO_REPORT: "."}
 # Counts with the thousands apostrophe (layout separators), not plotly's «5k».
 COUNT_FORMAT = ",d"
 
@@ -195,7 +195,7 @@ def completeness_bars(table: pd.DataFrame, by: str) -> go.Figure:
         y=table[by],
         orientation="h",
         name="● eingegangen",
-        marker_color=LIGHT_COLOURS["gruen"],
+        marker_color=LIGHT_COLOURS[GREEN],
         text=[f"{fmt.share(s)}" for s in table["share"]],
         textposition="inside",
         hovertemplate="%{y}: %{x:,d} eingegangen<extra></extra>",
@@ -247,7 +247,7 @@ def field_core_bars(matrix: pd.DataFrame) -> go.Figure:
 
 def measure_history_chart(history: pd.DataFrame) -> go.Figure:
     """A measure's reported progress per period against the plan, lights marked by symbol."""
-    symbols = {"gruen": "circle", "gelb": "triangle-up", "rot": "square"}
+    symbols = {GREEN: "circle", YELLOW: "triangle-up", RED: "square"}
     fig = go.Figure()
     fig.add_scatter(
         x=history["period"],

@@ -37,7 +37,7 @@ from tracking.rollup import (
     rollup,
 )
 from tracking.tables import rows_of
-from tracking.vocab import LIGHTS, NO_REPORT, STATUSES, light_text, strength_label
+from tracking.vocab import LIGHTS, NO_REPORT, RED, STATUSES, light_text, strength_label
 
 STRATEGY_NAME = "Strategie «Digitaler Wandel»"
 ISSUER = "Kanton Luzern"
@@ -377,7 +377,7 @@ def _summary(
 
 
 def _attention(m: pd.DataFrame, hints: dict[int, list[Hint]]) -> list[AttentionRow]:
-    red = m["has_report"] & (m["light"] == "rot")
+    red = m["has_report"] & (m["light"] == RED)
     hinted = m["measure_id"].isin(list(hints))
     listed = m[red | m["behind_plan"] | m["overdue"] | hinted].copy()
     listed["is_red"] = red[listed.index]
@@ -521,7 +521,7 @@ def _fields(r: PeriodRollup, prev: PeriodRollup | None, changes: pd.DataFrame, t
 def _decisions(attention: list[AttentionRow], comp: pd.DataFrame) -> list[Decision]:
     """What the council may have to decide, derived from the data (a proposal, not a verdict)."""
     out = []
-    red = [a.code for a in attention if a.light == "rot"]
+    red = [a.code for a in attention if a.light == RED]
     if red:
         out.append(
             Decision(

@@ -24,9 +24,8 @@ from tracking import rollup as ru
 from tracking.models import Measure, StatusReport
 from tracking.periods import plan_day
 from tracking.reports import final_reports
-from tracking.vocab import ENDED_STATUSES, LIGHTS, PAUSED_STATUSES
+from tracking.vocab import COMPLETED, ENDED_STATUSES, LIGHTS, PAUSED_STATUSES, RUNNING_STATUSES
 
-RUNNING = ("geplant", "in_umsetzung")
 *COUNTED_LIGHTS, DERIVED_LIGHT = LIGHTS  # the last light's count is what the others leave
 
 
@@ -152,7 +151,7 @@ def goal_aggregates(
                 _count(paused),
                 _count(
                     and_(
-                        StatusReport.status.in_(RUNNING),
+                        StatusReport.status.in_(sorted(RUNNING_STATUSES)),
                         _behind_plan(session, StatusReport.progress, day_value, margin),
                     )
                 ),
@@ -160,7 +159,7 @@ def goal_aggregates(
                 _count(late),
                 _sum(Measure.weight * StatusReport.progress, not_(paused)),
                 _sum(Measure.weight, not_(paused)),
-                _count(StatusReport.status == "abgeschlossen"),
+                _count(StatusReport.status == COMPLETED),
                 *[_count(StatusReport.light == key) for key in COUNTED_LIGHTS],
                 *[_sum(Measure.weight, StatusReport.light == key) for key in LIGHTS],
             ],
@@ -197,7 +196,7 @@ def goal_aggregates(
                 _count(late),
                 _sum(Measure.weight * final.progress, not_(final_paused)),
                 _sum(Measure.weight, not_(final_paused)),
-                _count(final.status == "abgeschlossen"),
+                _count(final.status == COMPLETED),
             ],
             start,
             end,

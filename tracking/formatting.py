@@ -35,6 +35,15 @@ def share(value: float | None, decimals: int = 0) -> str:
     return "–" if _missing(value) else f"{number(value * 100, decimals)} %"
 
 
+def change(current: float | None, previous: float | None, scale: float = 1.0, unit: str = "") -> str | None:
+    """A key figure's change since the previous period, rounded to whole units: «+3 Pp.», «-2»;
+    None when either value is missing or nothing changed (a metric then shows no arrow)."""
+    if _missing(current) or _missing(previous):
+        return None
+    diff = round((current - previous) * scale)
+    return f"{diff:+d}{unit}" if diff else None
+
+
 def date(value: dt.date | dt.datetime | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"

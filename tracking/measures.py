@@ -16,6 +16,11 @@ from tracking.rollup import Snapshot, expected_progress
 from tracking.vocab import ENDED_STATUSES, NO_REPORT
 
 
+def measure_codes(session: Session) -> list[str]:
+    """Every measure's code, in order (the codes only: cheap at any scale)."""
+    return list(session.scalars(select(Measure.code).order_by(Measure.code)))
+
+
 @dataclass
 class MeasureFilter:
     """What a user narrowed the measures table to; empty lists mean «all»."""

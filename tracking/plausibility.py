@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 from tracking import formatting as fmt
 from tracking.rollup import BEHIND_PLAN_MARGIN, expected_progress, is_behind_plan, is_overdue
-from tracking.vocab import LIGHTS, PAUSED_STATUSES, STATUSES
+from tracking.vocab import COMPLETED, GREEN, LIGHTS, PAUSED_STATUSES, STATUSES
 
 
 class Hint(NamedTuple):
@@ -68,21 +68,21 @@ def report_warnings(
 ) -> list[Hint]:
     """The warnings for one report; earlier: the measure's last reports before the period, newest first."""
     out: list[Hint] = []
-    if status in PAUSED_STATUSES and light == "gruen":
+    if status in PAUSED_STATUSES and light == GREEN:
         out.append(
             Hint(
                 "paused_green",
                 f"Status «{STATUSES[status]}» mit Ampel grün: ist die Massnahme wirklich auf Kurs?",
             )
         )
-    if progress >= 100 and status != "abgeschlossen":
+    if progress >= 100 and status != COMPLETED:
         out.append(
             Hint(
                 "complete_not_closed",
                 f"100 % Fortschritt, aber Status «{STATUSES[status]}» statt «abgeschlossen».",
             )
         )
-    if light == "gruen" and is_overdue(planned_end, status, day):
+    if light == GREEN and is_overdue(planned_end, status, day):
         out.append(
             Hint(
                 "green_overdue",
@@ -91,7 +91,7 @@ def report_warnings(
             )
         )
     expected = expected_progress(start_date, planned_end, day)
-    if light == "gruen" and is_behind_plan(status, progress, expected):
+    if light == GREEN and is_behind_plan(status, progress, expected):
         out.append(
             Hint(
                 "green_behind",
@@ -110,7 +110,7 @@ def report_warnings(
                     f"{fmt.percent(last.progress)} → {fmt.percent(progress)}).",
                 )
             )
-        if light == "gruen" and len(earlier) >= 2 and progress == last.progress == earlier[1].progress:
+        if light == GREEN and len(earlier) >= 2 and progress == last.progress == earlier[1].progress:
             out.append(
                 Hint(
                     "green_stalled",

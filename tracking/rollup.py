@@ -34,12 +34,15 @@ from tracking.periods import Period, plan_day
 from tracking.reports import final_reports
 from tracking.scope import Scope
 from tracking.vocab import (
+    COMPLETED,
     ENDED_STATUSES,
     LIGHT_SEVERITY,
     LIGHTS,
     NO_DATA,
     NO_REPORT,
     PAUSED_STATUSES,
+    RED,
+    RUNNING_STATUSES,
 )
 
 # A measure is behind plan when its progress falls short of the expected
@@ -279,9 +282,6 @@ def expected_progress(start: dt.date | None, planned_end: dt.date | None, day: d
     return 100.0 * (day - start).days / (planned_end - start).days
 
 
-RUNNING_STATUSES = frozenset({"geplant", "in_umsetzung"})
-
-
 def is_behind_plan(status: str | None, progress: float, expected: float, margin: float = BEHIND_PLAN_MARGIN) -> bool:
     """One report against its plan: running (geplant, in Umsetzung) and more than margin points short.
 
@@ -420,7 +420,7 @@ def measure_sums(measures: pd.DataFrame, by: str, into: pd.Index) -> pd.DataFram
         "n_overdue": measures["overdue"],
         "owing": measures["owes_report"],
         "reported": reported,
-        "completed": measures["status"] == "abgeschlossen",
+        "completed": measures["status"] == COMPLETED,
     }
     for key in LIGHTS:
         lit = reported & (measures["light"] == key)
@@ -592,6 +592,15 @@ def core_goal_progress(snap: Snapshot, goals: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def core_goal_contributors(snap: Snapshot, goals: pd.DataFrame, core_code: str) -> pd.DataFrame:
+    """The goals that contribute to one core goal (weight above 0), one row each: the goal's
+    columns (goal_code, goal_name, progress …), its weight and its field's code and name."""
+    core = snap.core_goals.loc[snap.core_goals["core_code"] == core_code, "core_goal_id"]
+    pairs = snap.contributions[snap.contributions["core_goal_id"].isin(core) & (snap.contributions["weight"] > 0)]
+    serving = goals.merge(pairs[["goal_id", "weight"]], on="goal_id")
+    return serving.merge(snap.fields[["field_id", "field_code", "field_name"]], on="field_id")
+
+
 def field_core_matrix(snap: Snapshot, goals: pd.DataFrame) -> pd.DataFrame:
     """For each field x core goal: contribution strength and weighted progress.
 
@@ -678,8 +687,8 @@ def changes_since(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.Da
     both = out["has_report"] & out["prev_has_report"].fillna(False).astype(bool)
     out["progress_delta"] = np.where(both, out["progress"] - out["prev_progress"], np.nan)
     out["advanced"] = both & (out["progress_delta"] > 0)
-    out["turned_red"] = out["has_report"] & (out["light"] == "rot") & (out["prev_light"] != "rot")
-    out["completed"] = out["has_report"] & (out["status"] == "abgeschlossen") & (out["prev_status"] != "abgeschlossen")
+    out["turned_red"] = out["has_report"] & (out["light"] == RED) & (out["prev_light"] != RED)
+    out["completed"] = out["has_report"] & (out["status"] == COMPLETED) & (out["prev_status"] != COMPLETED)
     out["light_changed"] = both & (out["light"] != out["prev_light"])
     out["status_changed"] = both & (out["status"] != out["prev_status"])
     return out

@@ -8,19 +8,27 @@ forms of colour blindness.
 
 from __future__ import annotations
 
+PLANNED = "geplant"
+IN_PROGRESS = "in_umsetzung"
+COMPLETED = "abgeschlossen"
+SUSPENDED = "sistiert"
+CANCELLED = "abgebrochen"
 STATUSES: dict[str, str] = {
-    "geplant": "geplant",
-    "in_umsetzung": "in Umsetzung",
-    "abgeschlossen": "abgeschlossen",
-    "sistiert": "sistiert",
-    "abgebrochen": "abgebrochen",
+    PLANNED: "geplant",
+    IN_PROGRESS: "in Umsetzung",
+    COMPLETED: "abgeschlossen",
+    SUSPENDED: "sistiert",
+    CANCELLED: "abgebrochen",
 }
+# Under way: behind plan is judged only for these.
+RUNNING_STATUSES = frozenset({PLANNED, IN_PROGRESS})
 # Counted and shown, but they do not pull progress down (README «Hochrechnungsregeln»).
-PAUSED_STATUSES = frozenset({"sistiert", "abgebrochen"})
+PAUSED_STATUSES = frozenset({SUSPENDED, CANCELLED})
 # A measure in one of these states has ended; it is not overdue and not due a report.
-ENDED_STATUSES = frozenset({"abgeschlossen", "abgebrochen"})
+ENDED_STATUSES = frozenset({COMPLETED, CANCELLED})
 
-LIGHTS: dict[str, str] = {"gruen": "grün", "gelb": "gelb", "rot": "rot"}
+GREEN, YELLOW, RED = "gruen", "gelb", "rot"
+LIGHTS: dict[str, str] = {GREEN: "grün", YELLOW: "gelb", RED: "rot"}
 LIGHT_MEANING: dict[str, str] = {
     "gruen": "auf Kurs",
     "gelb": "Risiken oder leichte Verzögerung",

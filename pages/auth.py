@@ -1,0 +1,133 @@
+"""Who is signed in: the session's actor, single sign-on, session expiry, and the pages' one way
+to write (write(), with the actor read afresh)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+
+import streamlit as st
+
+from pages import data
+from pages.sidebar import DEPARTMENT_KEY
+from pages.text import md_text
+from tracking.access import ROLES, Actor
+from tracking.errors import TrackingError
+from tracking.users import AccountInactive, actor_for_email, current_actor, session_minutes
+
+ACTOR_KEY = "angemeldet"
+LAST_SEEN_KEY = "zuletzt_aktiv"
+EXPIRED_KEY = "sitzung_abgelaufen"
+# The e-mail a single sign-on mapped to the account: it must still be the account's.
+SSO_EMAIL_KEY = "sso_email"
+# Why the session was ended (account disabled or deleted), shown on the sign-in page.
+SIGNED_OUT_KEY = "abgemeldet_weil"
+
+
+def sso_configured() -> bool:
+    """Single sign-on is on when .streamlit/secrets.toml has an [auth] section."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def sign_in(actor: Actor) -> None:
+    st.session_state[ACTOR_KEY] = actor
+    st.session_state[LAST_SEEN_KEY] = dt.datetime.now()
+    st.session_state.pop(EXPIRED_KEY, None)
+    if actor.role == "departementsleitung" and actor.home_department:
+        # A department head's Departemente page opens on the own department.
+        st.session_state[DEPARTMENT_KEY] = actor.home_department
+
+
+def sign_out() -> None:
+    for key in (ACTOR_KEY, LAST_SEEN_KEY, SSO_EMAIL_KEY):
+        st.session_state.pop(key, None)
+    if sso_configured() and getattr(st.user, "is_logged_in", False):
+        st.logout()
+
+
+def signed_in() -> Actor | None:
+    """The signed-in actor; None after TRACKING_SESSION_MINUTES without activity."""
+    actor = st.session_state.get(ACTOR_KEY)
+    now = dt.datetime.now()
+    if actor is None and sso_configured() and getattr(st.user, "is_logged_in", False):
+        with data.write_transaction() as session:
+            try:
+                actor = actor_for_email(session, st.user.get("email", ""))
+            except TrackingError as exc:
+                st.session_state["sso_fehler"] = " ".join(exc.messages)
+                return None
+        sign_in(actor)
+        st.session_state[SSO_EMAIL_KEY] = st.user.get("email", "")
+    if actor is None and data.store_facts().demo and os.environ.get("TRACKING_DEMO_ROLE") in ROLES:
+        # Kiosk and benchmark use: only while demo data is loaded, like the demo picker.
+        role = os.environ["TRACKING_DEMO_ROLE"]
+        actor = Actor(name=f"Demo {ROLES[role]}", role=role)
+        sign_in(actor)
+    if actor is None:
+        return None
+    last = st.session_state.get(LAST_SEEN_KEY, now)
+    if now - last > dt.timedelta(minutes=session_minutes()):
+        sign_out()
+        st.session_state[EXPIRED_KEY] = True
+        return None
+    st.session_state[LAST_SEEN_KEY] = now
+    # Re-read on every run: a disabled account ends here, a new role or scope applies now.
+    try:
+        with data.read() as session:
+            actor = current_actor(
+                session, actor, demo_loaded=data.store_facts().demo, email=st.session_state.get(SSO_EMAIL_KEY)
+            )
+    except AccountInactive as exc:
+        _end_session(exc, during_write=False)
+        return None
+    st.session_state[ACTOR_KEY] = actor
+    return actor
+
+
+def _end_session(exc: AccountInactive, *, during_write: bool) -> None:
+    sign_out()
+    saved = " Nichts wurde gespeichert." if during_write else ""
+    st.session_state[SIGNED_OUT_KEY] = f"{' '.join(exc.messages)}{saved} Sie wurden abgemeldet."
+
+
+def actor() -> Actor | None:
+    return st.session_state.get(ACTOR_KEY)
+
+
+@contextlib.contextmanager
+def write():
+    """The write transaction of every page, with the signed-in actor read afresh from the database:
+    yields (session, actor).
+
+    Pages write only through here and hand the library the actor it yields, never
+    the one in the session state: an account disabled, or a role or scope changed,
+    since the page was drawn counts for this write. A disabled or deleted account
+    writes nothing and is signed out (the page starts again at the sign-in).
+    """
+    current = actor()
+    if current is None:
+        raise TrackingError("Nicht angemeldet. Nichts wurde gespeichert.")
+    with data.write_transaction() as session:
+        try:
+            fresh = current_actor(session, current, email=st.session_state.get(SSO_EMAIL_KEY))
+        except AccountInactive as exc:
+            ended = exc
+        else:
+            st.session_state[ACTOR_KEY] = fresh
+            yield session, fresh
+            return
+    _end_session(ended, during_write=True)
+    st.rerun()
+
+
+def identity_box(current: Actor) -> None:
+    st.sidebar.markdown(f"**{md_text(current.name)}**  \n{current.role_label}")
+    if current.role == "koordination":
+        st.sidebar.caption(f"Geltungsbereich: {md_text(current.scope_label)}")
+    if st.sidebar.button("Abmelden", icon=":material/logout:"):
+        sign_out()
+        st.rerun()

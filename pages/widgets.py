@@ -1,0 +1,143 @@
+"""Widgets more than one page shows: banners, messages, the measures table, problems of a file,
+the history of writes with their undo."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pages import auth, data
+from pages.text import md_text
+from tracking import formatting as fmt
+from tracking.access import can
+from tracking.errors import TrackingError
+from tracking.excel_import import import_history, undo_import
+from tracking.tables import measure_display
+from tracking.xlsx import tables_workbook
+
+
+def banners() -> None:
+    facts = data.store_facts()
+    if facts.demo:
+        st.warning(
+            "**Demodaten** – Massnahmen und Statusberichte sind erfunden und dienen nur der Vorführung.",
+            icon=":material/science:",
+        )
+    if facts.goals_are_examples:
+        st.caption(
+            "Hinweis: Die Ziele pro Aktionsfeld sind **Beispiele**, bis der Wortlaut aus B 108 (Kapitel 4) geladen ist."
+        )
+
+
+# A measures table shows at most this many rows (the rest by filter or as Excel).
+MEASURE_ROWS_LIMIT = 5_000
+# The Statusbericht's table in the browser is for a few measures; beyond this many the Excel
+# template is the way (a table of 10'000 rows takes seconds to send and is no way to report).
+ENTRY_ROWS_LIMIT = 2_000
+MEASURE_COLUMNS = {
+    "Fortschritt": st.column_config.ProgressColumn("Fortschritt", min_value=0, max_value=100, format="%d %%"),
+    "Soll": st.column_config.NumberColumn("Soll", format="%d %%", help="Erwarteter Fortschritt laut Plan"),
+    "Titel": st.column_config.TextColumn("Titel", width="large"),
+    "Begründung / Kommentar": st.column_config.TextColumn("Begründung / Kommentar", width="large"),
+}
+
+
+def show_measures(measures: pd.DataFrame, key: str, file_name: str, *, always_download: bool = False, **kwargs):
+    """The measures table (rows of a roll-up) with the same columns everywhere.
+
+    Beyond MEASURE_ROWS_LIMIT rows it shows the first ones (by code) and says so, and the whole
+    list is a download (made when clicked): 100'000 rows take seconds to send to the browser.
+    """
+    cut = len(measures) > MEASURE_ROWS_LIMIT
+    if cut:
+        st.caption(
+            f"Die Tabelle zeigt die ersten {fmt.number(MEASURE_ROWS_LIMIT)} von {fmt.number(len(measures))} "
+            "Massnahmen (nach Code); die ganze Liste steht in der Excel-Datei."
+        )
+    event = st.dataframe(
+        measure_display(measures.head(MEASURE_ROWS_LIMIT)),
+        hide_index=True,
+        width="stretch",
+        column_config=MEASURE_COLUMNS,
+        key=key,
+        **kwargs,
+    )
+    if cut or always_download:
+        st.download_button(
+            "Liste als Excel",
+            data=lambda: tables_workbook({"Massnahmen": measure_display(measures)}),
+            file_name=file_name,
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/download:",
+            on_click="ignore",
+            key=f"{key}_excel",
+        )
+    return event
+
+
+def import_history_view(limit: int = 10) -> None:
+    """The latest imports with who, when and what, each with an undo button."""
+    st.subheader("Importe")
+    with data.read() as session:
+        history = import_history(session)
+    if not history:
+        st.caption("Noch keine Importe.")
+        return
+    current = auth.actor()
+    allowed = current is not None and can(current, "undo")
+    for item in history[:limit]:
+        # The library refuses an undo outside the scope; the button says so before.
+        in_scope = allowed and all(current.covers(f, d) for f, d in item["scopes"])
+        cols = st.columns([5, 1])
+        state = f" · rückgängig gemacht (Vorgang {item['undone_by']})" if item["undone_by"] else ""
+        cols[0].markdown(
+            f"**Import {item['id']}** · {fmt.datetime(item['at'])} · {md_text(item['actor'])} · "
+            f"{md_text(item['source'])}  \n{md_text(item['summary'])}{state}"
+        )
+        if item["undone_by"]:
+            continue
+        if cols[1].button(
+            "Rückgängig",
+            key=f"undo_{item['id']}",
+            disabled=not in_scope,
+            help=None
+            if in_scope
+            else (
+                f"Dieser Import betrifft Massnahmen ausserhalb Ihres Geltungsbereichs ({current.scope_label})."
+                if allowed
+                else "Nur Administration und Koordination dürfen Importe rückgängig machen."
+            ),
+        ):
+            try:
+                with auth.write() as (session, fresh):
+                    count = undo_import(session, item["id"], actor=fresh)
+            except TrackingError as exc:
+                st.error(" ".join(exc.messages))
+            else:
+                data.refresh()
+                st.session_state["flash"] = f"Import {item['id']} rückgängig gemacht ({count} Zeilen)."
+                st.rerun()
+    if len(history) > limit:
+        st.caption(f"{len(history) - limit} ältere Importe: vollständige Liste mit `python -m tracking imports`.")
+
+
+def problems_table(problems, *, in_browser_table: bool = False) -> None:
+    """The problems of a refused file: sheet, row, column (Excel's letter) and what is wrong.
+
+    in_browser_table: the problems of the status table on the page, named by row and column header.
+    """
+    if in_browser_table:
+        rows = [{"Zeile": p.row or "–", "Spalte": p.header or p.column or "–", "Problem": p.message} for p in problems]
+    else:
+        rows = [
+            {"Blatt": p.sheet or "–", "Zeile": p.row or "–", "Spalte": p.column or "–", "Problem": p.message}
+            for p in problems
+        ]
+    table = pd.DataFrame(rows)
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
+def flash() -> None:
+    """Show the message a write left for the next run (st.rerun drops the page's output); it may name data."""
+    if message := st.session_state.pop("flash", None):
+        st.success(md_text(message), icon=":material/check_circle:")

@@ -1,0 +1,111 @@
+"""The house rules, read from the code's own imports.
+
+tracking/ is the library and never imports Streamlit; pages/ are thin faces that never talk
+to the database or the spreadsheet libraries themselves and use only the library's public names.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LIBRARY = sorted((ROOT / "tracking").rglob("*.py"))
+FACES = sorted((ROOT / "pages").glob("*.py")) + [ROOT / "dashboard.py"]
+# What a page must leave to the library: the store and the workbook readers and writers.
+NOT_IN_PAGES = ("sqlalchemy", "openpyxl", "python_calamine", "calamine")
+
+
+def imports(path: Path) -> list[tuple[str, list[str], int]]:
+    """(module, names taken, line) of every import in the file, wherever it stands."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, [], node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.module, [alias.name for alias in node.names], node.lineno))
+    return found
+
+
+def private_uses(path: Path) -> list[tuple[str, int]]:
+    """Attribute reads like `ru._frame` on a module imported from tracking/."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    modules = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "tracking":
+            modules |= {alias.asname or alias.name for alias in node.names}
+        elif isinstance(node, ast.Import):
+            modules |= {alias.asname or alias.name for alias in node.names if alias.name.startswith("tracking")}
+    return [
+        (f"{node.value.id}.{node.attr}", node.lineno)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in modules
+        and node.attr.startswith("_")
+    ]
+
+
+def rel(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+def test_the_rules_see_every_file():
+    # A rule over an empty list cannot fail: the globs must find the modules.
+    assert len(LIBRARY) > 20 and any(p.name == "rollup.py" for p in LIBRARY)
+    assert any(p.name == "overview.py" for p in FACES) and any(p.name == "dashboard.py" for p in FACES)
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=rel)
+def test_the_library_never_imports_streamlit(path):
+    offending = [(module, line) for module, _, line in imports(path) if module.split(".")[0] == "streamlit"]
+    assert not offending, f"{rel(path)} imports Streamlit: {offending}"
+
+
+@pytest.mark.parametrize("path", FACES, ids=rel)
+def test_pages_leave_the_store_and_the_workbooks_to_the_library(path):
+    offending = [(module, line) for module, _, line in imports(path) if module.split(".")[0] in NOT_IN_PAGES]
+    assert not offending, f"{rel(path)} imports {offending}"
+
+
+@pytest.mark.parametrize("path", FACES, ids=rel)
+def test_pages_use_only_public_names_of_the_library(path):
+    taken = [
+        (f"{module}.{name}", line)
+        for module, names, line in imports(path)
+        if module.startswith("tracking")
+        for name in names
+        if name.startswith("_")
+    ]
+    assert not taken + private_uses(path), f"{rel(path)} uses private names: {taken + private_uses(path)}"
+
+
+# Reads and writes go through pages/data.py (one helper each); only that module opens transactions.
+@pytest.mark.parametrize("path", [p for p in FACES if p.name != "data.py"], ids=rel)
+def test_no_page_builds_its_own_transaction(path):
+    taken = [
+        (module, line)
+        for module, names, line in imports(path)
+        if module == "tracking.db" and {"transaction", "make_engine"} & set(names)
+    ]
+    assert not taken, f"{rel(path)} opens transactions itself: {taken}"
+
+
+def test_the_import_rules_catch_what_they_forbid(tmp_path):
+    # The readers above on a file that breaks every rule: each is seen.
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "import streamlit as st\n"
+        "from sqlalchemy import select\n"
+        "from tracking.rollup import _frame\n"
+        "from tracking import rollup as ru\n"
+        "def f():\n"
+        "    from openpyxl import Workbook\n"
+        "    return ru._snapshot\n",
+        encoding="utf-8",
+    )
+    modules = [m for m, _, _ in imports(bad)]
+    assert modules == ["streamlit", "sqlalchemy", "tracking.rollup", "tracking", "openpyxl"]
+    assert [u for u, _ in private_uses(bad)] == ["ru._snapshot"]
