@@ -30,6 +30,8 @@ from tracking import formatting as fmt
 from tracking.bootstrap import init_database
 from tracking.cli import main
 from tracking.council import code_list, council_content, count, points
+from tracking.council_export import chart_images
+from tracking.council_export import pdf as council_pdf
 from tracking.db import make_engine, transaction
 from tracking.errors import TrackingError
 from tracking.models import Measure
@@ -398,7 +400,7 @@ def test_charts_render_as_png_and_the_browser_is_stopped(demo, demo_charts):
 @pytest.mark.browser
 def test_charts_once_rendered_need_no_browser_again(demo, demo_charts, monkeypatch):
     first = council_export.render_charts(demo[1])  # from the cache, or rendered once more
-    monkeypatch.setattr(council_export, "find_browser", lambda: None)
+    monkeypatch.setattr(chart_images, "find_browser", lambda: None)
     assert council_export.render_charts(demo[1]) == first
     assert council_export.to_pdf(demo[1])[:5] == b"%PDF-"
 
@@ -436,7 +438,7 @@ def test_xlsx_keeps_formula_like_text_as_text(engine):
 
 def test_missing_browser_gives_a_clear_german_error(demo, monkeypatch):
     council_export.clear_chart_cache()
-    monkeypatch.setattr(council_export, "find_browser", lambda: None)
+    monkeypatch.setattr(chart_images, "find_browser", lambda: None)
     with pytest.raises(TrackingError, match="Für Grafiken wird Chromium benötigt"):
         council_export.to_pptx(demo[1])
     with pytest.raises(TrackingError, match="Für Grafiken wird Chromium benötigt"):
@@ -454,15 +456,15 @@ def test_a_browser_that_dies_at_start_fails_fast_and_leaves_no_server(demo, monk
     import kaleido
 
     council_export.clear_chart_cache()
-    monkeypatch.setattr(council_export, "find_browser", lambda: "/bin/true")
+    monkeypatch.setattr(chart_images, "find_browser", lambda: "/bin/true")
     with pytest.raises(TrackingError, match="Chromium liess sich nicht starten"):
         council_export.render_charts(demo[1], timeout=60)
     assert not kaleido._global_server.is_running()
 
 
 def test_missing_pdf_font_gives_a_clear_german_error(demo, monkeypatch, tmp_path):
-    monkeypatch.setattr(council_export, "FONT_DIRS", (tmp_path,))
-    monkeypatch.setattr(council_export.pdfmetrics, "getRegisteredFontNames", lambda: [])
+    monkeypatch.setattr(council_pdf, "FONT_DIRS", (tmp_path,))
+    monkeypatch.setattr(council_pdf.pdfmetrics, "getRegisteredFontNames", lambda: [])
     with pytest.raises(TrackingError, match="fonts-dejavu-core"):
         council_export.to_pdf(demo[1], images=blank_charts(demo[1]))
 
@@ -485,6 +487,6 @@ def test_cli_report_writes_the_file_and_fails_in_german(tmp_path, monkeypatch, c
     assert "Berichtsperiode «2030-H1» gibt es nicht" in capsys.readouterr().err
     assert main(["report", "--period", H2, "-o", str(tmp_path / "bericht.doc")]) == 1
     assert "bitte --format pptx, pdf oder xlsx angeben" in capsys.readouterr().err
-    monkeypatch.setattr(council_export, "find_browser", lambda: None)
+    monkeypatch.setattr(chart_images, "find_browser", lambda: None)
     assert main(["report", "--period", H2, "--format", "pdf", "-o", str(tmp_path / "b.pdf")]) == 1
     assert "Fehler: Für Grafiken wird Chromium benötigt" in capsys.readouterr().err

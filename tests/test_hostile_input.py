@@ -251,14 +251,15 @@ def test_slides_and_pdf_keep_the_corpus_as_text(hostile_url):
     from pypdf import PdfReader
 
     from tests.test_council import blank_charts, slide_text
-    from tracking.council_export import _xml_safe, to_pdf, to_pptx
+    from tracking.council_export import to_pdf, to_pptx
+    from tracking.council_export.text import xml_safe
 
     content = _content(hostile_url)
     images = blank_charts(content)
     deck = Presentation(io.BytesIO(to_pptx(content, images=images)))
     slides = " ".join(slide_text(s) for s in deck.slides)
     for title in TITLES[:-1]:  # the one at the limit is cut on slides (the note says so)
-        assert " ".join(_xml_safe(title).split()) in slides, title
+        assert " ".join(xml_safe(title).split()) in slides, title
     pdf = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(to_pdf(content, images=images))).pages)
     flat = "".join(pdf.split())  # table cells break lines anywhere
     for text in (SCRIPT, IMAGE, LINK, URL_TEXT, FORMULA):

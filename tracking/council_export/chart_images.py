@@ -1,0 +1,263 @@
+"""The export's charts: plotly figures of tracking/charts.py rendered to PNG.
+
+kaleido drives a headless Chromium: one browser per report for all its
+charts, always stopped afterwards. Rendered charts are kept in a small
+in-process cache, so the second format of the same period starts no browser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from tracking import charts
+from tracking import formatting as fmt
+from tracking.council import OVERALL, CouncilContent, FieldBlock
+from tracking.errors import TrackingError
+
+ChartImages = dict[str, bytes]  # "matrix", "field:AF1", ... -> PNG
+Figures = dict[str, tuple[go.Figure, tuple[int, int]]]  # name -> (figure, pixel size)
+
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# Pixel size and font of each chart kind. Sized so that, placed on a slide,
+# chart text comes out at about 14 pt (px = pt / 72 * px per inch on the slide).
+MATRIX_PX = (930, 540)
+TREND_PX = (740, 520)
+CHART_FONT_PX = 20
+CHART_SCALE = 1.5  # about 150 dpi on a slide, 200 dpi in the PDF
+RENDER_TIMEOUT_S = 180.0  # all charts of one report
+IMAGE_TIMEOUT_S = 60  # one chart, inside kaleido
+_render_lock = threading.Lock()  # kaleido's sync server is one per process
+CHART_CACHE_SIZE = 64  # PNGs of about 100 kB each
+STACK_MAX = 10  # trend charts rendered as one image (keeps it far below browser canvas limits)
+STACK_ABOVE_PX, STACK_BELOW_PX = 70, 105  # per band: legend above, rotated period labels below
+_chart_cache: OrderedDict[str, bytes] = OrderedDict()
+
+
+def find_browser() -> str | None:
+    """The Chromium that kaleido drives: BROWSER_PATH, else the first on PATH."""
+    configured = os.environ.get("BROWSER_PATH", "").strip()
+    if configured:
+        return configured if Path(configured).is_file() else None
+    for name in BROWSER_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def _matrix_figure(content: CouncilContent) -> go.Figure:
+    df = pd.DataFrame(
+        {
+            "field_code": c.field_code,
+            "field_name": c.field_name,
+            "core_code": c.core_code,
+            "core_name": c.core_name,
+            "strength": c.strength,
+            "n_goals": c.n_goals,
+            "progress": float("nan") if c.progress is None else c.progress,
+        }
+        for c in content.matrix
+    )
+    # Long field names on two lines leave room for the four columns.
+    fig = charts.field_core_heatmap(df, wrap=30)
+    fig.update_traces(colorbar=dict(thickness=14, ticksuffix=" %", title=None))
+    if df["progress"].isna().all():
+        # plotly draws nothing for a heatmap without a single value: show the
+        # contributions on a neutral grey instead, without a colour scale.
+        zeros = [[0.0] * len(row) for row in fig.data[0].z]
+        fig.update_traces(z=zeros, colorscale=[[0, "#eeeeee"], [1, "#eeeeee"]], showscale=False)
+    return fig
+
+
+def _trend_figure(content: CouncilContent, block: FieldBlock) -> go.Figure:
+    rows = [{"period": p, "field_code": OVERALL, "progress": v} for p, v in content.overall_trend]
+    rows += [{"period": p, "field_code": block.code, "progress": v} for p, v in block.trend]
+    fig = charts.progress_trend_lines(pd.DataFrame(rows, columns=["period", "field_code", "progress"]), block.code)
+    # The overall line dashed, so the two lines differ in print without colour too.
+    fig.update_traces(selector=dict(name=OVERALL), line=dict(color="#0072B2", dash="dash", width=2.5))
+    fig.update_xaxes(title=None, tickangle=-45 if len(block.trend) > 4 else 0)
+    return fig
+
+
+def chart_figures(content: CouncilContent) -> Figures:
+    """The report's figures with their pixel size: the matrix and one trend per field."""
+    figures = {"matrix": (_matrix_figure(content), MATRIX_PX)}
+    for block in content.fields:
+        figures[f"field:{block.code}"] = (_trend_figure(content, block), TREND_PX)
+    for fig, _ in figures.values():
+        fig.update_layout(font=dict(size=CHART_FONT_PX), height=None, width=None, paper_bgcolor="#ffffff")
+    return figures
+
+
+def _wait(work: Callable[[], None], server_alive: Callable[[], bool], timeout: float) -> None:
+    """Run work in a thread; give up when the render server died or time is out.
+
+    kaleido's sync server blocks forever when its browser fails to start
+    (its thread ends, the task is never taken), so we watch it from outside.
+    """
+    outcome: dict[str, BaseException | None] = {}
+
+    def run() -> None:
+        try:
+            work()
+            outcome["error"] = None
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, daemon=True, name="council-charts")
+    worker.start()
+    deadline = time.monotonic() + timeout
+    while worker.is_alive():
+        worker.join(0.2)
+        if worker.is_alive() and not server_alive():
+            raise TrackingError("Chromium liess sich nicht starten: die Grafiken konnten nicht erstellt werden.")
+        if time.monotonic() > deadline:
+            raise TrackingError(
+                f"Chromium hat nicht innert {fmt.number(timeout)} Sekunden geantwortet: "
+                "die Grafiken konnten nicht erstellt werden."
+            )
+    error = outcome.get("error")
+    if error is not None:
+        raise TrackingError(f"Die Grafiken konnten nicht erstellt werden ({error.__class__.__name__}: {error}).")
+
+
+def _chart_key(fig: go.Figure, size: tuple[int, int]) -> str:
+    return hashlib.sha256(f"{size}|{CHART_SCALE}|{fig.to_json()}".encode()).hexdigest()
+
+
+def clear_chart_cache() -> None:
+    with _render_lock:
+        _chart_cache.clear()
+
+
+def render_charts(content: CouncilContent, *, timeout: float = RENDER_TIMEOUT_S) -> ChartImages:
+    """All charts of the report as PNG, rendered by one Chromium that is stopped afterwards.
+
+    Charts rendered before in this process (same figure, same size) come from
+    a small cache, so the PDF after the PowerPoint of one period, or a second
+    download, starts no browser at all.
+    """
+    figures = chart_figures(content)
+    keys = {name: _chart_key(fig, size) for name, (fig, size) in figures.items()}
+    with _render_lock:
+        todo = {name: figures[name] for name, key in keys.items() if key not in _chart_cache}
+        if todo:
+            for name, png in _render(todo, timeout).items():
+                _chart_cache[keys[name]] = png
+        images = {}
+        for name, key in keys.items():
+            _chart_cache.move_to_end(key)
+            images[name] = _chart_cache[key]
+        while len(_chart_cache) > CHART_CACHE_SIZE:
+            _chart_cache.popitem(last=False)
+        return images
+
+
+def _stacked(figures: list[go.Figure], size: tuple[int, int]) -> go.Figure:
+    """Figures with one x and one y axis each, one below the other in bands of size[1] pixels.
+
+    Each band keeps its figure's traces, axes and legend, and leaves room for
+    the legend above and the period labels below, so that cut out it looks
+    like the figure alone.
+    """
+    n, height = len(figures), size[1]
+    total = n * height
+    combined = go.Figure(layout=figures[0].layout)
+    combined.update_layout(height=total, width=size[0], margin=dict(t=0, b=0))
+    for i, fig in enumerate(figures):
+        suffix = "" if i == 0 else str(i + 1)
+        top, bottom = 1 - i / n, 1 - (i + 1) / n
+        for trace in fig.data:
+            combined.add_trace(trace).data[-1].update(xaxis=f"x{suffix}", yaxis=f"y{suffix}", legend=f"legend{suffix}")
+        plot = [bottom + STACK_BELOW_PX / total, top - STACK_ABOVE_PX / total]
+        combined.layout[f"xaxis{suffix}"] = {**fig.layout.xaxis.to_plotly_json(), "anchor": f"y{suffix}"}
+        combined.layout[f"yaxis{suffix}"] = {
+            **fig.layout.yaxis.to_plotly_json(),
+            "anchor": f"x{suffix}",
+            "domain": plot,
+        }
+        legend = {**fig.layout.legend.to_plotly_json(), "y": top - 10 / total, "yanchor": "top"}
+        combined.layout[f"legend{suffix}"] = legend
+    return combined
+
+
+def _cut(png: bytes, n: int) -> list[bytes]:
+    """The n bands of a stacked image, each as its own PNG."""
+    from PIL import Image as PILImage
+
+    out = []
+    with PILImage.open(io.BytesIO(png)) as image:
+        band = image.height / n
+        for i in range(n):
+            buffer = io.BytesIO()
+            image.crop((0, round(i * band), image.width, round((i + 1) * band))).save(buffer, format="PNG")
+            out.append(buffer.getvalue())
+    return out
+
+
+def _stacked_jobs(figures: Figures) -> tuple[Figures, list[list[str]]]:
+    """What kaleido renders: the figures other than trends, and the trends stacked STACK_MAX at a time.
+
+    kaleido reloads its page after every image (about half a second here),
+    so the field trends go through it as one tall figure, cut apart after.
+    """
+    trends = [name for name in figures if name.startswith("field:")]
+    stacks = [trends[i : i + STACK_MAX] for i in range(0, len(trends), STACK_MAX)]
+    jobs: Figures = {name: figure for name, figure in figures.items() if name not in trends}
+    for number, names in enumerate(stacks):
+        width, height = figures[names[0]][1]
+        fig = _stacked([figures[name][0] for name in names], (width, height))
+        jobs[f"stack:{number}"] = (fig, (width, height * len(names)))
+    return jobs, stacks
+
+
+def _write_pngs(kaleido, browser: str, jobs: Figures, timeout: float) -> ChartImages:
+    """Every job as PNG, from one browser that is stopped afterwards."""
+    with tempfile.TemporaryDirectory(prefix="council-charts-") as tmp:
+        # One tab: on two cores a second one slows the start more than it speeds the rendering.
+        kaleido.start_sync_server(path=browser, mathjax=False, n=1, timeout=IMAGE_TIMEOUT_S, silence_warnings=True)
+        try:
+            paths = {name: Path(tmp) / f"chart-{i}.png" for i, name in enumerate(jobs)}
+            specs = [
+                {
+                    "fig": fig,
+                    "path": paths[name],
+                    "opts": {"format": "png", "width": size[0], "height": size[1], "scale": CHART_SCALE},
+                }
+                for name, (fig, size) in jobs.items()
+            ]
+            server = getattr(kaleido, "_global_server", None)
+            thread = getattr(server, "_thread", None)
+            alive = (lambda: thread.is_alive()) if thread is not None else (lambda: True)
+            _wait(lambda: kaleido.write_fig_from_object_sync(specs, cancel_on_error=True), alive, timeout)
+            return {name: path.read_bytes() for name, path in paths.items()}
+        finally:
+            kaleido.stop_sync_server(silence_warnings=True)
+
+
+def _render(figures: Figures, timeout: float) -> ChartImages:
+    browser = find_browser()
+    if browser is None:
+        raise TrackingError(
+            "Für Grafiken wird Chromium benötigt, es wurde aber nicht gefunden. Bitte das Debian-Paket "
+            "«chromium» installieren oder BROWSER_PATH auf den Browser setzen."
+        )
+    import kaleido  # late: starts nothing, but takes a moment to import
+
+    jobs, stacks = _stacked_jobs(figures)
+    images = _write_pngs(kaleido, browser, jobs, timeout)
+    for number, names in enumerate(stacks):
+        images.update(zip(names, _cut(images.pop(f"stack:{number}"), len(names)), strict=True))
+    return images
