@@ -9,7 +9,8 @@ from pages import data, sidebar
 from pages.text import md_text
 from tracking import charts
 from tracking import formatting as fmt
-from tracking.council import CouncilContent, load_council_content
+from tracking.council import load_council_content
+from tracking.council_content import CouncilContent
 from tracking.vocab import LIGHTS, NO_REPORT, light_text
 
 SECTION_KEY = "praesentation_abschnitt"

@@ -21,13 +21,15 @@ from streamlit.testing.v1 import AppTest
 
 from tests.test_backup import export, new_database, restore
 from tests.test_figures import random_history
-from tracking import council, council_export, council_json, figures, periods
+from tracking import council, council_content, council_export, council_json, figures, periods
 from tracking import rollup as ru
 from tracking.bootstrap import init_database
 from tracking.catalogue import apply_catalogue, measure_entries, plan_entries, undo_catalogue
+from tracking.council_json import stored_content
 from tracking.db import transaction
 from tracking.demo import generate_demo
-from tracking.frozen import live_sums, stored_content, stored_sums
+from tracking.figures import stored_sums
+from tracking.frozen import live_sums
 from tracking.models import Goal, Measure, PeriodCouncilContent, PeriodGoalSum, RowChange, StatusReport, WriteRecord
 from tracking.periods import get_period, resolve_period, set_period_open
 from tracking.strategy import LUZERN_DEFINITION, load_strategy_file
@@ -195,6 +197,7 @@ def _freeze_today(monkeypatch, day: dt.date) -> None:
 
     shim = types.SimpleNamespace(date=FrozenDate, datetime=dt.datetime, timedelta=dt.timedelta, time=dt.time)
     monkeypatch.setattr(council, "dt", shim)
+    monkeypatch.setattr(council_content, "dt", shim)  # report_day: «erstellt»
     monkeypatch.setattr(periods, "dt", shim)
 
 

@@ -697,7 +697,7 @@ def test_upgrade_step_by_step_keeps_the_data(empty_database):
         got = ru.rollup(snap, "2026-H1")
         sql = figures.period_figures(session, structure, "2026-H1")  # from the stored sums (frozen)
         live = frozen.live_sums(session, session.get(ReportingPeriod, ids["H1"])).set_index("goal_id")
-        stored = frozen.stored_sums(session, ids["H1"]).set_index("goal_id")
+        stored = figures.stored_sums(session, ids["H1"]).set_index("goal_id")
         h2 = ru.rollup(snap, "2026-H2")
         # The stored Sitzungsbericht reads as the live one (and says what the figures say).
         council = load_council_content(session, "2026-H1")

@@ -47,10 +47,10 @@ from tracking import rollup as ru
 from tracking.access import Actor
 from tracking.bootstrap import init_database
 from tracking.cli import main
-from tracking.council import CouncilContent, load_council_content
+from tracking.council import load_council_content
+from tracking.council_content import CouncilContent
 from tracking.db import make_engine, transaction
-from tracking.figures import PeriodFigures, department_lights, period_figures
-from tracking.frozen import stored_sums
+from tracking.figures import PeriodFigures, department_lights, period_figures, stored_sums
 from tracking.models import Department, Goal
 from tracking.periods import Period, all_periods, get_period, resolve_period, set_period_open
 from tracking.strategy import LUZERN_DEFINITION, load_strategy_file

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from tests.conftest import REFERENCE_DATE
 from tracking.db import transaction
 from tracking.errors import TrackingError
-from tracking.frozen import live_sums, stored_sums
+from tracking.figures import stored_sums
+from tracking.frozen import live_sums
 from tracking.models import Measure, ReportingPeriod, StatusReport, WriteRecord
 from tracking.synthetic import generate_synthetic
 

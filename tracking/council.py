@@ -1,25 +1,36 @@
-"""The council's meeting summary: what the Regierungsrat reads, as plain data.
+"""The council's meeting summary, computed: the content (tracking/council_content.py) of a
+period from the roll-ups (tracking.rollup) of that period and the one before it.
 
-Everything here is computed from the roll-ups (tracking.rollup) of the chosen
-period and the one before it; nothing reads the database. The result is a
-tree of dataclasses with str, int, float, date and None only (no DataFrames,
-no ORM objects), so it pickles, caches and feeds every export the same way
-(tracking.council_export: PowerPoint, PDF, Excel; the dashboard page).
-
-Missing values stay missing: progress without data is None, never 0.
+council_content() reads nothing from the database; live_council_content() reads what it
+needs at any scale; load_council_content() gives a closed period's stored content instead.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from dataclasses import fields as dataclass_fields
-from functools import cached_property
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
 from tracking import formatting as fmt
+from tracking.council_content import (
+    ISSUER,
+    STRATEGY_NAME,
+    Advance,
+    AttentionRow,
+    CompletenessRow,
+    CouncilContent,
+    Decision,
+    FieldBlock,
+    MatrixCell,
+    MeasureRef,
+    plain_date,
+    plain_headline,
+    plain_number,
+    plain_text,
+    report_day,
+)
+from tracking.council_json import stored_content
 from tracking.figures import figures_trend
 from tracking.periods import get_period, plan_day
 from tracking.plausibility import RULE_LABELS, Earlier, Hint, report_warnings
@@ -37,194 +48,13 @@ from tracking.rollup import (
     rollup,
 )
 from tracking.tables import rows_of
-from tracking.vocab import LIGHTS, NO_REPORT, RED, STATUSES, light_text, strength_label
+from tracking.vocab import LIGHTS, NO_REPORT, RED, light_text, strength_label
 
-STRATEGY_NAME = "Strategie «Digitaler Wandel»"
-ISSUER = "Kanton Luzern"
 OVERALL = "Gesamt"  # the overall line in progress_trend
 # Sentences name at most this many measures; the tables list them all.
 CODES_IN_SENTENCE = 5
 # Per field and kind of change, at most this many measures are named.
 NOTABLE_PER_KIND = 3
-
-
-# --- the content ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MeasureRef:
-    code: str
-    title: str
-
-
-@dataclass(frozen=True)
-class Advance:
-    code: str
-    title: str
-    delta: float  # percentage points since the previous period
-
-
-@dataclass(frozen=True, slots=True)
-class AttentionRow:
-    """A measure the council should look at, and why (e.g. «rot; überfällig»)."""
-
-    code: str
-    title: str
-    field_code: str
-    department: str
-    light: str | None  # gruen, gelb, rot; None: no report
-    light_label: str  # icon and word, e.g. «■ rot»
-    progress: float | None
-    expected: float | None
-    planned_end: dt.date | None
-    reason: str  # the report's comment, «» when there is none (with the reporter's explanation of warnings)
-    why: str
-    hints: tuple[str, ...] = ()  # plausibility warnings of the report, in full
-
-
-@dataclass(frozen=True)
-class MatrixCell:
-    field_code: str
-    field_name: str
-    core_code: str
-    core_name: str
-    strength: float
-    strength_label: str
-    n_goals: int
-    progress: float | None
-    state: str  # «», «keine Daten» or «kein Beitrag»
-
-
-@dataclass
-class FieldBlock:
-    code: str
-    name: str
-    progress: float | None
-    previous_progress: float | None
-    change: float | None  # percentage points against the previous period
-    n_measures: int
-    n_behind_plan: int
-    n_overdue: int
-    lights: dict[str, int]  # gruen, gelb, rot, «keine Meldung» -> count
-    summary_light: str | None
-    summary_light_label: str
-    trend: list[tuple[str, float | None]]  # (period, progress) up to this period
-    turned_red: list[MeasureRef] = field(default_factory=list)
-    completed: list[MeasureRef] = field(default_factory=list)
-    advanced_most: list[Advance] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class MeasureRow:
-    code: str
-    title: str
-    field_code: str
-    goal_code: str
-    department: str
-    status_label: str  # status word or «keine Meldung»
-    light: str | None
-    light_label: str
-    progress: float | None
-    expected: float | None
-    planned_end: dt.date | None
-    behind_plan: bool
-    overdue: bool
-    comment: str
-
-
-@dataclass(frozen=True)
-class Decision:
-    topic: str
-    question: str
-    codes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class CompletenessRow:
-    department: str
-    active: int
-    reported: int
-    missing: int
-    share: float | None
-
-
-@dataclass
-class CouncilContent:
-    strategy: str
-    issuer: str
-    period: str
-    period_start: dt.date
-    period_end: dt.date
-    as_of: dt.date  # «Stand»: the day of the plan and overdue checks
-    created: dt.date
-    previous_period: str | None
-    headline: dict[str, float | int | None]
-    previous_headline: dict[str, float | int | None] | None
-    summary: list[str]
-    attention: list[AttentionRow]
-    core_goals: list[tuple[str, str]]  # (code, name) in the strategy's order
-    core_progress: dict[str, float | None]
-    matrix: list[MatrixCell]
-    fields: list[FieldBlock]
-    overall_trend: list[tuple[str, float | None]]
-    decisions: list[Decision]
-    completeness: list[CompletenessRow]
-    n_unchanged: int = 0  # reports of the period confirmed unchanged
-    n_hints: int = 0  # reports of the period with plausibility warnings
-    # Every measure of the period (rollup.measure_status), made into MeasureRows only when a
-    # file asks for them: the page does not list them, and at 100'000 measures that takes seconds.
-    measure_frame: pd.DataFrame | None = field(default=None, repr=False, compare=False)
-
-    @cached_property
-    def measures(self) -> list[MeasureRow]:
-        return [] if self.measure_frame is None else _measures(self.measure_frame)
-
-    def __eq__(self, other) -> bool:
-        if not isinstance(other, CouncilContent):
-            return NotImplemented
-        same = all(getattr(self, f.name) == getattr(other, f.name) for f in dataclass_fields(self) if f.compare)
-        return same and self.measures == other.measures
-
-    @property
-    def footer(self) -> str:
-        return f"Berichtsperiode {self.period} · Stand {fmt.date(self.as_of)}"
-
-
-# --- small helpers ------------------------------------------------------------
-
-
-# Plain checks instead of pd.isna: these run for every measure, 100'000 times at
-# country scale, and pd.isna on one value costs ten times as much.
-def _missing(x) -> bool:
-    return x is None or x is pd.NA or x is pd.NaT or (isinstance(x, float) and x != x)
-
-
-def _value(x) -> float | None:
-    """NaN and None -> None; numbers -> float (no numpy types in the content)."""
-    if _missing(x):
-        return None
-    value = float(x)
-    return None if value != value else value
-
-
-def _text(x) -> str:
-    if isinstance(x, str):
-        return x.strip()
-    return "" if _missing(x) else str(x).strip()
-
-
-def _date(x) -> dt.date | None:
-    if _missing(x):
-        return None
-    return x.date() if isinstance(x, dt.datetime) else x
-
-
-def _plain(h: dict) -> dict[str, float | int | None]:
-    """headline() with NaN as None and plain Python numbers."""
-    out: dict[str, float | int | None] = {}
-    for key, v in h.items():
-        out[key] = int(v) if isinstance(v, int) else _value(v)
-    return out
 
 
 def count(n: int, singular: str, plural: str) -> str:
@@ -249,13 +79,6 @@ def code_list(codes: list[str], limit: int = CODES_IN_SENTENCE) -> str:
     if len(codes) <= limit:
         return codes[0] if len(codes) == 1 else ", ".join(codes[:-1]) + " und " + codes[-1]
     return ", ".join(codes[:limit]) + f" und {len(codes) - limit} weitere"
-
-
-def _status_label(row) -> str:
-    if not row.has_report and not row.carried:
-        return NO_REPORT
-    label = STATUSES.get(row.status, _text(row.status))
-    return f"{label} (früher)" if row.carried else label
 
 
 # --- building the parts -------------------------------------------------------
@@ -393,22 +216,21 @@ def _attention(m: pd.DataFrame, hints: dict[int, list[Hint]]) -> list[AttentionR
         found = hints.get(r.measure_id, [])
         why += list(dict.fromkeys(f"Hinweis: {RULE_LABELS[h.rule]}" for h in found))
         light = r.light if r.has_report else None
-        reason = _text(r.comment) if r.has_report else ""
-        if found and _text(r.explanation):
-            reason = (
-                f"{reason} (Erläuterung: {_text(r.explanation)})" if reason else f"Erläuterung: {_text(r.explanation)}"
-            )
+        reason = plain_text(r.comment) if r.has_report else ""
+        if found and plain_text(r.explanation):
+            explanation = plain_text(r.explanation)
+            reason = f"{reason} (Erläuterung: {explanation})" if reason else f"Erläuterung: {explanation}"
         rows.append(
             AttentionRow(
                 code=r.code,
-                title=_text(r.title),
+                title=plain_text(r.title),
                 field_code=r.field_code,
-                department=_text(r.department_code),
+                department=plain_text(r.department_code),
                 light=light,
                 light_label=light_text(light),
-                progress=_value(r.progress) if r.has_report else None,
-                expected=_value(r.expected),
-                planned_end=_date(r.planned_end),
+                progress=plain_number(r.progress) if r.has_report else None,
+                expected=plain_number(r.expected),
+                planned_end=plain_date(r.planned_end),
                 reason=reason,
                 why="; ".join(why),
                 hints=tuple(h.message for h in found),
@@ -445,10 +267,10 @@ def _hints(m: pd.DataFrame, earlier: dict[int, list], day: dt.date) -> dict[int,
             r.status,
             r.light,
             float(r.progress),
-            _text(r.comment) or None,
+            plain_text(r.comment) or None,
             earlier.get(r.measure_id, ()),
-            start_date=_date(r.start_date),
-            planned_end=_date(r.planned_end),
+            start_date=plain_date(r.start_date),
+            planned_end=plain_date(r.planned_end),
             day=day,
         )
         if found:
@@ -466,15 +288,15 @@ def _matrix(r: PeriodRollup) -> list[MatrixCell]:
             strength=float(c.strength),
             strength_label=strength_label(float(c.strength)) if c.n_goals else "kein Beitrag",
             n_goals=int(c.n_goals),
-            progress=_value(c.progress),
-            state=_text(c.state),
+            progress=plain_number(c.progress),
+            state=plain_text(c.state),
         )
         for c in r.matrix.itertuples()
     ]
 
 
 def _refs(rows: pd.DataFrame) -> list[MeasureRef]:
-    return [MeasureRef(r.code, _text(r.title)) for r in rows.itertuples()]
+    return [MeasureRef(r.code, plain_text(r.title)) for r in rows.itertuples()]
 
 
 def _fields(r: PeriodRollup, prev: PeriodRollup | None, changes: pd.DataFrame, trend: pd.DataFrame) -> list[FieldBlock]:
@@ -483,7 +305,7 @@ def _fields(r: PeriodRollup, prev: PeriodRollup | None, changes: pd.DataFrame, t
     blocks = []
     for f in r.fields.itertuples():
         mine = changes[changes["field_code"] == f.field_code]
-        progress, before = _value(f.progress), _value(prev_progress.get(f.field_code))
+        progress, before = plain_number(f.progress), plain_number(prev_progress.get(f.field_code))
         lights = {key: 0 for key in [*LIGHTS, NO_REPORT]}
         light = None
         if f.field_code in dist.index:
@@ -506,11 +328,11 @@ def _fields(r: PeriodRollup, prev: PeriodRollup | None, changes: pd.DataFrame, t
                 lights=lights,
                 summary_light=light,
                 summary_light_label=light_text(light),
-                trend=[(p, _value(v)) for p, v in zip(field_trend["period"], field_trend["progress"])],
+                trend=[(p, plain_number(v)) for p, v in zip(field_trend["period"], field_trend["progress"])],
                 turned_red=_refs(mine[mine["turned_red"]]),
                 completed=_refs(mine[mine["completed"]]),
                 advanced_most=[
-                    Advance(a.code, _text(a.title), float(a.progress_delta))
+                    Advance(a.code, plain_text(a.title), float(a.progress_delta))
                     for a in advanced.head(NOTABLE_PER_KIND).itertuples()
                 ],
             )
@@ -552,38 +374,7 @@ def _decisions(attention: list[AttentionRow], comp: pd.DataFrame) -> list[Decisi
     return out
 
 
-def _measures(m: pd.DataFrame) -> list[MeasureRow]:
-    rows = []
-    for r in rows_of(m):  # see _attention
-        shown = r.has_report or r.carried
-        light = r.light if shown and isinstance(r.light, str) else None
-        rows.append(
-            MeasureRow(
-                code=r.code,
-                title=_text(r.title),
-                field_code=r.field_code,
-                goal_code=_text(r.goal_code),
-                department=_text(r.department_code),
-                status_label=_status_label(r),
-                light=light,
-                light_label=light_text(light),
-                progress=_value(r.progress) if shown else None,
-                expected=_value(r.expected),
-                planned_end=_date(r.planned_end),
-                behind_plan=bool(r.behind_plan),
-                overdue=bool(r.overdue),
-                comment=_text(r.comment) if shown else "",
-            )
-        )
-    return rows
-
-
 # --- the whole ----------------------------------------------------------------
-
-
-def report_day() -> dt.date:
-    """The day a report is made («erstellt»): today."""
-    return dt.date.today()
 
 
 def load_council_content(
@@ -593,8 +384,6 @@ def load_council_content(
     (tracking/frozen.py; on its reference day, the end), else live_council_content."""
     found = get_period(session, period)
     if not found.is_open and as_of in (None, found.end_date):
-        from tracking.frozen import stored_content  # frozen builds on this module
-
         stored = stored_content(session, found.id)
         if stored is not None:
             return stored
@@ -638,8 +427,8 @@ def council_content(
     previous_name = snap.previous_period(period)
     previous = rollup(snap, previous_name) if previous_name else None
 
-    h = _plain(headline(current))
-    ph = _plain(headline(previous)) if previous else None
+    h = plain_headline(headline(current))
+    ph = plain_headline(headline(previous)) if previous else None
     changes = changes_since(current.measures, previous.measures if previous else None)
     comp = completeness(current.measures)
     trend = progress_trend(snap, up_to=period) if trend is None else trend
@@ -655,9 +444,9 @@ def council_content(
         strategy=STRATEGY_NAME,
         issuer=ISSUER,
         period=period,
-        period_start=_date(prow["start_date"]),
-        period_end=_date(prow["end_date"]),
-        as_of=_date(day),
+        period_start=plain_date(prow["start_date"]),
+        period_end=plain_date(prow["end_date"]),
+        as_of=plain_date(day),
         created=report_day(),
         previous_period=previous_name,
         headline=h,
@@ -665,13 +454,13 @@ def council_content(
         summary=summary,
         attention=attention,
         core_goals=list(zip(snap.core_goals["core_code"], snap.core_goals["core_name"])),
-        core_progress={c.core_code: _value(c.progress) for c in current.core_goals.itertuples()},
+        core_progress={c.core_code: plain_number(c.progress) for c in current.core_goals.itertuples()},
         matrix=_matrix(current),
         fields=_fields(current, previous, changes, trend),
-        overall_trend=[(p, _value(v)) for p, v in zip(overall["period"], overall["progress"])],
+        overall_trend=[(p, plain_number(v)) for p, v in zip(overall["period"], overall["progress"])],
         decisions=_decisions(attention, comp),
         completeness=[
-            CompletenessRow(r.department_code, int(r.active), int(r.reported), int(r.missing), _value(r.share))
+            CompletenessRow(r.department_code, int(r.active), int(r.reported), int(r.missing), plain_number(r.share))
             for r in comp.itertuples()
         ],
         measure_frame=current.measures,

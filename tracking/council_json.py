@@ -15,7 +15,11 @@ import types
 import typing
 from typing import Any
 
-from tracking.council import CouncilContent, MeasureRow
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracking.council_content import CouncilContent, MeasureRow, report_day
+from tracking.models import PeriodCouncilContent
 
 _NOT_STORED = {"created", "measure_frame"}
 
@@ -71,3 +75,9 @@ def _decode(value: Any, hint: Any) -> Any:
     if hint is float:
         return float(value)
     return value
+
+
+def stored_content(session: Session, period_id: int) -> CouncilContent | None:
+    """The Sitzungsbericht the period stored when it was frozen («erstellt» today), None when none."""
+    text = session.scalar(select(PeriodCouncilContent.content).where(PeriodCouncilContent.period_id == period_id))
+    return None if text is None else from_json(text, created=report_day())

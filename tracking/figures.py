@@ -21,12 +21,46 @@ from sqlalchemy import Date, Float, and_, cast, func, literal, not_, or_, select
 from sqlalchemy.orm import Session
 
 from tracking import rollup as ru
-from tracking.models import Measure, StatusReport
+from tracking.models import Measure, PeriodGoalSum, StatusReport
 from tracking.periods import plan_day
 from tracking.reports import final_reports
 from tracking.vocab import COMPLETED, ENDED_STATUSES, LIGHTS, PAUSED_STATUSES, RUNNING_STATUSES
 
 *COUNTED_LIGHTS, DERIVED_LIGHT = LIGHTS  # the last light's count is what the others leave
+
+
+# A frozen period's stored sums per goal (tracking/frozen.py writes them when a period closes).
+SUM_TABLE_COLUMNS = ["goal_id", *ru.SUM_COLUMNS]
+
+
+def typed_sums(sums: pd.DataFrame) -> pd.DataFrame:
+    """Per-goal sums sorted by goal, with integer counts and float weighted sums."""
+    out = pd.DataFrame({"goal_id": sums["goal_id"].astype(int)})
+    for column in ru.SUM_COLUMNS:
+        out[column] = sums[column].astype(float if ru.is_weighted(column) else int)
+    return out.sort_values("goal_id").reset_index(drop=True)
+
+
+def stored_sums(session: Session, period_id: int) -> pd.DataFrame | None:
+    """The stored sums of the period (goal_id + SUMSUM_TABLE_COLUMNS), None when it is not frozen."""
+    columns = [getattr(PeriodGoalSum, c) for c in SUM_TABLE_COLUMNS]
+    rows = session.execute(select(*columns).where(PeriodGoalSum.period_id == period_id)).all()
+    if not rows:
+        return None
+    return typed_sums(pd.DataFrame(list(map(tuple, rows)), columns=SUM_TABLE_COLUMNS))
+
+
+def stored_progress_sums(session: Session, period_ids: list[int]) -> dict[int, pd.DataFrame]:
+    """period_id -> its stored weighted_sum and weight_sum per goal (index goal_id), for the
+    frozen ones of the periods: what a trend reads, in one query for all periods."""
+    query = select(PeriodGoalSum.period_id, PeriodGoalSum.goal_id, PeriodGoalSum.weighted_sum, PeriodGoalSum.weight_sum)
+    rows = session.execute(query.where(PeriodGoalSum.period_id.in_(period_ids))).all() if period_ids else []
+    frame = pd.DataFrame(list(map(tuple, rows)), columns=["period_id", "goal_id", "weighted_sum", "weight_sum"])
+    frame = frame.astype({"period_id": int, "goal_id": int, "weighted_sum": float, "weight_sum": float})
+    return {
+        int(period_id): sums.drop(columns="period_id").set_index("goal_id")
+        for period_id, sums in frame.groupby("period_id")
+    }
 
 
 @dataclass
@@ -249,8 +283,6 @@ def _period_sums(session: Session, period: pd.Series, day: dt.date, margin: floa
     Stored sums hold on the period's end with the usual margin only; any other
     day or margin is computed.
     """
-    from tracking.frozen import stored_sums  # frozen builds on this module
-
     if not period["is_open"] and day == period["end_date"] and margin == ru.BEHIND_PLAN_MARGIN:
         stored = stored_sums(session, int(period["period_id"]))
         if stored is not None:
@@ -324,8 +356,6 @@ def _progress_by_period(
 ):
     """(period, progress of each of the goals) for every period up to and including up_to;
     only_these: read the sums of those goals only (else of all goals, a query less selective)."""
-    from tracking.frozen import stored_progress_sums  # frozen builds on this module
-
     ids = [int(goal_id) for goal_id in goals["goal_id"]] if only_these else None
     # The frozen periods' stored sums, read at once (the progress sums do not depend on the day).
     closed = structure.periods[~structure.periods["is_open"].astype(bool)]

@@ -30,14 +30,14 @@ from sqlalchemy.orm import Session
 
 from tracking import rollup as ru
 from tracking.audit import WriteLog
-from tracking.council import CouncilContent, live_council_content, report_day
-from tracking.council_json import from_json, to_json
-from tracking.figures import goal_aggregates
+from tracking.council import live_council_content
+from tracking.council_content import CouncilContent
+from tracking.council_json import to_json
+from tracking.figures import SUM_TABLE_COLUMNS, goal_aggregates, stored_sums, typed_sums
 from tracking.models import Goal, PeriodCouncilContent, PeriodGoalSum, ReportingPeriod
 from tracking.periods import Period, reference_day
 
 TABLE = PeriodGoalSum.__tablename__
-_COLUMNS = ["goal_id", *ru.SUM_COLUMNS]
 
 
 def _row(period: ReportingPeriod | Period) -> pd.Series:
@@ -50,41 +50,12 @@ def live_sums(session: Session, period: ReportingPeriod | Period) -> pd.DataFram
     """The period's sums per goal as figures computes them for a closed period (on its end)."""
     row = _row(period)
     day = reference_day(row["start_date"], row["end_date"], is_open=False)
-    sums = goal_aggregates(session, row, day, ru.BEHIND_PLAN_MARGIN)[_COLUMNS]
+    sums = goal_aggregates(session, row, day, ru.BEHIND_PLAN_MARGIN)[SUM_TABLE_COLUMNS]
     # One row per active goal (zeros where no measure counts), so that a period is frozen
     # even without measures; goals no longer active keep theirs should they come back.
     active = pd.Index(session.scalars(select(Goal.id).where(Goal.active.is_(True))).all(), name="goal_id")
     ids = active.union(pd.Index(sums["goal_id"].astype(int), name="goal_id"))
-    return _typed(sums.set_index("goal_id").reindex(ids).fillna(0).reset_index())
-
-
-def _typed(sums: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame({"goal_id": sums["goal_id"].astype(int)})
-    for column in ru.SUM_COLUMNS:
-        out[column] = sums[column].astype(float if ru.is_weighted(column) else int)
-    return out.sort_values("goal_id").reset_index(drop=True)
-
-
-def stored_sums(session: Session, period_id: int) -> pd.DataFrame | None:
-    """The stored sums of the period (goal_id + SUM_COLUMNS), None when it is not frozen."""
-    columns = [getattr(PeriodGoalSum, c) for c in _COLUMNS]
-    rows = session.execute(select(*columns).where(PeriodGoalSum.period_id == period_id)).all()
-    if not rows:
-        return None
-    return _typed(pd.DataFrame(list(map(tuple, rows)), columns=_COLUMNS))
-
-
-def stored_progress_sums(session: Session, period_ids: list[int]) -> dict[int, pd.DataFrame]:
-    """period_id -> its stored weighted_sum and weight_sum per goal (index goal_id), for the
-    frozen ones of the periods: what a trend reads, in one query for all periods."""
-    query = select(PeriodGoalSum.period_id, PeriodGoalSum.goal_id, PeriodGoalSum.weighted_sum, PeriodGoalSum.weight_sum)
-    rows = session.execute(query.where(PeriodGoalSum.period_id.in_(period_ids))).all() if period_ids else []
-    frame = pd.DataFrame(list(map(tuple, rows)), columns=["period_id", "goal_id", "weighted_sum", "weight_sum"])
-    frame = frame.astype({"period_id": int, "goal_id": int, "weighted_sum": float, "weight_sum": float})
-    return {
-        int(period_id): sums.drop(columns="period_id").set_index("goal_id")
-        for period_id, sums in frame.groupby("period_id")
-    }
+    return typed_sums(sums.set_index("goal_id").reindex(ids).fillna(0).reset_index())
 
 
 def _summary(sums: pd.DataFrame) -> dict:
@@ -171,12 +142,6 @@ def _store_content(session: Session, period: ReportingPeriod | Period) -> Counci
     session.add(PeriodCouncilContent(period_id=period.id, content=to_json(content)))
     session.flush()
     return content
-
-
-def stored_content(session: Session, period_id: int) -> CouncilContent | None:
-    """The Sitzungsbericht the period stored when it was frozen («erstellt» today), None when none."""
-    text = session.scalar(select(PeriodCouncilContent.content).where(PeriodCouncilContent.period_id == period_id))
-    return None if text is None else from_json(text, created=report_day())
 
 
 def missing_periods(session: Session) -> list[int]:

@@ -23,7 +23,8 @@ import plotly.graph_objects as go
 
 from tracking import charts
 from tracking import formatting as fmt
-from tracking.council import OVERALL, CouncilContent, FieldBlock
+from tracking.council import OVERALL
+from tracking.council_content import CouncilContent, FieldBlock
 from tracking.errors import TrackingError
 
 ChartImages = dict[str, bytes]  # "matrix", "field:AF1", ... -> PNG

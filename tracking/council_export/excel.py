@@ -13,7 +13,8 @@ import openpyxl
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from tracking.council import CouncilContent, points
+from tracking.council import points
+from tracking.council_content import CouncilContent
 from tracking.vocab import NO_REPORT, light_text
 from tracking.xlsx import put_cell
 

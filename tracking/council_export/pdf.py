@@ -33,7 +33,7 @@ from reportlab.platypus import (
 )
 
 from tracking import formatting as fmt
-from tracking.council import CouncilContent, FieldBlock
+from tracking.council_content import CouncilContent, FieldBlock
 from tracking.council_export.chart_images import ChartImages, render_charts
 from tracking.council_export.text import (
     ATTENTION_NOTE,

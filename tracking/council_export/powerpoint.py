@@ -16,7 +16,7 @@ from pptx.util import Emu, Inches, Pt
 from reportlab.pdfbase import pdfmetrics
 
 from tracking import formatting as fmt
-from tracking.council import CouncilContent, FieldBlock
+from tracking.council_content import CouncilContent, FieldBlock
 from tracking.council_export.chart_images import MATRIX_PX, TREND_PX, ChartImages, render_charts
 from tracking.council_export.text import (
     ATTENTION_NOTE,

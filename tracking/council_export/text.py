@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tracking import formatting as fmt
-from tracking.council import CouncilContent, FieldBlock, points
+from tracking.council import points
+from tracking.council_content import CouncilContent, FieldBlock
 from tracking.errors import TrackingError
 from tracking.vocab import LIGHT_ICONS, LIGHTS, NO_REPORT, light_text
 
