@@ -18,11 +18,12 @@ from tracking.db import database_url, make_engine, transaction
 from tracking.errors import TrackingError
 from tracking.excel_import import apply_import, import_history, plan_import, undo_import
 from tracking.excel_template import build_template
+from tracking.figures import period_figures
 from tracking.files import output_file, read_file, write_file
 from tracking.formatting import count
 from tracking.german_argparse import GermanArgumentParser
-from tracking.periods import all_periods, current_period, resolve_period, set_period_open
-from tracking.rollup import load_snapshot
+from tracking.periods import Period, all_periods, current_period, set_period_open
+from tracking.rollup import Snapshot, load_snapshot
 from tracking.scope import Scope
 from tracking.strategy import load_strategy_file, preview_strategy_file
 from tracking.summary import summary_text
@@ -137,25 +138,27 @@ def cmd_periods(args: argparse.Namespace) -> int:
     return 0
 
 
-def _snapshot_and_period(period: str | None, today: dt.date | None, *, with_measures: bool = True) -> tuple:
-    """All data for the roll-ups (or the structure only), and the period asked for (default: the
-    current one) resolved with its reference day (today: --today, else the clock)."""
-    with transaction(make_engine()) as session:
-        snap = load_snapshot(session, with_measures=with_measures)
-        if period is None:
-            found = current_period(session)
-            if found is None:
-                raise TrackingError("Noch keine Berichtsperioden. Zuerst: python -m tracking init")
-            period = found.name
-        if period not in set(snap.periods["period"]):
-            known = ", ".join(snap.periods["period"]) or "keine"
-            raise TrackingError(f"Berichtsperiode «{period}» gibt es nicht (vorhanden: {known}).")
-        return snap, resolve_period(session, period, today=today)
+def _period(session, structure: Snapshot, name: str | None, today: dt.date | None) -> Period:
+    """The period asked for (default: the current one) with its reference day (today: --today,
+    else the clock); structure: load_snapshot(with_measures=False)."""
+    if name is None:
+        found = current_period(session)
+        if found is None:
+            raise TrackingError("Noch keine Berichtsperioden. Zuerst: python -m tracking init")
+        name = found.name
+    if name not in set(structure.periods["period"]):
+        known = ", ".join(structure.periods["period"]) or "keine"
+        raise TrackingError(f"Berichtsperiode «{name}» gibt es nicht (vorhanden: {known}).")
+    return structure.resolve(name, today)
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    snap, period = _snapshot_and_period(args.period, args.today)
-    say(summary_text(snap, period.name, as_of=period.reference_day))
+    # The overview's figures, summed in SQL: no measure or report is read into memory.
+    with transaction(make_engine()) as session:
+        structure = load_snapshot(session, with_measures=False)
+        period = _period(session, structure, args.period, args.today)
+        figures = period_figures(session, structure, period.name, as_of=period.reference_day)
+    say(summary_text(structure, figures))
     return 0
 
 
@@ -173,8 +176,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             f"Format für «{output.name}» unklar: bitte --format pptx, pdf oder xlsx angeben "
             "(oder eine Zieldatei mit dieser Endung)."
         )
-    _, period = _snapshot_and_period(args.period, args.today, with_measures=False)
     with transaction(make_engine()) as session:
+        period = _period(session, load_snapshot(session, with_measures=False), args.period, args.today)
         content = load_council_content(session, period.name, as_of=period.reference_day)
     export = {"pptx": council_export.to_pptx, "pdf": council_export.to_pdf, "xlsx": council_export.to_xlsx}[kind]
     write_file(output, export(content))
