@@ -310,30 +310,6 @@ def _codes(text: str | None) -> list[str]:
     return [c.strip().upper() for c in (text or "").split(",") if c.strip()]
 
 
-def _check_codes(session, fields: list[str], departments: list[str]) -> None:
-    from sqlalchemy import select
-
-    from tracking.models import ActionField, Department
-
-    problems = []
-    if fields:
-        known = list(session.scalars(select(ActionField.code).order_by(ActionField.position)))
-        problems += [
-            f"Aktionsfeld «{c}» gibt es nicht (vorhanden: {', '.join(known) or 'keine'})."
-            for c in fields
-            if c not in known
-        ]
-    if departments:
-        known = list(session.scalars(select(Department.code).order_by(Department.code)))
-        problems += [
-            f"Departement «{c}» gibt es nicht (vorhanden: {', '.join(known) or 'keine'})."
-            for c in departments
-            if c not in known
-        ]
-    if problems:
-        raise TrackingError(problems)
-
-
 def _read_password() -> str:
     """The password from standard input (first line); asked twice, hidden, at a terminal."""
     if sys.stdin.isatty():
@@ -347,93 +323,74 @@ def _read_password() -> str:
     return password
 
 
-def _scope_text(user) -> str:
-    from tracking.users import actor_for
+def _users_list(engine, args: argparse.Namespace) -> int:
+    from tracking.users import USER_LIST_COLUMNS, user_rows
 
-    if user.role in ("admin", "koordination"):
-        return actor_for(user).scope_label
-    if user.role == "departementsleitung" and user.home_department:
-        return f"Departement {user.home_department}"
-    return "–"
-
-
-def cmd_users(args: argparse.Namespace) -> int:
-    from tracking import schema
-    from tracking.access import ROLES
-    from tracking.users import UserSpec, create_user, list_users, set_password, update_user
-
-    engine = make_engine()
-    schema.upgrade(engine)
-    if args.action == "list":
-        with transaction(engine) as session:
-            users = list_users(session)
-            rows = [
-                [
-                    u.username,
-                    u.display_name,
-                    ROLES.get(u.role, u.role),
-                    _scope_text(u),
-                    "aktiv" if u.active else "deaktiviert",
-                    fmt.datetime(u.last_login_at) if u.last_login_at else "nie",
-                ]
-                for u in users
-            ]
-        if not rows:
-            say(
-                "Noch keine Benutzer. Den ersten Administrator anlegen: python -m tracking users add admin "
-                '--role admin --name "Vorname Name" --password-stdin'
-            )
-            return 0
-        header = ["Benutzername", "Name", "Rolle", "Geltungsbereich", "Status", "Letzte Anmeldung"]
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-        for row in [header, *rows]:
-            say("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
-        return 0
-
-    if args.action == "add":
-        password = _read_password() if args.password_stdin else None
-        spec = UserSpec(
-            username=args.username,
-            display_name=(args.name or "").strip(),
-            role=(args.role or "").strip(),
-            scope_fields=_codes(args.fields),
-            scope_departments=_codes(args.departments),
-            home_department=(args.home_department or "").strip().upper() or None,
-            email=(args.email or "").strip().lower() or None,
+    with transaction(engine) as session:
+        rows = user_rows(session)
+    if not rows:
+        say(
+            "Noch keine Benutzer. Den ersten Administrator anlegen: python -m tracking users add admin "
+            '--role admin --name "Vorname Name" --password-stdin'
         )
-        with transaction(engine, write=True) as session:
-            home = [spec.home_department] if spec.home_department else []
-            _check_codes(session, spec.scope_fields, spec.scope_departments + home)
-            user = create_user(session, spec, password=password, actor=_actor(args))
-            scope = _scope_text(user)
-            role = ROLES[user.role]
-        sign_in = "mit Passwort" if password else "nur über Single Sign-on (kein Passwort)"
-        detail = role if scope == "–" else f"{role}, {scope}"
-        say(f"Benutzer «{user.username}» angelegt ({detail}); Anmeldung {sign_in}.")
         return 0
+    widths = [max(len(r[i]) for r in [USER_LIST_COLUMNS, *rows]) for i in range(len(USER_LIST_COLUMNS))]
+    for row in [USER_LIST_COLUMNS, *rows]:
+        say("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    return 0
 
-    if args.action == "password":
-        if not args.password_stdin:
-            raise TrackingError(
-                f"Bitte das Passwort mit --password-stdin übergeben: python -m tracking users password "
-                f"{args.username} --password-stdin"
-            )
-        password = _read_password()
-        with transaction(engine, write=True) as session:
-            set_password(session, args.username, password, actor=_actor(args))
-        say(f"Passwort für «{args.username.strip().lower()}» gesetzt (eine allfällige Sperre ist aufgehoben).")
-        return 0
 
-    if args.action in ("disable", "enable"):
-        active = args.action == "enable"
-        with transaction(engine, write=True) as session:
-            changed = update_user(session, args.username, active=active, actor=_actor(args))
-        word = "aktiviert" if active else "deaktiviert"
-        name = args.username.strip().lower()
-        say(f"Benutzer «{name}» {word}." if changed else f"Benutzer «{name}» war bereits {word}.")
-        return 0
+def _users_add(engine, args: argparse.Namespace) -> int:
+    from tracking.users import UserSpec, check_codes, create_user, role_and_scope
 
-    # change
+    password = _read_password() if args.password_stdin else None
+    spec = UserSpec(
+        username=args.username,
+        display_name=(args.name or "").strip(),
+        role=(args.role or "").strip(),
+        scope_fields=_codes(args.fields),
+        scope_departments=_codes(args.departments),
+        home_department=(args.home_department or "").strip().upper() or None,
+        email=(args.email or "").strip().lower() or None,
+    )
+    with transaction(engine, write=True) as session:
+        check_codes(session, spec.scope_fields, spec.scope_departments, spec.home_department)
+        user = create_user(session, spec, password=password, actor=_actor(args))
+        username, detail = user.username, role_and_scope(user)
+    sign_in = "mit Passwort" if password else "nur über Single Sign-on (kein Passwort)"
+    say(f"Benutzer «{username}» angelegt ({detail}); Anmeldung {sign_in}.")
+    return 0
+
+
+def _users_password(engine, args: argparse.Namespace) -> int:
+    from tracking.users import set_password
+
+    if not args.password_stdin:
+        raise TrackingError(
+            f"Bitte das Passwort mit --password-stdin übergeben: python -m tracking users password "
+            f"{args.username} --password-stdin"
+        )
+    password = _read_password()
+    with transaction(engine, write=True) as session:
+        set_password(session, args.username, password, actor=_actor(args))
+    say(f"Passwort für «{args.username.strip().lower()}» gesetzt (eine allfällige Sperre ist aufgehoben).")
+    return 0
+
+
+def _users_active(engine, args: argparse.Namespace) -> int:
+    from tracking.users import update_user
+
+    active = args.action == "enable"
+    with transaction(engine, write=True) as session:
+        changed = update_user(session, args.username, active=active, actor=_actor(args))
+    word = "aktiviert" if active else "deaktiviert"
+    name = args.username.strip().lower()
+    say(f"Benutzer «{name}» {word}." if changed else f"Benutzer «{name}» war bereits {word}.")
+    return 0
+
+
+def _user_changes(args: argparse.Namespace) -> dict:
+    """The options given to `users change`, as update_user's changes; an empty text empties."""
     changes: dict = {}
     if args.role is not None:
         changes["role"] = args.role.strip()
@@ -452,13 +409,42 @@ def cmd_users(args: argparse.Namespace) -> int:
             "Nichts zu ändern: bitte mindestens eine Angabe machen "
             "(--role, --name, --fields, --departments, --home-department, --email)."
         )
+    return changes
+
+
+def _users_change(engine, args: argparse.Namespace) -> int:
+    from tracking.users import check_codes, update_user
+
+    changes = _user_changes(args)
     with transaction(engine, write=True) as session:
-        home = [changes["home_department"]] if changes.get("home_department") else []
-        _check_codes(session, changes.get("scope_fields", []), changes.get("scope_departments", []) + home)
+        check_codes(
+            session,
+            changes.get("scope_fields", []),
+            changes.get("scope_departments", []),
+            changes.get("home_department"),
+        )
         changed = update_user(session, args.username, actor=_actor(args), **changes)
     name = args.username.strip().lower()
     say(f"Benutzer «{name}» geändert." if changed else f"Benutzer «{name}»: keine Änderung.")
     return 0
+
+
+USER_ACTIONS = {
+    "list": _users_list,
+    "add": _users_add,
+    "password": _users_password,
+    "disable": _users_active,
+    "enable": _users_active,
+    "change": _users_change,
+}
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from tracking import schema
+
+    engine = make_engine()
+    schema.upgrade(engine)
+    return USER_ACTIONS[args.action](engine, args)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
