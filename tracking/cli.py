@@ -482,19 +482,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = GermanArgumentParser(
-        prog="python -m tracking",
-        description="Monitoring der Strategie «Digitaler Wandel» des Kantons Luzern. "
-        "Datenbank über DATABASE_URL (Standard: SQLite-Datei data/tracking.sqlite).",
-    )
-    parser.add_argument(
-        "--user",
-        metavar="NAME",
-        help="handelnde Person für das Protokoll (Standard: TRACKING_USER oder Systembenutzer)",
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="BEFEHL")
-
+def _parser_init(sub) -> None:
     p = sub.add_parser(
         "init",
         help="Schema anlegen, Strategie laden, optional Demodaten",
@@ -512,6 +500,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_init)
 
+
+def _parser_generate(sub) -> None:
     p = sub.add_parser(
         "generate",
         help="grosse synthetische Daten für Last- und Skalierungstests",
@@ -530,6 +520,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--today", type=_date, metavar="DATUM", help="Stichtag statt heute, z. B. 15.11.2026")
     p.set_defaults(func=cmd_generate)
 
+
+def _parser_load_strategy(sub) -> None:
     p = sub.add_parser(
         "load-strategy",
         help="Strategie-Definition (YAML) laden",
@@ -543,6 +535,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--today", type=_date, metavar="DATUM", help="Stichtag für neue Perioden (Standard: heute)")
     p.set_defaults(func=cmd_load_strategy)
 
+
+def _parser_periods(sub) -> None:
     p = sub.add_parser(
         "periods",
         help="Berichtsperioden auflisten, öffnen, schliessen",
@@ -552,6 +546,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", metavar="PERIODE", help="z. B. 2026-H2")
     p.set_defaults(func=cmd_periods)
 
+
+def _parser_summary(sub) -> None:
     p = sub.add_parser(
         "summary",
         help="Kennzahlen und Matrix einer Periode als Text",
@@ -563,6 +559,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_summary)
 
+
+def _parser_report(sub) -> None:
     p = sub.add_parser(
         "report",
         help="Sitzungsbericht für den Regierungsrat (pptx, pdf, xlsx)",
@@ -584,6 +582,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_report)
 
+
+def _parser_template(sub) -> None:
     p = sub.add_parser(
         "template",
         help="Excel-Vorlage für einen Statusbericht erzeugen",
@@ -599,6 +599,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="DATEI.xlsx", help="Zieldatei")
     p.set_defaults(func=cmd_template)
 
+
+def _parser_import(sub) -> None:
     p = sub.add_parser(
         "import",
         help="ausgefüllten Statusbericht (xlsx) importieren",
@@ -612,6 +614,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", metavar="PERIODE", help="nur annehmen, wenn die Vorlage für diese Periode ist")
     p.set_defaults(func=cmd_import)
 
+
+def _parser_undo(sub) -> None:
     p = sub.add_parser(
         "undo",
         help="einen Import (Statusbericht oder Katalog) rückgängig machen",
@@ -623,9 +627,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("import_id", type=_whole_number, metavar="IMPORT_ID", help="Nummer aus «python -m tracking imports»")
     p.set_defaults(func=cmd_undo)
 
+
+def _parser_imports(sub) -> None:
     p = sub.add_parser("imports", help="Liste der Importe", description="Alle Importe, neueste zuerst.")
     p.set_defaults(func=cmd_imports)
 
+
+def _parser_export(sub) -> None:
     p = sub.add_parser(
         "export",
         help="alle Daten als Excel-Datei sichern",
@@ -637,6 +645,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="DATEI.xlsx")
     p.set_defaults(func=cmd_export)
 
+
+def _parser_restore(sub) -> None:
     p = sub.add_parser(
         "restore",
         help="Export in eine leere Datenbank laden",
@@ -645,6 +655,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="DATEI.xlsx")
     p.set_defaults(func=cmd_restore)
 
+
+def _parser_catalogue(sub) -> None:
     p = sub.add_parser(
         "catalogue",
         help="Massnahmenkatalog als Excel ausgeben oder einlesen",
@@ -661,6 +673,20 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--dry-run", action="store_true", help="nur prüfen und Änderungen zeigen, nichts speichern")
     p.set_defaults(func=cmd_catalogue)
 
+
+def _user_options(q: argparse.ArgumentParser) -> None:
+    """Options of both `users add` and `users change`."""
+    q.add_argument(
+        "--fields", metavar="FELDER", help="Geltungsbereich einer Koordination: Aktionsfelder, z. B. AF1,AF5"
+    )
+    q.add_argument(
+        "--departments", metavar="DEPS", help="Geltungsbereich einer Koordination: Departemente, z. B. GSD,FD"
+    )
+    q.add_argument("--home-department", metavar="DEP", help="vorgewähltes Departement, z. B. GSD")
+    q.add_argument("--email", metavar="E-MAIL", help="E-Mail für Single Sign-on, z. B. vorname.name@lu.ch")
+
+
+def _parser_users(sub) -> None:
     p = sub.add_parser(
         "users",
         help="Benutzerkonten auflisten, anlegen, ändern, sperren",
@@ -670,17 +696,6 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     users = p.add_subparsers(dest="action", required=True, metavar="AKTION")
-
-    def user_options(q: argparse.ArgumentParser) -> None:
-        q.add_argument(
-            "--fields", metavar="FELDER", help="Geltungsbereich einer Koordination: Aktionsfelder, z. B. AF1,AF5"
-        )
-        q.add_argument(
-            "--departments", metavar="DEPS", help="Geltungsbereich einer Koordination: Departemente, z. B. GSD,FD"
-        )
-        q.add_argument("--home-department", metavar="DEP", help="vorgewähltes Departement, z. B. GSD")
-        q.add_argument("--email", metavar="E-MAIL", help="E-Mail für Single Sign-on, z. B. vorname.name@lu.ch")
-
     q = users.add_parser("list", help="alle Benutzer", description="Alle Benutzerkonten mit Rolle und Status.")
     q.set_defaults(func=cmd_users)
 
@@ -697,7 +712,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--role", required=True, metavar="ROLLE", help="admin, koordination, departementsleitung, regierungsrat"
     )
     q.add_argument("--name", required=True, metavar="NAME", help='Vorname und Name, z. B. "Anna Muster"')
-    user_options(q)
+    _user_options(q)
     q.add_argument("--password-stdin", action="store_true", help="Passwort von der Standardeingabe lesen")
     q.set_defaults(func=cmd_users)
 
@@ -723,9 +738,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("username", metavar="BENUTZERNAME")
     q.add_argument("--role", metavar="ROLLE", help="admin, koordination, departementsleitung, regierungsrat")
     q.add_argument("--name", metavar="NAME", help="Vorname und Name")
-    user_options(q)
+    _user_options(q)
     q.set_defaults(func=cmd_users)
 
+
+def _parser_audit(sub) -> None:
     p = sub.add_parser(
         "audit",
         help="Protokoll aller Schreibvorgänge",
@@ -750,6 +767,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text", metavar="TEXT", help="Suche in Zeile, Quelle und Person")
     p.add_argument("-o", "--output", metavar="DATEI.xlsx", help="als Excel-Datei speichern statt anzeigen")
     p.set_defaults(func=cmd_audit)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = GermanArgumentParser(
+        prog="python -m tracking",
+        description="Monitoring der Strategie «Digitaler Wandel» des Kantons Luzern. "
+        "Datenbank über DATABASE_URL (Standard: SQLite-Datei data/tracking.sqlite).",
+    )
+    parser.add_argument(
+        "--user",
+        metavar="NAME",
+        help="handelnde Person für das Protokoll (Standard: TRACKING_USER oder Systembenutzer)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="BEFEHL")
+    for add in (
+        _parser_init,
+        _parser_generate,
+        _parser_load_strategy,
+        _parser_periods,
+        _parser_summary,
+        _parser_report,
+        _parser_template,
+        _parser_import,
+        _parser_undo,
+        _parser_imports,
+        _parser_export,
+        _parser_restore,
+        _parser_catalogue,
+        _parser_users,
+        _parser_audit,
+    ):
+        add(sub)
     return parser
 
 
