@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import subprocess
 import sys
@@ -12,6 +13,8 @@ import yaml
 from sqlalchemy import func, select
 
 from tests.conftest import temp_database_url
+from tests.factories import add_measure, add_report
+from tracking import cli
 from tracking.cli import build_parser, main
 from tracking.db import make_engine, transaction
 from tracking.models import Measure, ReportingPeriod, StatusReport, WriteRecord
@@ -75,6 +78,42 @@ def test_summary_with_demo_data_shows_numbers(db, capsys):
     rows = [line for line in out.splitlines() if re.match(r"AF\d ", line)]
     assert len(rows) == 9
     assert all(re.search(r"\d+ %", row) for row in rows)
+
+
+def test_summary_figures_by_hand_without_reading_reports(db, capsys, monkeypatch):
+    """Two measures of goal 1.2 (field AF1, core goal K2 only), planned 01.01.2026-31.12.2027,
+    reported in 2026-H2 and read on 15.11.2026: day 318 of 729, so 43.6 % expected.
+    A: weight 1, 20 %, red, 20 + 15 < 43.6: behind plan. B: weight 3, 60 %, green.
+    Goal 1.2 = (1·20 + 3·60) / 4 = 50 %, and so AF1, K2 and the overall progress; AF1's
+    strongest contribution to K2 (goals 1.1 to 1.3) is stark."""
+    run(capsys, "init", "--today", "15.11.2026")
+    with transaction(make_engine(db)) as session:
+        for code, weight, progress, light in (("M-1.2.01", 1.0, 20, "rot"), ("M-1.2.02", 3.0, 60, "gruen")):
+            measure = add_measure(
+                session, code, "1.2", start=dt.date(2026, 1, 1), end=dt.date(2027, 12, 31), weight=weight
+            )
+            add_report(session, measure, "2026-H2", progress, light=light)
+    loaded = []
+    real = cli.load_snapshot
+    monkeypatch.setattr(cli, "load_snapshot", lambda session, **kw: loaded.append(kw) or real(session, **kw))
+    code, out, _ = run(capsys, "summary", "--period", "2026-H2", "--today", "15.11.2026")
+    assert code == 0
+    assert loaded == [{"with_measures": False}]  # the structure only: the figures are summed in SQL
+    assert out.splitlines()[:9] == [
+        "Berichtsperiode 2026-H2",
+        "",
+        "Massnahmen:              2 (davon 2 mit Meldepflicht)",
+        "Gesamtfortschritt:       50 %",
+        "Anteil auf Kurs (grün):  50 %",
+        "Ampel:                   grün 1 · gelb 0 · rot 1",
+        "Hinter Plan:             1",
+        "Überfällig:              0",
+        "Rücklauf:                100 % (2 von 2)",
+    ]
+    table = {cells[0]: cells[1:] for cells in (re.split(r"\s{2,}", line) for line in out.splitlines()[13:])}
+    assert table["AF1"][0] == "50 %" and table["AF1"][2] == "stark 50 %"
+    assert table["AF2"][0] == "keine Daten"
+    assert table["Kernziel"] == ["keine Daten", "50 %", "keine Daten", "keine Daten"]
 
 
 def test_periods_list_open_close(db, capsys):

@@ -35,16 +35,22 @@ from tracking.strategy import LUZERN_DEFINITION, apply_definition, parse_definit
 from tracking.users import (
     LOCK_MINUTES,
     MAX_FAILED_ATTEMPTS,
+    USER_LIST_COLUMNS,
     SignInFailed,
     UserSpec,
     actor_for_email,
     authenticate,
+    check_codes,
     check_password_rules,
     create_user,
     get_user,
     has_admin,
+    role_and_scope,
+    save_user,
+    scope_text,
     set_password,
     update_user,
+    user_rows,
 )
 
 NOW = dt.datetime(2026, 11, 16, 9, 0)
@@ -227,6 +233,119 @@ def test_only_an_administrator_manages_users(accounts):
             "Kim Koordination (Koordination) darf Benutzer nicht verwalten. Nichts wurde gespeichert."
         ]
     assert counts(accounts) == before
+
+
+# --- codes, listing, saving from a form ----------------------------------------------
+
+FIELDS_KNOWN = "vorhanden: AF1, AF2, AF3, AF4, AF5, AF6, AF7, AF8, AF9"
+DEPARTMENTS_KNOWN = "vorhanden: BKD, BUWD, FD, GSD, JSD, STK"
+
+
+def test_check_codes_names_every_unknown_code(luzern):
+    with transaction(luzern) as session:
+        check_codes(session, ["AF1", "AF9"], ["GSD"], "STK")
+        check_codes(session)
+        with pytest.raises(TrackingError) as refused:
+            check_codes(session, ["AF10", "AF5", "af1"], ["XY"], "ZZ")
+    assert refused.value.messages == [
+        f"Aktionsfeld «AF10» gibt es nicht ({FIELDS_KNOWN}).",
+        f"Aktionsfeld «af1» gibt es nicht ({FIELDS_KNOWN}).",
+        f"Departement «XY» gibt es nicht ({DEPARTMENTS_KNOWN}).",
+        f"Departement «ZZ» gibt es nicht ({DEPARTMENTS_KNOWN}).",
+    ]
+
+
+def test_check_codes_on_a_database_without_strategy(engine):
+    with transaction(engine) as session, pytest.raises(TrackingError) as refused:
+        check_codes(session, [], [], "GSD")
+    assert refused.value.messages == ["Departement «GSD» gibt es nicht (vorhanden: keine)."]
+
+
+@pytest.mark.parametrize(
+    ("role", "fields", "departments", "home", "scope", "described"),
+    [
+        ("admin", [], [], None, "alle Massnahmen", "Administration, alle Massnahmen"),
+        ("koordination", ["AF5", "AF1"], ["GSD"], None, "AF1, AF5, GSD", "Koordination, AF1, AF5, GSD"),
+        ("departementsleitung", [], [], "GSD", "Departement GSD", "Departementsleitung, Departement GSD"),
+        ("departementsleitung", [], [], None, "–", "Departementsleitung"),
+        ("regierungsrat", [], [], "GSD", "–", "Regierungsrat"),
+    ],
+)
+def test_scope_text_and_role_and_scope(role, fields, departments, home, scope, described):
+    user = UserAccount(
+        username="x1",
+        display_name="X",
+        role=role,
+        scope_fields=fields,
+        scope_departments=departments,
+        home_department=home,
+    )
+    assert scope_text(user) == scope
+    assert role_and_scope(user) == described
+
+
+def test_user_rows(accounts):
+    sign_in(accounts, "kim", PASSWORD, now=dt.datetime(2026, 11, 16, 9, 5))
+    with transaction(accounts) as session:
+        update_user(session, "sso.only", active=False, actor=ADMIN)
+    with transaction(accounts) as session:
+        rows = user_rows(session)
+    assert USER_LIST_COLUMNS == ["Benutzername", "Name", "Rolle", "Geltungsbereich", "Status", "Letzte Anmeldung"]
+    assert rows == [
+        ["anna", "Anna Admin", "Administration", "alle Massnahmen", "aktiv", "nie"],
+        ["kim", "Kim Koordination", "Koordination", "AF5", "aktiv", "16.11.2026 09:05"],
+        ["sso.only", "Sina Single", "Regierungsrat", "–", "deaktiviert", "nie"],
+    ]
+
+
+def test_save_user_creates_then_updates(luzern):
+    spec = kim_spec(scope_fields=["AF5"], scope_departments=["GSD"])
+    with transaction(luzern) as session:
+        user, created = save_user(session, spec, actor=ADMIN, password=PASSWORD)
+        assert (created, user.username, user.active) == (True, "kim", True)
+    assert isinstance(sign_in(luzern, "kim", PASSWORD), Actor)
+
+    # The same form again, changed: the account is updated, a new password set, nothing created.
+    changed = kim_spec(username=" Kim ", display_name="Kim Neu", scope_fields=["AF1"], scope_departments=[])
+    with transaction(luzern) as session:
+        user, created = save_user(session, changed, actor=ADMIN, password="ein-neues-passwort")
+        assert created is False
+    with transaction(luzern) as session:
+        user = get_user(session, "kim")
+        assert (user.display_name, user.scope_fields, user.scope_departments) == ("Kim Neu", ["AF1"], [])
+        assert session.scalar(select(func.count()).select_from(UserAccount)) == 1
+    assert sign_in(luzern, "kim", PASSWORD) == WRONG
+    assert isinstance(sign_in(luzern, "kim", "ein-neues-passwort"), Actor)
+
+    # Without a password the old one stays; active=False disables.
+    with transaction(luzern) as session:
+        save_user(session, changed, actor=ADMIN, active=False)
+    with transaction(luzern) as session:
+        assert get_user(session, "kim").active is False
+        assert get_user(session, "kim").password_hash
+
+
+def test_save_user_creates_a_disabled_account_when_asked(luzern):
+    with transaction(luzern) as session:
+        user, created = save_user(session, kim_spec(), actor=ADMIN, active=False)
+        assert (created, user.active, user.password_hash) == (True, False, None)
+
+
+def test_save_user_refuses_unknown_codes_and_other_roles(luzern):
+    before = counts(luzern)
+    with transaction(luzern) as session, pytest.raises(TrackingError) as refused:
+        save_user(session, kim_spec(scope_fields=["AF10"], home_department="XY"), actor=ADMIN)
+    assert refused.value.messages == [
+        f"Aktionsfeld «AF10» gibt es nicht ({FIELDS_KNOWN}).",
+        f"Departement «XY» gibt es nicht ({DEPARTMENTS_KNOWN}).",
+    ]
+    kim = Actor(name="Kim Koordination", role="koordination", fields=frozenset({"AF5"}), username="kim")
+    with transaction(luzern) as session, pytest.raises(AccessDenied) as refused:
+        save_user(session, kim_spec(scope_fields=["AF10"]), actor=kim)
+    assert refused.value.messages == [
+        "Kim Koordination (Koordination) darf Benutzer nicht verwalten. Nichts wurde gespeichert."
+    ]
+    assert counts(luzern) == before
 
 
 # --- signing in -----------------------------------------------------------------

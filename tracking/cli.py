@@ -18,11 +18,12 @@ from tracking.db import database_url, make_engine, transaction
 from tracking.errors import TrackingError
 from tracking.excel_import import apply_import, import_history, plan_import, undo_import
 from tracking.excel_template import build_template
+from tracking.figures import period_figures
 from tracking.files import output_file, read_file, write_file
 from tracking.formatting import count
 from tracking.german_argparse import GermanArgumentParser
-from tracking.periods import all_periods, current_period, resolve_period, set_period_open
-from tracking.rollup import load_snapshot
+from tracking.periods import Period, all_periods, current_period, set_period_open
+from tracking.rollup import Snapshot, load_snapshot
 from tracking.scope import Scope
 from tracking.strategy import load_strategy_file, preview_strategy_file
 from tracking.summary import summary_text
@@ -137,25 +138,27 @@ def cmd_periods(args: argparse.Namespace) -> int:
     return 0
 
 
-def _snapshot_and_period(period: str | None, today: dt.date | None, *, with_measures: bool = True) -> tuple:
-    """All data for the roll-ups (or the structure only), and the period asked for (default: the
-    current one) resolved with its reference day (today: --today, else the clock)."""
-    with transaction(make_engine()) as session:
-        snap = load_snapshot(session, with_measures=with_measures)
-        if period is None:
-            found = current_period(session)
-            if found is None:
-                raise TrackingError("Noch keine Berichtsperioden. Zuerst: python -m tracking init")
-            period = found.name
-        if period not in set(snap.periods["period"]):
-            known = ", ".join(snap.periods["period"]) or "keine"
-            raise TrackingError(f"Berichtsperiode «{period}» gibt es nicht (vorhanden: {known}).")
-        return snap, resolve_period(session, period, today=today)
+def _period(session, structure: Snapshot, name: str | None, today: dt.date | None) -> Period:
+    """The period asked for (default: the current one) with its reference day (today: --today,
+    else the clock); structure: load_snapshot(with_measures=False)."""
+    if name is None:
+        found = current_period(session)
+        if found is None:
+            raise TrackingError("Noch keine Berichtsperioden. Zuerst: python -m tracking init")
+        name = found.name
+    if name not in set(structure.periods["period"]):
+        known = ", ".join(structure.periods["period"]) or "keine"
+        raise TrackingError(f"Berichtsperiode «{name}» gibt es nicht (vorhanden: {known}).")
+    return structure.resolve(name, today)
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    snap, period = _snapshot_and_period(args.period, args.today)
-    say(summary_text(snap, period.name, as_of=period.reference_day))
+    # The overview's figures, summed in SQL: no measure or report is read into memory.
+    with transaction(make_engine()) as session:
+        structure = load_snapshot(session, with_measures=False)
+        period = _period(session, structure, args.period, args.today)
+        figures = period_figures(session, structure, period.name, as_of=period.reference_day)
+    say(summary_text(structure, figures))
     return 0
 
 
@@ -173,8 +176,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             f"Format für «{output.name}» unklar: bitte --format pptx, pdf oder xlsx angeben "
             "(oder eine Zieldatei mit dieser Endung)."
         )
-    _, period = _snapshot_and_period(args.period, args.today, with_measures=False)
     with transaction(make_engine()) as session:
+        period = _period(session, load_snapshot(session, with_measures=False), args.period, args.today)
         content = load_council_content(session, period.name, as_of=period.reference_day)
     export = {"pptx": council_export.to_pptx, "pdf": council_export.to_pdf, "xlsx": council_export.to_xlsx}[kind]
     write_file(output, export(content))
@@ -307,30 +310,6 @@ def _codes(text: str | None) -> list[str]:
     return [c.strip().upper() for c in (text or "").split(",") if c.strip()]
 
 
-def _check_codes(session, fields: list[str], departments: list[str]) -> None:
-    from sqlalchemy import select
-
-    from tracking.models import ActionField, Department
-
-    problems = []
-    if fields:
-        known = list(session.scalars(select(ActionField.code).order_by(ActionField.position)))
-        problems += [
-            f"Aktionsfeld «{c}» gibt es nicht (vorhanden: {', '.join(known) or 'keine'})."
-            for c in fields
-            if c not in known
-        ]
-    if departments:
-        known = list(session.scalars(select(Department.code).order_by(Department.code)))
-        problems += [
-            f"Departement «{c}» gibt es nicht (vorhanden: {', '.join(known) or 'keine'})."
-            for c in departments
-            if c not in known
-        ]
-    if problems:
-        raise TrackingError(problems)
-
-
 def _read_password() -> str:
     """The password from standard input (first line); asked twice, hidden, at a terminal."""
     if sys.stdin.isatty():
@@ -344,93 +323,74 @@ def _read_password() -> str:
     return password
 
 
-def _scope_text(user) -> str:
-    from tracking.users import actor_for
+def _users_list(engine, args: argparse.Namespace) -> int:
+    from tracking.users import USER_LIST_COLUMNS, user_rows
 
-    if user.role in ("admin", "koordination"):
-        return actor_for(user).scope_label
-    if user.role == "departementsleitung" and user.home_department:
-        return f"Departement {user.home_department}"
-    return "–"
-
-
-def cmd_users(args: argparse.Namespace) -> int:
-    from tracking import schema
-    from tracking.access import ROLES
-    from tracking.users import UserSpec, create_user, list_users, set_password, update_user
-
-    engine = make_engine()
-    schema.upgrade(engine)
-    if args.action == "list":
-        with transaction(engine) as session:
-            users = list_users(session)
-            rows = [
-                [
-                    u.username,
-                    u.display_name,
-                    ROLES.get(u.role, u.role),
-                    _scope_text(u),
-                    "aktiv" if u.active else "deaktiviert",
-                    fmt.datetime(u.last_login_at) if u.last_login_at else "nie",
-                ]
-                for u in users
-            ]
-        if not rows:
-            say(
-                "Noch keine Benutzer. Den ersten Administrator anlegen: python -m tracking users add admin "
-                '--role admin --name "Vorname Name" --password-stdin'
-            )
-            return 0
-        header = ["Benutzername", "Name", "Rolle", "Geltungsbereich", "Status", "Letzte Anmeldung"]
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-        for row in [header, *rows]:
-            say("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
-        return 0
-
-    if args.action == "add":
-        password = _read_password() if args.password_stdin else None
-        spec = UserSpec(
-            username=args.username,
-            display_name=(args.name or "").strip(),
-            role=(args.role or "").strip(),
-            scope_fields=_codes(args.fields),
-            scope_departments=_codes(args.departments),
-            home_department=(args.home_department or "").strip().upper() or None,
-            email=(args.email or "").strip().lower() or None,
+    with transaction(engine) as session:
+        rows = user_rows(session)
+    if not rows:
+        say(
+            "Noch keine Benutzer. Den ersten Administrator anlegen: python -m tracking users add admin "
+            '--role admin --name "Vorname Name" --password-stdin'
         )
-        with transaction(engine, write=True) as session:
-            home = [spec.home_department] if spec.home_department else []
-            _check_codes(session, spec.scope_fields, spec.scope_departments + home)
-            user = create_user(session, spec, password=password, actor=_actor(args))
-            scope = _scope_text(user)
-            role = ROLES[user.role]
-        sign_in = "mit Passwort" if password else "nur über Single Sign-on (kein Passwort)"
-        detail = role if scope == "–" else f"{role}, {scope}"
-        say(f"Benutzer «{user.username}» angelegt ({detail}); Anmeldung {sign_in}.")
         return 0
+    widths = [max(len(r[i]) for r in [USER_LIST_COLUMNS, *rows]) for i in range(len(USER_LIST_COLUMNS))]
+    for row in [USER_LIST_COLUMNS, *rows]:
+        say("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    return 0
 
-    if args.action == "password":
-        if not args.password_stdin:
-            raise TrackingError(
-                f"Bitte das Passwort mit --password-stdin übergeben: python -m tracking users password "
-                f"{args.username} --password-stdin"
-            )
-        password = _read_password()
-        with transaction(engine, write=True) as session:
-            set_password(session, args.username, password, actor=_actor(args))
-        say(f"Passwort für «{args.username.strip().lower()}» gesetzt (eine allfällige Sperre ist aufgehoben).")
-        return 0
 
-    if args.action in ("disable", "enable"):
-        active = args.action == "enable"
-        with transaction(engine, write=True) as session:
-            changed = update_user(session, args.username, active=active, actor=_actor(args))
-        word = "aktiviert" if active else "deaktiviert"
-        name = args.username.strip().lower()
-        say(f"Benutzer «{name}» {word}." if changed else f"Benutzer «{name}» war bereits {word}.")
-        return 0
+def _users_add(engine, args: argparse.Namespace) -> int:
+    from tracking.users import UserSpec, check_codes, create_user, role_and_scope
 
-    # change
+    password = _read_password() if args.password_stdin else None
+    spec = UserSpec(
+        username=args.username,
+        display_name=(args.name or "").strip(),
+        role=(args.role or "").strip(),
+        scope_fields=_codes(args.fields),
+        scope_departments=_codes(args.departments),
+        home_department=(args.home_department or "").strip().upper() or None,
+        email=(args.email or "").strip().lower() or None,
+    )
+    with transaction(engine, write=True) as session:
+        check_codes(session, spec.scope_fields, spec.scope_departments, spec.home_department)
+        user = create_user(session, spec, password=password, actor=_actor(args))
+        username, detail = user.username, role_and_scope(user)
+    sign_in = "mit Passwort" if password else "nur über Single Sign-on (kein Passwort)"
+    say(f"Benutzer «{username}» angelegt ({detail}); Anmeldung {sign_in}.")
+    return 0
+
+
+def _users_password(engine, args: argparse.Namespace) -> int:
+    from tracking.users import set_password
+
+    if not args.password_stdin:
+        raise TrackingError(
+            f"Bitte das Passwort mit --password-stdin übergeben: python -m tracking users password "
+            f"{args.username} --password-stdin"
+        )
+    password = _read_password()
+    with transaction(engine, write=True) as session:
+        set_password(session, args.username, password, actor=_actor(args))
+    say(f"Passwort für «{args.username.strip().lower()}» gesetzt (eine allfällige Sperre ist aufgehoben).")
+    return 0
+
+
+def _users_active(engine, args: argparse.Namespace) -> int:
+    from tracking.users import update_user
+
+    active = args.action == "enable"
+    with transaction(engine, write=True) as session:
+        changed = update_user(session, args.username, active=active, actor=_actor(args))
+    word = "aktiviert" if active else "deaktiviert"
+    name = args.username.strip().lower()
+    say(f"Benutzer «{name}» {word}." if changed else f"Benutzer «{name}» war bereits {word}.")
+    return 0
+
+
+def _user_changes(args: argparse.Namespace) -> dict:
+    """The options given to `users change`, as update_user's changes; an empty text empties."""
     changes: dict = {}
     if args.role is not None:
         changes["role"] = args.role.strip()
@@ -449,13 +409,42 @@ def cmd_users(args: argparse.Namespace) -> int:
             "Nichts zu ändern: bitte mindestens eine Angabe machen "
             "(--role, --name, --fields, --departments, --home-department, --email)."
         )
+    return changes
+
+
+def _users_change(engine, args: argparse.Namespace) -> int:
+    from tracking.users import check_codes, update_user
+
+    changes = _user_changes(args)
     with transaction(engine, write=True) as session:
-        home = [changes["home_department"]] if changes.get("home_department") else []
-        _check_codes(session, changes.get("scope_fields", []), changes.get("scope_departments", []) + home)
+        check_codes(
+            session,
+            changes.get("scope_fields", []),
+            changes.get("scope_departments", []),
+            changes.get("home_department"),
+        )
         changed = update_user(session, args.username, actor=_actor(args), **changes)
     name = args.username.strip().lower()
     say(f"Benutzer «{name}» geändert." if changed else f"Benutzer «{name}»: keine Änderung.")
     return 0
+
+
+USER_ACTIONS = {
+    "list": _users_list,
+    "add": _users_add,
+    "password": _users_password,
+    "disable": _users_active,
+    "enable": _users_active,
+    "change": _users_change,
+}
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from tracking import schema
+
+    engine = make_engine()
+    schema.upgrade(engine)
+    return USER_ACTIONS[args.action](engine, args)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -493,19 +482,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = GermanArgumentParser(
-        prog="python -m tracking",
-        description="Monitoring der Strategie «Digitaler Wandel» des Kantons Luzern. "
-        "Datenbank über DATABASE_URL (Standard: SQLite-Datei data/tracking.sqlite).",
-    )
-    parser.add_argument(
-        "--user",
-        metavar="NAME",
-        help="handelnde Person für das Protokoll (Standard: TRACKING_USER oder Systembenutzer)",
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="BEFEHL")
-
+def _parser_init(sub) -> None:
     p = sub.add_parser(
         "init",
         help="Schema anlegen, Strategie laden, optional Demodaten",
@@ -523,6 +500,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_init)
 
+
+def _parser_generate(sub) -> None:
     p = sub.add_parser(
         "generate",
         help="grosse synthetische Daten für Last- und Skalierungstests",
@@ -541,6 +520,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--today", type=_date, metavar="DATUM", help="Stichtag statt heute, z. B. 15.11.2026")
     p.set_defaults(func=cmd_generate)
 
+
+def _parser_load_strategy(sub) -> None:
     p = sub.add_parser(
         "load-strategy",
         help="Strategie-Definition (YAML) laden",
@@ -554,6 +535,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--today", type=_date, metavar="DATUM", help="Stichtag für neue Perioden (Standard: heute)")
     p.set_defaults(func=cmd_load_strategy)
 
+
+def _parser_periods(sub) -> None:
     p = sub.add_parser(
         "periods",
         help="Berichtsperioden auflisten, öffnen, schliessen",
@@ -563,6 +546,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", metavar="PERIODE", help="z. B. 2026-H2")
     p.set_defaults(func=cmd_periods)
 
+
+def _parser_summary(sub) -> None:
     p = sub.add_parser(
         "summary",
         help="Kennzahlen und Matrix einer Periode als Text",
@@ -574,6 +559,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_summary)
 
+
+def _parser_report(sub) -> None:
     p = sub.add_parser(
         "report",
         help="Sitzungsbericht für den Regierungsrat (pptx, pdf, xlsx)",
@@ -595,6 +582,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_report)
 
+
+def _parser_template(sub) -> None:
     p = sub.add_parser(
         "template",
         help="Excel-Vorlage für einen Statusbericht erzeugen",
@@ -610,6 +599,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="DATEI.xlsx", help="Zieldatei")
     p.set_defaults(func=cmd_template)
 
+
+def _parser_import(sub) -> None:
     p = sub.add_parser(
         "import",
         help="ausgefüllten Statusbericht (xlsx) importieren",
@@ -623,6 +614,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", metavar="PERIODE", help="nur annehmen, wenn die Vorlage für diese Periode ist")
     p.set_defaults(func=cmd_import)
 
+
+def _parser_undo(sub) -> None:
     p = sub.add_parser(
         "undo",
         help="einen Import (Statusbericht oder Katalog) rückgängig machen",
@@ -634,9 +627,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("import_id", type=_whole_number, metavar="IMPORT_ID", help="Nummer aus «python -m tracking imports»")
     p.set_defaults(func=cmd_undo)
 
+
+def _parser_imports(sub) -> None:
     p = sub.add_parser("imports", help="Liste der Importe", description="Alle Importe, neueste zuerst.")
     p.set_defaults(func=cmd_imports)
 
+
+def _parser_export(sub) -> None:
     p = sub.add_parser(
         "export",
         help="alle Daten als Excel-Datei sichern",
@@ -648,6 +645,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="DATEI.xlsx")
     p.set_defaults(func=cmd_export)
 
+
+def _parser_restore(sub) -> None:
     p = sub.add_parser(
         "restore",
         help="Export in eine leere Datenbank laden",
@@ -656,6 +655,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="DATEI.xlsx")
     p.set_defaults(func=cmd_restore)
 
+
+def _parser_catalogue(sub) -> None:
     p = sub.add_parser(
         "catalogue",
         help="Massnahmenkatalog als Excel ausgeben oder einlesen",
@@ -672,6 +673,20 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--dry-run", action="store_true", help="nur prüfen und Änderungen zeigen, nichts speichern")
     p.set_defaults(func=cmd_catalogue)
 
+
+def _user_options(q: argparse.ArgumentParser) -> None:
+    """Options of both `users add` and `users change`."""
+    q.add_argument(
+        "--fields", metavar="FELDER", help="Geltungsbereich einer Koordination: Aktionsfelder, z. B. AF1,AF5"
+    )
+    q.add_argument(
+        "--departments", metavar="DEPS", help="Geltungsbereich einer Koordination: Departemente, z. B. GSD,FD"
+    )
+    q.add_argument("--home-department", metavar="DEP", help="vorgewähltes Departement, z. B. GSD")
+    q.add_argument("--email", metavar="E-MAIL", help="E-Mail für Single Sign-on, z. B. vorname.name@lu.ch")
+
+
+def _parser_users(sub) -> None:
     p = sub.add_parser(
         "users",
         help="Benutzerkonten auflisten, anlegen, ändern, sperren",
@@ -681,17 +696,6 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     users = p.add_subparsers(dest="action", required=True, metavar="AKTION")
-
-    def user_options(q: argparse.ArgumentParser) -> None:
-        q.add_argument(
-            "--fields", metavar="FELDER", help="Geltungsbereich einer Koordination: Aktionsfelder, z. B. AF1,AF5"
-        )
-        q.add_argument(
-            "--departments", metavar="DEPS", help="Geltungsbereich einer Koordination: Departemente, z. B. GSD,FD"
-        )
-        q.add_argument("--home-department", metavar="DEP", help="vorgewähltes Departement, z. B. GSD")
-        q.add_argument("--email", metavar="E-MAIL", help="E-Mail für Single Sign-on, z. B. vorname.name@lu.ch")
-
     q = users.add_parser("list", help="alle Benutzer", description="Alle Benutzerkonten mit Rolle und Status.")
     q.set_defaults(func=cmd_users)
 
@@ -708,7 +712,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--role", required=True, metavar="ROLLE", help="admin, koordination, departementsleitung, regierungsrat"
     )
     q.add_argument("--name", required=True, metavar="NAME", help='Vorname und Name, z. B. "Anna Muster"')
-    user_options(q)
+    _user_options(q)
     q.add_argument("--password-stdin", action="store_true", help="Passwort von der Standardeingabe lesen")
     q.set_defaults(func=cmd_users)
 
@@ -734,9 +738,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("username", metavar="BENUTZERNAME")
     q.add_argument("--role", metavar="ROLLE", help="admin, koordination, departementsleitung, regierungsrat")
     q.add_argument("--name", metavar="NAME", help="Vorname und Name")
-    user_options(q)
+    _user_options(q)
     q.set_defaults(func=cmd_users)
 
+
+def _parser_audit(sub) -> None:
     p = sub.add_parser(
         "audit",
         help="Protokoll aller Schreibvorgänge",
@@ -761,6 +767,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text", metavar="TEXT", help="Suche in Zeile, Quelle und Person")
     p.add_argument("-o", "--output", metavar="DATEI.xlsx", help="als Excel-Datei speichern statt anzeigen")
     p.set_defaults(func=cmd_audit)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = GermanArgumentParser(
+        prog="python -m tracking",
+        description="Monitoring der Strategie «Digitaler Wandel» des Kantons Luzern. "
+        "Datenbank über DATABASE_URL (Standard: SQLite-Datei data/tracking.sqlite).",
+    )
+    parser.add_argument(
+        "--user",
+        metavar="NAME",
+        help="handelnde Person für das Protokoll (Standard: TRACKING_USER oder Systembenutzer)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="BEFEHL")
+    for add in (
+        _parser_init,
+        _parser_generate,
+        _parser_load_strategy,
+        _parser_periods,
+        _parser_summary,
+        _parser_report,
+        _parser_template,
+        _parser_import,
+        _parser_undo,
+        _parser_imports,
+        _parser_export,
+        _parser_restore,
+        _parser_catalogue,
+        _parser_users,
+        _parser_audit,
+    ):
+        add(sub)
     return parser
 
 

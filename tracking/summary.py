@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from tracking import formatting as fmt
-from tracking.rollup import Snapshot, headline, rollup
+from tracking.figures import PeriodFigures
+from tracking.rollup import Snapshot
 from tracking.vocab import strength_label
 
 
@@ -15,11 +14,12 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
-def summary_text(snap: Snapshot, period: str, *, as_of: dt.date | None = None) -> str:
-    r = rollup(snap, period, as_of=as_of)
-    h = headline(r)
+def summary_text(structure: Snapshot, figures: PeriodFigures) -> str:
+    """Headline and matrix of the period's figures (tracking/figures.py period_figures, the
+    overview's); structure: the strategy without measures (load_snapshot(with_measures=False))."""
+    h = figures.headline
     lines = [
-        f"Berichtsperiode {period}",
+        f"Berichtsperiode {figures.period}",
         "",
         f"Massnahmen:              {fmt.number(h['measures'])} (davon {fmt.number(h['active'])} mit Meldepflicht)",
         f"Gesamtfortschritt:       {fmt.percent(h['overall_progress'])}",
@@ -32,10 +32,10 @@ def summary_text(snap: Snapshot, period: str, *, as_of: dt.date | None = None) -
         "Aktionsfelder × Kernziele (Beitrag, Fortschritt)",
         "",
     ]
-    cores = list(snap.core_goals["core_code"])
+    cores = list(structure.core_goals["core_code"])
     rows = []
-    for f in r.fields.itertuples():
-        cells = r.matrix[r.matrix["field_code"] == f.field_code].set_index("core_code")
+    for f in figures.fields.itertuples():
+        cells = figures.matrix[figures.matrix["field_code"] == f.field_code].set_index("core_code")
         row = [f.field_code, fmt.percent(f.progress)]
         for core in cores:
             cell = cells.loc[core]
@@ -43,6 +43,6 @@ def summary_text(snap: Snapshot, period: str, *, as_of: dt.date | None = None) -
                 "–" if cell["n_goals"] == 0 else f"{strength_label(cell['strength'])} {fmt.percent(cell['progress'])}"
             )
         rows.append(row)
-    core_row = ["Kernziel", ""] + [fmt.percent(p) for p in r.core_goals["progress"]]
+    core_row = ["Kernziel", ""] + [fmt.percent(p) for p in figures.core_goals["progress"]]
     lines.append(_table(["Feld", "Fortschritt", *cores], [*rows, core_row]))
     return "\n".join(lines)

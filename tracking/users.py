@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -18,10 +19,11 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
+from tracking import formatting as fmt
 from tracking.access import ROLES, AccessDenied, Actor, require
 from tracking.audit import WriteLog, snapshot
 from tracking.errors import TrackingError
-from tracking.models import Measure, SignInThrottle, UserAccount, local_now
+from tracking.models import ActionField, Department, Measure, SignInThrottle, UserAccount, local_now
 from tracking.text_rules import text_problem
 
 MAX_FAILED_ATTEMPTS = 5
@@ -121,6 +123,35 @@ def _validate(spec: UserSpec) -> None:
         raise TrackingError(problems)
 
 
+def check_codes(
+    session: Session,
+    fields: Iterable[str] = (),
+    departments: Iterable[str] = (),
+    home_department: str | None = None,
+) -> None:
+    """TrackingError (German, one message per unknown code) unless every action field and
+    department exists; home_department counts as one more department."""
+    fields = list(fields)
+    departments = [*departments, *([home_department] if home_department else [])]
+    problems = []
+    if fields:
+        known = list(session.scalars(select(ActionField.code).order_by(ActionField.position)))
+        problems += [
+            f"Aktionsfeld «{c}» gibt es nicht (vorhanden: {', '.join(known) or 'keine'})."
+            for c in fields
+            if c not in known
+        ]
+    if departments:
+        known = list(session.scalars(select(Department.code).order_by(Department.code)))
+        problems += [
+            f"Departement «{c}» gibt es nicht (vorhanden: {', '.join(known) or 'keine'})."
+            for c in departments
+            if c not in known
+        ]
+    if problems:
+        raise TrackingError(problems)
+
+
 def get_user(session: Session, username: str) -> UserAccount:
     user = session.scalar(select(UserAccount).where(UserAccount.username == username.strip().lower()))
     if user is None:
@@ -132,8 +163,49 @@ def list_users(session: Session) -> list[UserAccount]:
     return list(session.scalars(select(UserAccount).order_by(UserAccount.username)))
 
 
+def scope_text(user: UserAccount) -> str:
+    """What an account sees preselected or may write: «alle Massnahmen» (admin), its fields and
+    departments (koordination), «Departement GSD» (departementsleitung), else «–»."""
+    if user.role in ("admin", "koordination"):
+        return actor_for(user).scope_label
+    if user.role == "departementsleitung" and user.home_department:
+        return f"Departement {user.home_department}"
+    return "–"
+
+
+def role_and_scope(user: UserAccount) -> str:
+    """«Koordination, AF1, AF5»; the role alone when there is no scope to tell."""
+    role = ROLES.get(user.role, user.role)
+    scope = scope_text(user)
+    return role if scope == "–" else f"{role}, {scope}"
+
+
+USER_LIST_COLUMNS = ["Benutzername", "Name", "Rolle", "Geltungsbereich", "Status", "Letzte Anmeldung"]
+
+
+def user_rows(session: Session) -> list[list[str]]:
+    """Every account by name, as text under USER_LIST_COLUMNS (the list of `python -m tracking users list`)."""
+    return [
+        [
+            u.username,
+            u.display_name,
+            ROLES.get(u.role, u.role),
+            scope_text(u),
+            "aktiv" if u.active else "deaktiviert",
+            fmt.datetime(u.last_login_at) if u.last_login_at else "nie",
+        ]
+        for u in list_users(session)
+    ]
+
+
 def create_user(
-    session: Session, spec: UserSpec, *, password: str | None, actor: Actor | str, source: str = "cli"
+    session: Session,
+    spec: UserSpec,
+    *,
+    password: str | None,
+    actor: Actor | str,
+    source: str = "cli",
+    active: bool = True,
 ) -> UserAccount:
     acting = require(actor, "users")
     spec.username = (spec.username or "").strip().lower()
@@ -152,7 +224,7 @@ def create_user(
         home_department=spec.home_department,
         email=_email(spec.email),
         password_hash=hash_password(password) if password else None,
-        active=True,
+        active=active,
         failed_attempts=0,
     )
     session.add(user)
@@ -199,6 +271,42 @@ def update_user(session: Session, username: str, *, actor: Actor | str, source: 
     log = WriteLog(session, actor=acting, source=source, action="user")
     log.change("user_account", user.username, "update", before=before, after=after)
     return True
+
+
+def save_user(
+    session: Session,
+    spec: UserSpec,
+    *,
+    actor: Actor | str,
+    password: str | None = None,
+    active: bool = True,
+    source: str = "cli",
+) -> tuple[UserAccount, bool]:
+    """Create the account spec.username, or bring the existing one to spec and active (a form
+    that shows every field, as in pages/administration.py). A password, when given, is set
+    (on an existing account: anew, lifting a lock). Codes are checked (check_codes).
+    Returns the account and whether it was created."""
+    require(actor, "users")
+    username = (spec.username or "").strip().lower()
+    check_codes(session, spec.scope_fields, spec.scope_departments, spec.home_department)
+    if session.scalar(select(UserAccount.id).where(UserAccount.username == username)) is None:
+        return create_user(session, spec, password=password or None, actor=actor, source=source, active=active), True
+    update_user(
+        session,
+        username,
+        actor=actor,
+        source=source,
+        display_name=spec.display_name,
+        role=spec.role,
+        scope_fields=spec.scope_fields,
+        scope_departments=spec.scope_departments,
+        home_department=spec.home_department,
+        email=spec.email,
+        active=active,
+    )
+    if password:
+        set_password(session, username, password, actor=actor, source=source)
+    return get_user(session, username), False
 
 
 def set_password(session: Session, username: str, password: str, *, actor: Actor | str, source: str = "cli") -> None:
