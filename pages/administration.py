@@ -28,7 +28,7 @@ from tracking.errors import TrackingError
 from tracking.excel_import import ImportRefused
 from tracking.periods import add_missing_periods, all_periods, set_period_open
 from tracking.strategy import apply_definition, parse_definition, preview_definition
-from tracking.users import UserSpec, create_user, list_users, set_password, update_user
+from tracking.users import UserSpec, list_users, save_user, scope_text
 from tracking.vocab import DIRECTIONS
 
 NEW = "– neu –"
@@ -105,7 +105,7 @@ def users_section(actor: Actor) -> None:
                 "Benutzername": u.username,
                 "Name": u.display_name,
                 "Rolle": ROLES[u.role],
-                "Geltungsbereich": ", ".join((u.scope_fields or []) + (u.scope_departments or [])) or "–",
+                "Geltungsbereich": scope_text(u),
                 "E-Mail (SSO)": u.email or "–",
                 "aktiv": "ja" if u.active else "nein",
                 "letzte Anmeldung": fmt.datetime(u.last_login_at) if u.last_login_at else "–",
@@ -141,25 +141,7 @@ def users_section(actor: Actor) -> None:
             )
             try:
                 with auth.write() as (session, actor):
-                    existing = {u.username for u in list_users(session)}
-                    if spec.username in existing:
-                        update_user(
-                            session,
-                            spec.username,
-                            actor=actor,
-                            source="Verwaltung",
-                            display_name=name,
-                            role=role,
-                            scope_fields=fields,
-                            scope_departments=departments,
-                            home_department=spec.home_department,
-                            email=email,
-                            active=active,
-                        )
-                        if password:
-                            set_password(session, spec.username, password, actor=actor, source="Verwaltung")
-                    else:
-                        create_user(session, spec, password=password or None, actor=actor, source="Verwaltung")
+                    save_user(session, spec, actor=actor, password=password or None, active=active, source="Verwaltung")
             except TrackingError as exc:
                 for message in exc.messages:
                     st.error(md_text(message))
