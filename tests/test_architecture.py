@@ -7,6 +7,7 @@ to the database or the spreadsheet libraries themselves and use only the library
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,22 @@ def test_the_import_rules_catch_what_they_forbid(tmp_path):
     modules = [m for m, _, _ in imports(bad)]
     assert modules == ["streamlit", "sqlalchemy", "tracking.rollup", "tracking", "openpyxl"]
     assert [u for u, _ in private_uses(bad)] == ["ru._snapshot"]
+
+
+def _aufbau_block() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Aufbau\n", 1)[1].split("\n## ", 1)[0]
+    return section.split("```", 2)[1]
+
+
+def test_the_readme_aufbau_names_every_module_and_no_other():
+    """README «Aufbau» lists the modules of tracking/ and pages/: a new module is listed, a
+    removed one is gone (names as they stand in the block: file names, a package as folder/)."""
+    block = _aufbau_block()
+    named = set(re.findall(r"[\w.]+\.py|[\w]+/", block))
+    modules = {p.name for p in LIBRARY + FACES if p.name != "__init__.py"}
+    packages = {f"{p.parent.name}/" for p in LIBRARY if p.parent != ROOT / "tracking"}
+    assert modules - named == set(), "missing in README «Aufbau»"
+    assert packages - named == set(), "packages missing in README «Aufbau»"
+    known = modules | packages | {"tracking/", "pages/", "migrations/", "data/", "tests/", "benchmarks/", "docs/"}
+    assert named - known == set(), "README «Aufbau» names what the code does not have"

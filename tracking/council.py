@@ -48,7 +48,7 @@ from tracking.rollup import (
     rollup,
 )
 from tracking.tables import rows_of
-from tracking.vocab import LIGHTS, NO_REPORT, RED, light_text, strength_label
+from tracking.vocab import GREEN, LIGHTS, NO_REPORT, RED, YELLOW, light_text, strength_label
 
 OVERALL = "Gesamt"  # the overall line in progress_trend
 # Sentences name at most this many measures; the tables list them all.
@@ -93,40 +93,47 @@ def _summary(
     comp: pd.DataFrame,
 ) -> list[str]:
     """Sentences for «Wo stehen wir, was hat sich verändert»; every number from the roll-ups."""
-    out: list[str] = []
+    return [
+        *_returns_sentences(period, h, comp),
+        *_standing_sentences(previous, h, ph),
+        *_change_sentences(period, previous, h, ph, changes),
+        *_risk_sentences(h, changes),
+    ]
+
+
+def _returns_sentences(period: str, h: dict, comp: pd.DataFrame) -> list[str]:
+    """Reports received (Rücklauf), with the departments that lack the most."""
     active, reported = int(h["active"]), int(h["reported"])
     missing = active - reported
-
-    # Reports received (Rücklauf)
     if active == 0:
-        out.append(f"In der Berichtsperiode {period} ist keine Massnahme meldepflichtig.")
-    elif reported == 0:
-        out.append(
+        return [f"In der Berichtsperiode {period} ist keine Massnahme meldepflichtig."]
+    if reported == 0:
+        return [
             f"Für {period} ist noch keine Meldung eingegangen: "
             f"{count(active, 'meldepflichtige Massnahme ist', 'meldepflichtige Massnahmen sind')} ohne Meldung."
-        )
+        ]
+    noun = "meldepflichtigen Massnahme" if active == 1 else "meldepflichtigen Massnahmen"
+    verb = "hat" if reported == 1 else "haben"
+    sentence = (
+        f"{fmt.number(reported)} von {fmt.number(active)} {noun} {verb} für {period} gemeldet "
+        f"(Rücklauf {fmt.share(h['completeness'])})."
+    )
+    if not missing:
+        return [sentence + " Es fehlt keine Meldung."]
+    lacking = comp[comp["missing"] > 0]
+    worst = lacking[lacking["missing"] == lacking["missing"].max()]
+    names = code_list(list(worst["department_code"]))
+    if len(lacking) == 1:
+        where = f"alle bei {names}" if missing > 1 else names
     else:
-        noun = "meldepflichtigen Massnahme" if active == 1 else "meldepflichtigen Massnahmen"
-        verb = "hat" if reported == 1 else "haben"
-        sentence = (
-            f"{fmt.number(reported)} von {fmt.number(active)} {noun} {verb} für {period} gemeldet "
-            f"(Rücklauf {fmt.share(h['completeness'])})."
-        )
-        if missing:
-            lacking = comp[comp["missing"] > 0]
-            worst = lacking[lacking["missing"] == lacking["missing"].max()]
-            names = code_list(list(worst["department_code"]))
-            if len(lacking) == 1:
-                where = f"alle bei {names}" if missing > 1 else names
-            else:
-                each = "je " if len(worst) > 1 else ""
-                where = f"am meisten bei {names}: {each}{fmt.number(int(worst['missing'].iloc[0]))}"
-            sentence += f" {count(missing, 'Meldung fehlt', 'Meldungen fehlen')} ({where})."
-        else:
-            sentence += " Es fehlt keine Meldung."
-        out.append(sentence)
+        each = "je " if len(worst) > 1 else ""
+        where = f"am meisten bei {names}: {each}{fmt.number(int(worst['missing'].iloc[0]))}"
+    return [sentence + f" {count(missing, 'Meldung fehlt', 'Meldungen fehlen')} ({where})."]
 
-    # Where we stand
+
+def _standing_sentences(previous: str | None, h: dict, ph: dict | None) -> list[str]:
+    """Where we stand: overall progress against the previous period, the lights."""
+    out = []
     if h["overall_progress"] is None:
         out.append("Ein Gesamtfortschritt lässt sich noch nicht berechnen: es liegen keine Daten vor.")
     else:
@@ -135,14 +142,19 @@ def _summary(
             delta = h["overall_progress"] - ph["overall_progress"]
             sentence += f" ({previous}: {fmt.percent(ph['overall_progress'])}, {points(delta)})"
         out.append(sentence + ".")
-    if reported:
+    if int(h["reported"]):
         out.append(
-            f"Ampeln der eingegangenen Meldungen: {fmt.number(h['green'])} {light_text('gruen')}, "
-            f"{fmt.number(h['yellow'])} {light_text('gelb')}, {fmt.number(h['red'])} {light_text('rot')}; "
+            f"Ampeln der eingegangenen Meldungen: {fmt.number(h['green'])} {light_text(GREEN)}, "
+            f"{fmt.number(h['yellow'])} {light_text(YELLOW)}, {fmt.number(h['red'])} {light_text(RED)}; "
             f"{fmt.share(h['on_track_share'])} auf Kurs."
         )
+    return out
 
-    # What changed
+
+def _change_sentences(period: str, previous: str | None, h: dict, ph: dict | None, changes: pd.DataFrame) -> list[str]:
+    """What changed since the previous period: advanced, newly red, completed."""
+    out = []
+    reported = int(h["reported"])
     red_codes = list(changes.loc[changes["turned_red"], "code"])
     done_codes = list(changes.loc[changes["completed"], "code"])
     if previous is None:
@@ -183,8 +195,12 @@ def _summary(
         )
     elif reported:
         out.append("In dieser Periode wurde keine Massnahme abgeschlossen.")
+    return out
 
-    # What is at risk
+
+def _risk_sentences(h: dict, changes: pd.DataFrame) -> list[str]:
+    """What is at risk: overdue and behind plan."""
+    out = []
     overdue_codes = list(changes.loc[changes["overdue"], "code"])
     if overdue_codes:
         out.append(
