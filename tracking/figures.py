@@ -29,8 +29,9 @@ from tracking.vocab import COMPLETED, ENDED_STATUSES, LIGHTS, PAUSED_STATUSES, R
 *COUNTED_LIGHTS, DERIVED_LIGHT = LIGHTS  # the last light's count is what the others leave
 
 
-# A frozen period's stored sums per goal (tracking/frozen.py writes them when a period closes).
-SUM_TABLE_COLUMNS = ["goal_id", *ru.SUM_COLUMNS]
+# The seam's columns (tracking.rollup.SUM_COLUMNS) per goal, as goal_aggregates gives them and a
+# frozen period stores them (tracking/frozen.py writes them when a period closes).
+AGGREGATE_COLUMNS = ["goal_id", *ru.SUM_COLUMNS]
 
 
 def typed_sums(sums: pd.DataFrame) -> pd.DataFrame:
@@ -42,12 +43,12 @@ def typed_sums(sums: pd.DataFrame) -> pd.DataFrame:
 
 
 def stored_sums(session: Session, period_id: int) -> pd.DataFrame | None:
-    """The stored sums of the period (goal_id + SUMSUM_TABLE_COLUMNS), None when it is not frozen."""
-    columns = [getattr(PeriodGoalSum, c) for c in SUM_TABLE_COLUMNS]
+    """The stored sums of the period (goal_id + SUM_COLUMNS), None when it is not frozen."""
+    columns = [getattr(PeriodGoalSum, c) for c in AGGREGATE_COLUMNS]
     rows = session.execute(select(*columns).where(PeriodGoalSum.period_id == period_id)).all()
     if not rows:
         return None
-    return typed_sums(pd.DataFrame(list(map(tuple, rows)), columns=SUM_TABLE_COLUMNS))
+    return typed_sums(pd.DataFrame(list(map(tuple, rows)), columns=AGGREGATE_COLUMNS))
 
 
 def stored_progress_sums(session: Session, period_ids: list[int]) -> dict[int, pd.DataFrame]:
@@ -173,12 +174,25 @@ def goal_aggregates(
     period_id, start, end = int(period["period_id"]), period["start_date"], period["end_date"]
     day_value = literal(day, Date)
     late = and_(Measure.planned_end.is_not(None), Measure.planned_end < day_value)
+    keys = ["goal_id", "department_id"] if by_department else ["goal_id"]
+    queries = [
+        # Every counting measure (the other two: its reports, or its final report carried).
+        (_counting([func.count(), _count(late)], start, end, by_department, joined=False), ["n_measures", "late"]),
+        _reported_query(session, period_id, start, end, day_value, late, margin, by_department),
+        _carried_query(start, end, late, by_department),
+    ]
+    frames = [
+        pd.DataFrame(session.execute(query).all(), columns=[*keys, *columns]).set_index(keys)
+        for query, columns in queries
+    ]
+    return _combined(frames[0].join(frames[1:], how="left").astype(float).fillna(0))
 
-    # 1. The period's current reports. Complements (counted = reported − paused,
-    # rot = reported − grün − gelb) are left to pandas: every aggregate costs
-    # time on each of the period's reports.
+
+def _reported_query(session: Session, period_id: int, start, end, day_value, late, margin: float, by_department: bool):
+    """The period's current reports. Complements (counted = reported − paused, rot = reported −
+    grün − gelb) are left to pandas: every aggregate costs time on each of the period's reports."""
     paused = StatusReport.status.in_(sorted(PAUSED_STATUSES))
-    reported = _of_period_reports(
+    query = _of_period_reports(
         _counting(
             [
                 func.count(),
@@ -203,9 +217,7 @@ def goal_aggregates(
         ),
         period_id,
     )
-    keys = ["goal_id", "department_id"] if by_department else ["goal_id"]
-    reported_columns = [
-        *keys,
+    columns = [
         "reported",
         "r_paused",
         "n_behind_plan",
@@ -217,12 +229,15 @@ def goal_aggregates(
         *[f"n_{key}" for key in COUNTED_LIGHTS],
         *[f"w_{key}" for key in LIGHTS],
     ]
+    return query, columns
 
-    # 2. Measures carried: a final (ended) report in an earlier period, nothing after it.
+
+def _carried_query(start, end, late, by_department: bool):
+    """Measures carried: a final (ended) report in an earlier period, nothing after it."""
     carried_from = final_reports(start, nor_in_period=True)  # one in this period counts as reported
     final = carried_from.report
     final_paused = final.status.in_(sorted(PAUSED_STATUSES))
-    carried = _of_carried_reports(
+    query = _of_carried_reports(
         _counting(
             [
                 func.count(),
@@ -238,20 +253,12 @@ def goal_aggregates(
         ),
         carried_from,
     )
-    carried_columns = [*keys, "carried", "c_paused", "c_late", "c_weighted_sum", "c_weight_sum", "c_completed"]
+    return query, ["carried", "c_paused", "c_late", "c_weighted_sum", "c_weight_sum", "c_completed"]
 
-    # 3. Every counting measure.
-    measures = _counting([func.count(), _count(late)], start, end, by_department, joined=False)
 
-    frames = [
-        pd.DataFrame(session.execute(query).all(), columns=columns).set_index(keys)
-        for query, columns in (
-            (measures, [*keys, "n_measures", "late"]),
-            (reported, reported_columns),
-            (carried, carried_columns),
-        )
-    ]
-    agg = frames[0].join(frames[1:], how="left").astype(float).fillna(0)
+def _combined(agg: pd.DataFrame) -> pd.DataFrame:
+    """The sums per goal (SUM_COLUMNS) from the three queries' counts; measures without a
+    report are those neither reported nor carried."""
     a = {column: agg[column].to_numpy() for column in agg.columns}
     out = agg.index.to_frame(index=False)
     out["n_measures"] = a["n_measures"]
@@ -271,10 +278,6 @@ def goal_aggregates(
         out[f"n_{key}"] = a[f"n_{key}"]
         out[f"w_{key}"] = a[f"w_{key}"]
     return out
-
-
-# The seam's columns (tracking.rollup.SUM_COLUMNS) per goal, as goal_aggregates gives them.
-AGGREGATE_COLUMNS = ["goal_id", *ru.SUM_COLUMNS]
 
 
 def _period_sums(session: Session, period: pd.Series, day: dt.date, margin: float) -> pd.DataFrame:

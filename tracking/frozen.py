@@ -33,7 +33,7 @@ from tracking.audit import WriteLog
 from tracking.council import live_council_content
 from tracking.council_content import CouncilContent
 from tracking.council_json import to_json
-from tracking.figures import SUM_TABLE_COLUMNS, goal_aggregates, stored_sums, typed_sums
+from tracking.figures import AGGREGATE_COLUMNS, goal_aggregates, stored_sums, typed_sums
 from tracking.models import Goal, PeriodCouncilContent, PeriodGoalSum, ReportingPeriod
 from tracking.periods import Period, reference_day
 
@@ -50,7 +50,7 @@ def live_sums(session: Session, period: ReportingPeriod | Period) -> pd.DataFram
     """The period's sums per goal as figures computes them for a closed period (on its end)."""
     row = _row(period)
     day = reference_day(row["start_date"], row["end_date"], is_open=False)
-    sums = goal_aggregates(session, row, day, ru.BEHIND_PLAN_MARGIN)[SUM_TABLE_COLUMNS]
+    sums = goal_aggregates(session, row, day, ru.BEHIND_PLAN_MARGIN)[AGGREGATE_COLUMNS]
     # One row per active goal (zeros where no measure counts), so that a period is frozen
     # even without measures; goals no longer active keep theirs should they come back.
     active = pd.Index(session.scalars(select(Goal.id).where(Goal.active.is_(True))).all(), name="goal_id")
