@@ -26,6 +26,7 @@ import io
 import json
 import math
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -217,16 +218,64 @@ def restore_workbook(session: Session, data: bytes, *, actor: Actor | str) -> di
     acting = require(actor, "restore")
     log = WriteLog(session, actor=acting, source=RESTORE_SOURCE, action="restore")
     tables = backup_tables()
+    _require_empty(session, tables)
+    # Every sheet is read and converted before the first insert: the errors of all sheets are
+    # named together, not one insert at a time.
+    export = _read_sheets(data, tables)
+    rows_by_table = _convert_sheets(tables, export)
+    _insert_tables(session, tables, export.names, rows_by_table)
+
+    # Only now: the audit record must come after the restored write_record rows.
+    counts = {table.name: len(rows_by_table[table.name]) for table in tables}
+    exported_at = _exported_at(export.meta.get(EXPORTED_AT_LABEL))
+    log.change(
+        "*",
+        f"Export vom {exported_at.isoformat(sep=' ')}" if exported_at else "Export",
+        "insert",
+        after={
+            "rows": counts,
+            "exported_at": exported_at.isoformat() if exported_at else None,
+            "alembic_revision": export.meta.get(REVISION_LABEL) or None,
+        },
+    )
+    # The stored sums of the frozen periods, recomputed from the restored reports (the same,
+    # unless the export was edited), and their Sitzungsbericht made anew (not in the export);
+    # closed periods the export had not frozen stay so.
+    freeze_closed(session, log, only_frozen=True, with_content=True)
+    when = f" vom {exported_at:%d.%m.%Y %H:%M}" if exported_at else ""
+    log.ensure_record().summary = (
+        f"{sum(counts.values())} Zeilen in {sum(1 for n in counts.values() if n)} Tabellen aus dem Export{when} "
+        "wiederhergestellt."
+    )
+    session.flush()
+    return counts
+
+
+def _require_empty(session: Session, tables: list[Table]) -> None:
     serialize(session, SETUP)  # a concurrent restore or init: wait for it, then find the database not empty
     if any(session.execute(select(1).select_from(table).limit(1)).first() for table in tables):
         raise TrackingError(NOT_EMPTY)
 
+
+@dataclass
+class _Export:
+    """What a restore reads from an export, by table name."""
+
+    meta: dict[str, Any]  # from the index: the export time and the schema revision
+    listed: dict[str, tuple[str, int | None]]  # table -> (sheet, row count) as the index lists them
+    names: dict[str, str]  # table -> the sheet that holds it
+    grids: dict[str, list[list[Any]]]  # table -> its sheet's cells
+
+
+def _read_sheets(data: bytes, tables: list[Table]) -> _Export:
+    """The export's sheets; refused when the file is unreadable or a table's sheet is missing."""
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises its own types for every kind of broken file
         raise TrackingError(UNREADABLE) from exc
     with wb:
         meta, listed = _read_index(wb)
+        # The index names the sheets; a table it does not list has the sheet an export gives it.
         sheet_names = _sheet_names(tables)
         sheet_names.update({t: s for t, (s, _) in listed.items() if t in sheet_names})
         sheets, errors = {}, []
@@ -241,12 +290,17 @@ def restore_workbook(session: Session, data: bytes, *, actor: Actor | str) -> di
             sheets[table.name] = wb.get_sheet_by_name(name).to_python()
     if errors:
         raise TrackingError(errors)
+    return _Export(meta, listed, sheet_names, sheets)
 
+
+def _convert_sheets(tables: list[Table], export: _Export) -> dict[str, list[dict[str, Any]]]:
+    """Each table's rows as column -> value dicts; refused with the first MAX_CELL_ERRORS errors."""
     rows_by_table: dict[str, list[dict[str, Any]]] = {}
+    errors: list[str] = []
     for table in tables:
-        name = sheet_names[table.name]
-        rows, table_errors = _convert_sheet(table, name, sheets[table.name])
-        expected = listed.get(table.name, (name, None))[1]
+        name = export.names[table.name]
+        rows, table_errors = _convert_sheet(table, name, export.grids[table.name])
+        expected = export.listed.get(table.name, (name, None))[1]
         if not table_errors and expected is not None and expected != len(rows):
             table_errors.append(f"Tabellenblatt «{name}»: {len(rows)} Zeilen statt der im Inhalt genannten {expected}.")
         errors.extend(table_errors)
@@ -255,7 +309,13 @@ def restore_workbook(session: Session, data: bytes, *, actor: Actor | str) -> di
         if len(errors) > MAX_CELL_ERRORS:
             errors = [*errors[:MAX_CELL_ERRORS], f"… und {len(errors) - MAX_CELL_ERRORS} weitere Fehler."]
         raise TrackingError(errors)
+    return rows_by_table
 
+
+def _insert_tables(
+    session: Session, tables: list[Table], sheet_names: dict[str, str], rows_by_table: dict[str, list[dict[str, Any]]]
+) -> None:
+    """Insert in the order of the foreign keys; a refused row names its sheet."""
     for table in tables:
         try:
             _insert(session, table, rows_by_table[table.name])
@@ -265,31 +325,6 @@ def restore_workbook(session: Session, data: bytes, *, actor: Actor | str) -> di
             ) from exc
     if session.get_bind().dialect.name == "postgresql":
         _reset_sequences(session, tables, rows_by_table)
-
-    # Only now: the audit record must come after the restored write_record rows.
-    counts = {table.name: len(rows_by_table[table.name]) for table in tables}
-    exported_at = _exported_at(meta.get(EXPORTED_AT_LABEL))
-    log.change(
-        "*",
-        f"Export vom {exported_at.isoformat(sep=' ')}" if exported_at else "Export",
-        "insert",
-        after={
-            "rows": counts,
-            "exported_at": exported_at.isoformat() if exported_at else None,
-            "alembic_revision": meta.get(REVISION_LABEL) or None,
-        },
-    )
-    # The stored sums of the frozen periods, recomputed from the restored reports (the same,
-    # unless the export was edited), and their Sitzungsbericht made anew (not in the export);
-    # closed periods the export had not frozen stay so.
-    freeze_closed(session, log, only_frozen=True, with_content=True)
-    when = f" vom {exported_at:%d.%m.%Y %H:%M}" if exported_at else ""
-    log.ensure_record().summary = (
-        f"{sum(counts.values())} Zeilen in {sum(1 for n in counts.values() if n)} Tabellen aus dem Export{when} "
-        "wiederhergestellt."
-    )
-    session.flush()
-    return counts
 
 
 def _read_index(wb: CalamineWorkbook) -> tuple[dict[str, Any], dict[str, tuple[str, int | None]]]:

@@ -28,6 +28,7 @@ from tracking.models import (
 )
 from tracking.periods import all_periods
 from tracking.reports import ReportValues, record_report
+from tracking.vocab import ENDED_STATUSES, PAUSED_STATUSES
 
 DEMO_SEED = 2022
 DEMO_ACTOR = "Demodaten-Generator"
@@ -249,14 +250,6 @@ def has_demo_data(session: Session) -> bool:
     return bool(session.scalar(select(exists().where(Measure.is_demo.is_(True)))))
 
 
-def _expected(start: dt.date, end: dt.date, day: dt.date) -> float:
-    if day <= start:
-        return 0.0
-    if day >= end:
-        return 100.0
-    return 100.0 * (day - start).days / (end - start).days
-
-
 def generate_demo(
     session: Session,
     *,
@@ -271,144 +264,15 @@ def generate_demo(
     """
     if has_demo_data(session):
         raise TrackingError("Demodaten sind bereits geladen.")
+    # One generator for all steps, drawn in a fixed order: the same seed and date give the
+    # same data row for row.
     rng = random.Random(seed)
     log = WriteLog(
         session, actor=actor, source=f"Demodaten (Seed {seed}, Stichtag {reference_date:%d.%m.%Y})", action="demo"
     )
-    departments = {d.code: d for d in session.scalars(select(Department))}
-    fields = list(
-        session.scalars(select(ActionField).where(ActionField.active.is_(True)).order_by(ActionField.position))
-    )
-    periods = [p for p in all_periods(session) if p.start_date <= reference_date]
-    if not fields or not periods or not departments:
-        raise TrackingError("Zuerst die Strategie laden (python -m tracking init).")
-
-    measures: list[Measure] = []
-    for field_row in fields:
-        titles = list(FIELD_TITLES.get(field_row.code, ["Vorhaben"]))
-        rng.shuffle(titles)
-        dept_codes = [c for c in FIELD_DEPARTMENTS.get(field_row.code, list(departments)) if c in departments]
-        dept_codes = dept_codes or list(departments)
-        for goal in [g for g in field_row.goals if g.active]:
-            for n in range(1, rng.choice([2, 3, 3, 4]) + 1):
-                title = titles.pop() if titles else f"Vorhaben {goal.code}.{n:02d}"
-                lead = dept_codes[0] if rng.random() < 0.6 else rng.choice(dept_codes)
-                start = dt.date(rng.choice([2023, 2023, 2024, 2024, 2025, 2026]), rng.choice([1, 3, 4, 7, 9]), 1)
-                months = rng.choice([12, 18, 24, 30, 36, 48])
-                end_year = start.year + (start.month - 1 + months) // 12
-                end_month = (start.month - 1 + months) % 12 + 1
-                planned_end = dt.date(end_year, end_month, 28 if end_month == 2 else 30)
-                unit = rng.choice(UNITS.get(lead, ["Fachstelle"]))
-                contact = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-                measure = Measure(
-                    code=f"M-{goal.code}.{n:02d}",
-                    goal_id=goal.id,
-                    title=title,
-                    description=f"{title}: Beitrag an Ziel {goal.code}. (Demodaten)",
-                    lead_department_id=departments[lead].id,
-                    responsible_unit=unit,
-                    contact=contact,
-                    start_date=start,
-                    planned_end=planned_end,
-                    budget_chf=Decimal(rng.randrange(5, 250) * 10_000),
-                    weight=rng.choice([1.0, 1.0, 1.0, 2.0, 0.5]),
-                    active=True,
-                    is_demo=True,
-                )
-                partners = [d for d in departments.values() if d.code != lead and rng.random() < 0.12]
-                measure.partners = partners
-                session.add(measure)
-                measures.append(measure)
-    session.flush()
-    for m in measures:
-        log.change("measure", m.code, "insert", after=snapshot(m, ["title", "start_date", "planned_end", "budget_chf"]))
-
-    reports = 0
-    current = periods[-1]
-    # The plausibility rules (tracking/plausibility.py) hold for the demo data, but for one
-    # deliberate case each of two warnings in the open period, so that the warnings show.
-    deliberate = {"progress_down", "green_overdue"}
-    for measure in measures:
-        assert measure.start_date and measure.planned_end
-        draw = rng.random()  # most measures keep pace, some lag, a few lag badly
-        pace = (
-            rng.uniform(0.92, 1.2) if draw < 0.7 else rng.uniform(0.7, 0.92) if draw < 0.9 else rng.uniform(0.45, 0.7)
-        )
-        fate = rng.random()  # a few measures are paused or stopped along the way
-        stop_at = rng.randrange(len(periods)) if fate < 0.1 else None
-        progress = 0
-        last_reported: int | None = None
-        for index, period in enumerate(periods):
-            if measure.start_date > period.end_date:
-                continue
-            is_current = period is current
-            # The open period is only partly reported; earlier ones miss a few.
-            if (is_current and rng.random() < 0.4) or (not is_current and rng.random() < 0.06):
-                continue
-            expected = _expected(measure.start_date, measure.planned_end, min(period.end_date, reference_date))
-            target = min(100.0, expected * pace + rng.uniform(-5, 5))
-            progress = int(max(progress, min(100, round(max(0.0, target)))))
-            if progress >= 95 and expected >= 100:
-                progress = 100
-            if progress >= 100:
-                status = "abgeschlossen"
-            elif stop_at is not None and index >= stop_at:
-                status = "sistiert" if fate < 0.07 else "abgebrochen"
-            elif progress == 0:
-                status = "geplant"
-            else:
-                status = "in_umsetzung"
-            gap = expected - progress
-            day = min(period.end_date, reference_date)
-            overdue = measure.planned_end < day and status not in ("abgeschlossen", "abgebrochen")
-            if status == "abgeschlossen":
-                light = "gruen"
-            elif gap > 30 or (status == "sistiert" and rng.random() < 0.5):
-                light = "rot"
-            elif gap > 12 or overdue or status in ("sistiert", "abgebrochen") or rng.random() < 0.08:
-                light = "gelb"
-            else:
-                light = "gruen"
-            reported_progress, explanation = progress, None
-            if is_current and status == "in_umsetzung" and "progress_down" in deliberate:
-                if last_reported is not None and last_reported >= 20 and light == "gelb":
-                    deliberate.discard("progress_down")
-                    reported_progress = last_reported - 5
-                    explanation = "Zusätzliche Schnittstellen aufgenommen: der Fortschritt ist neu beurteilt."
-            elif is_current and overdue and status == "in_umsetzung" and "green_overdue" in deliberate:
-                deliberate.discard("green_overdue")
-                light = "gruen"
-            comment = None
-            if light == "gelb":
-                comment = rng.choice(YELLOW_REASONS)
-            elif light == "rot":
-                comment = rng.choice(RED_REASONS)
-            elif rng.random() < 0.3:
-                comment = "Arbeiten planmässig."
-            late = rng.random() < 0.15
-            reported_at = dt.datetime.combine(
-                min(
-                    period.end_date + dt.timedelta(days=rng.randrange(25, 60) if late else rng.randrange(-20, 14)),
-                    reference_date,
-                ),
-                dt.time(10, 0),
-            )
-            values = ReportValues(
-                status=status,
-                light=light,
-                progress=reported_progress,
-                comment=comment,
-                next_steps=rng.choice(NEXT_STEPS) if status in ("in_umsetzung", "geplant") else None,
-                risks=comment if light == "rot" else None,
-                explanation=explanation,
-            )
-            last_reported = reported_progress
-            if record_report(
-                session, log, measure=measure, period=period, values=values, reported_at=reported_at, is_demo=True
-            ):
-                reports += 1
-            if status in ("abgeschlossen", "abgebrochen"):
-                break
+    departments, fields, periods = _strategy_rows(session, reference_date)
+    measures = _create_measures(session, log, rng, fields, departments)
+    reports = _DemoReports(session, log, rng, periods, reference_date).write(measures)
     session.flush()
 
     indicators = _demo_indicators(session, log, rng, periods, reference_date)
@@ -416,6 +280,269 @@ def generate_demo(
     freeze_closed(session, log)
     session.flush()
     return DemoResult(len(measures), reports, indicators, log.record.id if log.record else None)
+
+
+def _strategy_rows(
+    session: Session, reference_date: dt.date
+) -> tuple[dict[str, Department], list[ActionField], list[ReportingPeriod]]:
+    """The departments by code, the active fields and the periods begun by reference_date;
+    refused when the strategy is not loaded (demo measures need its goals and periods)."""
+    departments = {d.code: d for d in session.scalars(select(Department))}
+    fields = list(
+        session.scalars(select(ActionField).where(ActionField.active.is_(True)).order_by(ActionField.position))
+    )
+    periods = [p for p in all_periods(session) if p.start_date <= reference_date]
+    if not fields or not periods or not departments:
+        raise TrackingError("Zuerst die Strategie laden (python -m tracking init).")
+    return departments, fields, periods
+
+
+# --- measures -------------------------------------------------------------------
+
+
+def _create_measures(
+    session: Session,
+    log: WriteLog,
+    rng: random.Random,
+    fields: list[ActionField],
+    departments: dict[str, Department],
+) -> list[Measure]:
+    """Two to four measures per active goal, field by field; logged once they have their ids."""
+    measures: list[Measure] = []
+    for field_row in fields:
+        measures += _field_measures(session, rng, field_row, departments)
+    session.flush()
+    for m in measures:
+        log.change("measure", m.code, "insert", after=snapshot(m, ["title", "start_date", "planned_end", "budget_chf"]))
+    return measures
+
+
+def _field_measures(
+    session: Session, rng: random.Random, field_row: ActionField, departments: dict[str, Department]
+) -> list[Measure]:
+    # Each title of the field is used once; when they run out, the goal's number names it.
+    titles = list(FIELD_TITLES.get(field_row.code, ["Vorhaben"]))
+    rng.shuffle(titles)
+    dept_codes = [c for c in FIELD_DEPARTMENTS.get(field_row.code, list(departments)) if c in departments]
+    dept_codes = dept_codes or list(departments)
+    measures: list[Measure] = []
+    for goal in [g for g in field_row.goals if g.active]:
+        for n in range(1, rng.choice([2, 3, 3, 4]) + 1):
+            title = titles.pop() if titles else f"Vorhaben {goal.code}.{n:02d}"
+            measure = _new_measure(rng, goal, n, title, dept_codes, departments)
+            session.add(measure)
+            measures.append(measure)
+    return measures
+
+
+def _new_measure(
+    rng: random.Random, goal: Goal, n: int, title: str, dept_codes: list[str], departments: dict[str, Department]
+) -> Measure:
+    """One measure with its drawn lead, dates, budget, weight and partners."""
+    lead = dept_codes[0] if rng.random() < 0.6 else rng.choice(dept_codes)
+    start = dt.date(rng.choice([2023, 2023, 2024, 2024, 2025, 2026]), rng.choice([1, 3, 4, 7, 9]), 1)
+    months = rng.choice([12, 18, 24, 30, 36, 48])
+    planned_end = _month_end(start, months)
+    unit = rng.choice(UNITS.get(lead, ["Fachstelle"]))
+    contact = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+    measure = Measure(
+        code=f"M-{goal.code}.{n:02d}",
+        goal_id=goal.id,
+        title=title,
+        description=f"{title}: Beitrag an Ziel {goal.code}. (Demodaten)",
+        lead_department_id=departments[lead].id,
+        responsible_unit=unit,
+        contact=contact,
+        start_date=start,
+        planned_end=planned_end,
+        budget_chf=Decimal(rng.randrange(5, 250) * 10_000),
+        weight=rng.choice([1.0, 1.0, 1.0, 2.0, 0.5]),
+        active=True,
+        is_demo=True,
+    )
+    measure.partners = [d for d in departments.values() if d.code != lead and rng.random() < 0.12]
+    return measure
+
+
+def _month_end(start: dt.date, months: int) -> dt.date:
+    """The end of the month `months` after start (the 30th; the 28th in February)."""
+    end_year = start.year + (start.month - 1 + months) // 12
+    end_month = (start.month - 1 + months) % 12 + 1
+    return dt.date(end_year, end_month, 28 if end_month == 2 else 30)
+
+
+# --- reports --------------------------------------------------------------------
+
+
+def _expected(start: dt.date, end: dt.date, day: dt.date) -> float:
+    if day <= start:
+        return 0.0
+    if day >= end:
+        return 100.0
+    return 100.0 * (day - start).days / (end - start).days
+
+
+def _draw_pace(rng: random.Random) -> float:
+    # Most measures keep pace, some lag, a few lag badly.
+    draw = rng.random()
+    if draw < 0.7:
+        return rng.uniform(0.92, 1.2)
+    if draw < 0.9:
+        return rng.uniform(0.7, 0.92)
+    return rng.uniform(0.45, 0.7)
+
+
+def _status(progress: int, stopped: bool, fate: float) -> str:
+    if progress >= 100:
+        return "abgeschlossen"
+    if stopped:
+        return "sistiert" if fate < 0.07 else "abgebrochen"
+    if progress == 0:
+        return "geplant"
+    return "in_umsetzung"
+
+
+class _DemoReports:
+    """Writes the reports of the demo measures, period by period.
+
+    A class because the generator and the deliberate warnings still to place are shared
+    by all measures: the plausibility rules (tracking/plausibility.py) hold for the demo
+    data, but for one deliberate case each of two warnings in the open period, so that
+    the warnings show.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        log: WriteLog,
+        rng: random.Random,
+        periods: list[ReportingPeriod],
+        reference_date: dt.date,
+    ) -> None:
+        self.session = session
+        self.log = log
+        self.rng = rng
+        self.periods = periods
+        self.current = periods[-1]
+        self.reference_date = reference_date
+        self.deliberate = {"progress_down", "green_overdue"}
+        self.count = 0
+
+    def write(self, measures: list[Measure]) -> int:
+        """Write the reports of all measures; returns how many were stored."""
+        for measure in measures:
+            self._write_measure(measure)
+        return self.count
+
+    def _write_measure(self, measure: Measure) -> None:
+        assert measure.start_date and measure.planned_end
+        rng = self.rng
+        pace = _draw_pace(rng)
+        fate = rng.random()  # a few measures are paused or stopped along the way
+        stop_at = rng.randrange(len(self.periods)) if fate < 0.1 else None
+        progress = 0
+        last_reported: int | None = None
+        for index, period in enumerate(self.periods):
+            if measure.start_date > period.end_date:
+                continue
+            is_current = period is self.current
+            # The open period is only partly reported; earlier ones miss a few.
+            if (is_current and rng.random() < 0.4) or (not is_current and rng.random() < 0.06):
+                continue
+            day = min(period.end_date, self.reference_date)
+            expected = _expected(measure.start_date, measure.planned_end, day)
+            progress = self._progress(progress, expected, pace)
+            status = _status(progress, stop_at is not None and index >= stop_at, fate)
+            overdue = measure.planned_end < day and status not in ENDED_STATUSES
+            light = self._light(status, expected - progress, overdue)
+            reported_progress, explanation = progress, None
+            if is_current:
+                light, reported_progress, explanation = self._deliberate(
+                    status, light, progress, overdue, last_reported
+                )
+            values, reported_at = self._values(period, status, light, reported_progress, explanation)
+            last_reported = reported_progress
+            if record_report(
+                self.session,
+                self.log,
+                measure=measure,
+                period=period,
+                values=values,
+                reported_at=reported_at,
+                is_demo=True,
+            ):
+                self.count += 1
+            if status in ENDED_STATUSES:
+                break
+
+    def _progress(self, progress: int, expected: float, pace: float) -> int:
+        # Progress follows the plan at the measure's pace, with noise, and never goes back.
+        target = min(100.0, expected * pace + self.rng.uniform(-5, 5))
+        progress = int(max(progress, min(100, round(max(0.0, target)))))
+        if progress >= 95 and expected >= 100:
+            progress = 100
+        return progress
+
+    def _light(self, status: str, gap: float, overdue: bool) -> str:
+        # The further behind plan, the worse; a few lights are worse than the numbers say.
+        if status == "abgeschlossen":
+            return "gruen"
+        if gap > 30 or (status == "sistiert" and self.rng.random() < 0.5):
+            return "rot"
+        if gap > 12 or overdue or status in PAUSED_STATUSES or self.rng.random() < 0.08:
+            return "gelb"
+        return "gruen"
+
+    def _deliberate(
+        self, status: str, light: str, progress: int, overdue: bool, last_reported: int | None
+    ) -> tuple[str, int, str | None]:
+        """In the open period: the light, the progress to report and an explanation, changed
+        for the first report that fits each deliberate warning (each is placed once)."""
+        explanation = None
+        if status == "in_umsetzung" and "progress_down" in self.deliberate:
+            if last_reported is not None and last_reported >= 20 and light == "gelb":
+                self.deliberate.discard("progress_down")
+                progress = last_reported - 5
+                explanation = "Zusätzliche Schnittstellen aufgenommen: der Fortschritt ist neu beurteilt."
+        elif overdue and status == "in_umsetzung" and "green_overdue" in self.deliberate:
+            self.deliberate.discard("green_overdue")
+            light = "gruen"
+        return light, progress, explanation
+
+    def _values(
+        self, period: ReportingPeriod, status: str, light: str, progress: int, explanation: str | None
+    ) -> tuple[ReportValues, dt.datetime]:
+        """The report's texts and its time, drawn in this order (comment, lateness, day, next
+        step) so that a seed gives the same reports."""
+        rng = self.rng
+        comment = None
+        if light == "gelb":
+            comment = rng.choice(YELLOW_REASONS)
+        elif light == "rot":
+            comment = rng.choice(RED_REASONS)
+        elif rng.random() < 0.3:
+            comment = "Arbeiten planmässig."
+        late = rng.random() < 0.15
+        reported_at = dt.datetime.combine(
+            min(
+                period.end_date + dt.timedelta(days=rng.randrange(25, 60) if late else rng.randrange(-20, 14)),
+                self.reference_date,
+            ),
+            dt.time(10, 0),
+        )
+        values = ReportValues(
+            status=status,
+            light=light,
+            progress=progress,
+            comment=comment,
+            next_steps=rng.choice(NEXT_STEPS) if status in ("in_umsetzung", "geplant") else None,
+            risks=comment if light == "rot" else None,
+            explanation=explanation,
+        )
+        return values, reported_at
+
+
+# --- key figures ----------------------------------------------------------------
 
 
 def _demo_indicators(

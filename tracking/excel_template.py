@@ -113,116 +113,119 @@ def build_template(
     guide = wb.active
     guide.title = GUIDE_SHEET
     _write_guide(guide, period_row, scope, len(rows))
-
-    ws = wb.create_sheet(REPORT_SHEET)
-    _header(ws, REPORT_COLUMNS)
-    status_dv = DataValidation(
-        type="list",
-        formula1='"' + ",".join(STATUSES.values()) + '"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Status",
-        error="Bitte einen Status aus der Liste wählen.",
-    )
-    light_dv = DataValidation(
-        type="list",
-        formula1='"' + ",".join(LIGHTS.values()) + '"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Ampel",
-        error="Bitte grün, gelb oder rot wählen.",
-    )
-    progress_dv = DataValidation(
-        type="whole",
-        operator="between",
-        formula1="0",
-        formula2="100",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Fortschritt",
-        error="Bitte eine ganze Zahl von 0 bis 100 eingeben.",
-    )
-    date_dv = DataValidation(
-        type="date",
-        operator="between",
-        formula1="36526",
-        formula2="73051",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Stand per",
-        error="Bitte ein Datum eingeben, z. B. 31.12.2026.",
-    )
-    unchanged_dv = DataValidation(
-        type="list",
-        formula1=f'"{YES}"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Unverändert",
-        error="«ja», wenn die letzte Meldung unverändert gilt; sonst leer lassen.",
-    )
-    for dv in (status_dv, light_dv, progress_dv, date_dv, unchanged_dv):
-        ws.add_data_validation(dv)
-
-    for r, row in enumerate(rows.itertuples(index=False), start=HEADER_ROW + 1):
-        row = row._asdict()
-        # Only this period's report fills the inputs: an untouched row is «keine Meldung», never
-        # a copy of the last report (that stands read-only in «Letzte Meldung»).
-        mine = bool(row["has_report"])
-        confirmed = mine and bool(row["unchanged"])
-        shown = mine and not confirmed  # a confirmed row says «ja» and carries the rest
-
-        def text(key: str, row=row, shown=shown) -> str | None:
-            return row[key] if shown and isinstance(row[key], str) else None
-
-        values = {
-            "code": row["code"],
-            "title": row["title"],
-            "goal": row["goal_code"],
-            "department": row["department_code"],
-            "planned_end": row["planned_end"],
-            "last_report": row["last_report"],
-            "status": STATUSES[row["status"]] if shown else None,
-            "light": LIGHTS[row["light"]] if shown else None,
-            "progress": int(row["progress"]) if shown else None,
-            "unchanged": YES if confirmed else None,
-            "comment": text("comment"),
-            "next_steps": text("next_steps"),
-            "risks": text("risks"),
-            "explanation": row["explanation"] if mine and isinstance(row["explanation"], str) else None,
-            "as_of": None,
-        }
-        for c, column in enumerate(REPORT_COLUMNS, start=1):
-            cell = put_cell(ws, r, c, values[column.key])
-            cell.protection = Protection(locked=column.locked)
-            if column.locked:
-                cell.fill = LOCKED_FILL
-            if column.key in ("planned_end", "as_of"):
-                cell.number_format = "DD.MM.YYYY"
-            elif column.key == "progress":
-                cell.number_format = "0"
-            cell.alignment = Alignment(wrap_text=column.key in WRAPPED, vertical="top")
-        ws.row_dimensions[r].height = _row_height(values)
-    last_row = max(HEADER_ROW + 1, HEADER_ROW + len(rows))
-    status_dv.add(
-        f"{letter_of(REPORT_COLUMNS, 'status')}{HEADER_ROW + 1}:{letter_of(REPORT_COLUMNS, 'status')}{last_row}"
-    )
-    light_dv.add(f"{letter_of(REPORT_COLUMNS, 'light')}{HEADER_ROW + 1}:{letter_of(REPORT_COLUMNS, 'light')}{last_row}")
-    progress_dv.add(
-        f"{letter_of(REPORT_COLUMNS, 'progress')}{HEADER_ROW + 1}:{letter_of(REPORT_COLUMNS, 'progress')}{last_row}"
-    )
-    unchanged_col = letter_of(REPORT_COLUMNS, "unchanged")
-    unchanged_dv.add(f"{unchanged_col}{HEADER_ROW + 1}:{unchanged_col}{last_row}")
-    as_of_col = letter_of(REPORT_COLUMNS, "as_of")
-    date_dv.add(f"{as_of_col}{HEADER_ROW + 1}:{as_of_col}{last_row}")
-    ws.auto_filter.ref = f"A{HEADER_ROW}:{letter_of(REPORT_COLUMNS, REPORT_COLUMNS[-1].key)}{last_row}"
-    _protect(ws)
-
+    _write_reports(wb, rows)
     _write_indicators(wb, session, period_row, rows)
     _write_meta(wb, period_row, scope, generated_by, now)
-    wb.active = 1
+    wb.active = 1  # opens on the report sheet, not the guide
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def _write_reports(wb: Workbook, rows: pd.DataFrame) -> None:
+    """The sheet «Statusbericht»: one row per measure, the inputs checked by lists and ranges."""
+    ws = wb.create_sheet(REPORT_SHEET)
+    _header(ws, REPORT_COLUMNS)
+    validations = _report_validations()
+    for dv in validations.values():
+        ws.add_data_validation(dv)
+    for r, row in enumerate(rows.itertuples(index=False), start=HEADER_ROW + 1):
+        values = _report_values(row._asdict())
+        _write_report_row(ws, r, values)
+    # At least one row: the ranges stay valid in a template without measures.
+    last_row = max(HEADER_ROW + 1, HEADER_ROW + len(rows))
+    for key, dv in validations.items():
+        column = letter_of(REPORT_COLUMNS, key)
+        dv.add(f"{column}{HEADER_ROW + 1}:{column}{last_row}")
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{letter_of(REPORT_COLUMNS, REPORT_COLUMNS[-1].key)}{last_row}"
+    _protect(ws)
+
+
+def _report_validations() -> dict[str, DataValidation]:
+    """The input checks of the report sheet by column key (added to the sheet in this order)."""
+    return {
+        "status": _list_validation(STATUSES.values(), "Status", "Bitte einen Status aus der Liste wählen."),
+        "light": _list_validation(LIGHTS.values(), "Ampel", "Bitte grün, gelb oder rot wählen."),
+        "progress": DataValidation(
+            type="whole",
+            operator="between",
+            formula1="0",
+            formula2="100",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Fortschritt",
+            error="Bitte eine ganze Zahl von 0 bis 100 eingeben.",
+        ),
+        # Excel's serial numbers of 1 January 2000 and 1 January 2100.
+        "as_of": DataValidation(
+            type="date",
+            operator="between",
+            formula1="36526",
+            formula2="73051",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Stand per",
+            error="Bitte ein Datum eingeben, z. B. 31.12.2026.",
+        ),
+        "unchanged": _list_validation(
+            [YES], "Unverändert", "«ja», wenn die letzte Meldung unverändert gilt; sonst leer lassen."
+        ),
+    }
+
+
+def _list_validation(choices, title: str, error: str) -> DataValidation:
+    return DataValidation(
+        type="list",
+        formula1='"' + ",".join(choices) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle=title,
+        error=error,
+    )
+
+
+def _report_values(row: dict) -> dict:
+    """The cells of one measure's row by column key."""
+    # Only this period's report fills the inputs: an untouched row is «keine Meldung», never
+    # a copy of the last report (that stands read-only in «Letzte Meldung»).
+    mine = bool(row["has_report"])
+    confirmed = mine and bool(row["unchanged"])
+    shown = mine and not confirmed  # a confirmed row says «ja» and carries the rest
+
+    def text(key: str) -> str | None:
+        return row[key] if shown and isinstance(row[key], str) else None
+
+    return {
+        "code": row["code"],
+        "title": row["title"],
+        "goal": row["goal_code"],
+        "department": row["department_code"],
+        "planned_end": row["planned_end"],
+        "last_report": row["last_report"],
+        "status": STATUSES[row["status"]] if shown else None,
+        "light": LIGHTS[row["light"]] if shown else None,
+        "progress": int(row["progress"]) if shown else None,
+        "unchanged": YES if confirmed else None,
+        "comment": text("comment"),
+        "next_steps": text("next_steps"),
+        "risks": text("risks"),
+        "explanation": row["explanation"] if mine and isinstance(row["explanation"], str) else None,
+        "as_of": None,
+    }
+
+
+def _write_report_row(ws, r: int, values: dict) -> None:
+    for c, column in enumerate(REPORT_COLUMNS, start=1):
+        cell = put_cell(ws, r, c, values[column.key])
+        cell.protection = Protection(locked=column.locked)
+        if column.locked:
+            cell.fill = LOCKED_FILL
+        if column.key in ("planned_end", "as_of"):
+            cell.number_format = "DD.MM.YYYY"
+        elif column.key == "progress":
+            cell.number_format = "0"
+        cell.alignment = Alignment(wrap_text=column.key in WRAPPED, vertical="top")
+    ws.row_dimensions[r].height = _row_height(values)
 
 
 def _write_guide(ws, period: ReportingPeriod, scope: Scope, count: int) -> None:

@@ -165,15 +165,8 @@ def _code_name_list(check: _Checker, data: dict, key: str, label: str) -> list[t
 
 def parse_definition(text: str, source: str = "Datei") -> Definition:
     """Validate a YAML definition; raise TrackingError listing every problem."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (Zeile {mark.line + 1}, Spalte {mark.column + 1})" if mark else ""
-        raise TrackingError(f"{source}: kein gültiges YAML{where}.") from exc
-    if not isinstance(data, dict):
-        raise TrackingError(f"{source}: erwartet die Abschnitte strategy, core_goals, fields usw.")
-
+    data = _load_yaml(text, source)
+    # Every section is checked even after a problem, so that one round names them all.
     check = _Checker()
     head = data.get("strategy")
     if not isinstance(head, dict):
@@ -185,65 +178,8 @@ def parse_definition(text: str, source: str = "Datei") -> Definition:
     core_goals = _code_name_list(check, data, "core_goals", "Kernziel")
     principles = _code_name_list(check, data, "principles", "Grundsatz")
     departments = _code_name_list(check, data, "departments", "Departement")
-    core_codes = [c for c, _ in core_goals]
-
-    fields: list[FieldDef] = []
-    all_goal_codes: list[str] = []
-    for i, item in enumerate(check.mapping_list(data, "fields", "Aktionsfeld"), start=1):
-        fcode = check.code(item.get("code"), f"Aktionsfeld Nr. {i}")
-        fwhere = f"Aktionsfeld {fcode}" if fcode else f"Aktionsfeld Nr. {i}"
-        fname = check.text(item.get("name"), fwhere, "Name")
-        intro = check.text(item.get("introduction"), fwhere, "Einleitung", required=False)
-        goals: list[GoalDef] = []
-        for j, g in enumerate(check.mapping_list(item, "goals", f"{fwhere}, Ziel"), start=1):
-            gcode = check.code(g.get("code"), f"{fwhere}, Ziel Nr. {j}")
-            gwhere = f"{fwhere}, Ziel {gcode}" if gcode else f"{fwhere}, Ziel Nr. {j}"
-            gname = check.text(g.get("name"), gwhere, "Wortlaut (name)")
-            weight = _strength(g.get("weight", 1))
-            if weight is None or weight <= 0:
-                check.errors.append(f"{gwhere}: Gewicht «{g.get('weight')}» muss eine Zahl grösser als 0 sein.")
-            contributes = g.get("contributes") or {}
-            contrib: dict[str, float] = {}
-            if not isinstance(contributes, dict):
-                check.errors.append(
-                    f"{gwhere}: «contributes» muss Kernziele mit Stärke auflisten, z. B. {{K1: stark}}."
-                )
-                contributes = {}
-            for core, strength in contributes.items():
-                core = str(core).strip()
-                if core not in core_codes:
-                    allowed = ", ".join(core_codes) or "keine definiert"
-                    check.errors.append(f"{gwhere}: Kernziel «{core}» ist unbekannt (erlaubt: {allowed}).")
-                    continue
-                value = _strength(strength)
-                if value is None:
-                    check.errors.append(
-                        f"{gwhere}: Beitrag an {core} «{strength}» ist ungültig "
-                        "(erlaubt: keine, schwach, mittel, stark oder eine Zahl ab 0)."
-                    )
-                    continue
-                contrib[core] = value
-            if gcode and gname and weight:
-                goals.append(GoalDef(gcode, gname, bool(g.get("example", False)), weight, contrib))
-        if fcode and not goals:
-            check.errors.append(f"{fwhere}: braucht mindestens ein Ziel.")
-        if fcode and fname:
-            fields.append(FieldDef(fcode, fname, intro, goals))
-        all_goal_codes += [g.code for g in goals]
-    check.unique([f.code for f in fields], "Aktionsfeld")
-    check.unique(all_goal_codes, "Ziel")
-
-    first_period = None
-    periods = data.get("periods")
-    if periods is not None:
-        if not isinstance(periods, dict) or not isinstance(periods.get("first"), str):
-            check.errors.append("Abschnitt «periods»: erwartet «first: 2023-H1».")
-        elif not PERIOD_NAME.match(periods["first"].strip()):
-            check.errors.append(
-                f"Abschnitt «periods»: erste Periode «{periods['first']}» ist ungültig (z. B. 2023-H1)."
-            )
-        else:
-            first_period = periods["first"].strip()
+    fields = _parse_fields(check, data, [c for c, _ in core_goals])
+    first_period = _first_period(check, data)
 
     if check.errors:
         raise TrackingError([f"{source}: {e}" for e in check.errors])
@@ -260,6 +196,95 @@ def parse_definition(text: str, source: str = "Datei") -> Definition:
         fields=fields,
         first_period=first_period,
     )
+
+
+def _load_yaml(text: str, source: str) -> dict:
+    """The YAML as a mapping; refused at once when it is none (nothing else can be checked)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (Zeile {mark.line + 1}, Spalte {mark.column + 1})" if mark else ""
+        raise TrackingError(f"{source}: kein gültiges YAML{where}.") from exc
+    if not isinstance(data, dict):
+        raise TrackingError(f"{source}: erwartet die Abschnitte strategy, core_goals, fields usw.")
+    return data
+
+
+def _parse_fields(check: _Checker, data: dict, core_codes: list[str]) -> list[FieldDef]:
+    """The action fields with their goals; goal codes are unique across all fields."""
+    fields: list[FieldDef] = []
+    all_goal_codes: list[str] = []
+    for i, item in enumerate(check.mapping_list(data, "fields", "Aktionsfeld"), start=1):
+        fcode = check.code(item.get("code"), f"Aktionsfeld Nr. {i}")
+        fwhere = f"Aktionsfeld {fcode}" if fcode else f"Aktionsfeld Nr. {i}"
+        fname = check.text(item.get("name"), fwhere, "Name")
+        intro = check.text(item.get("introduction"), fwhere, "Einleitung", required=False)
+        goals = [
+            goal
+            for j, g in enumerate(check.mapping_list(item, "goals", f"{fwhere}, Ziel"), start=1)
+            if (goal := _parse_goal(check, g, fwhere, j, core_codes)) is not None
+        ]
+        if fcode and not goals:
+            check.errors.append(f"{fwhere}: braucht mindestens ein Ziel.")
+        if fcode and fname:
+            fields.append(FieldDef(fcode, fname, intro, goals))
+        # Also the goals of a field refused above: a duplicate among them is named too.
+        all_goal_codes += [g.code for g in goals]
+    check.unique([f.code for f in fields], "Aktionsfeld")
+    check.unique(all_goal_codes, "Ziel")
+    return fields
+
+
+def _parse_goal(check: _Checker, g: dict, fwhere: str, j: int, core_codes: list[str]) -> GoalDef | None:
+    """One goal of a field; None when its code, name or weight is unusable."""
+    gcode = check.code(g.get("code"), f"{fwhere}, Ziel Nr. {j}")
+    gwhere = f"{fwhere}, Ziel {gcode}" if gcode else f"{fwhere}, Ziel Nr. {j}"
+    gname = check.text(g.get("name"), gwhere, "Wortlaut (name)")
+    weight = _strength(g.get("weight", 1))
+    if weight is None or weight <= 0:
+        check.errors.append(f"{gwhere}: Gewicht «{g.get('weight')}» muss eine Zahl grösser als 0 sein.")
+    contrib = _contributions(check, g.get("contributes") or {}, gwhere, core_codes)
+    if gcode and gname and weight:
+        return GoalDef(gcode, gname, bool(g.get("example", False)), weight, contrib)
+    return None
+
+
+def _contributions(check: _Checker, contributes: Any, gwhere: str, core_codes: list[str]) -> dict[str, float]:
+    """Core goal -> strength of a goal's «contributes»; unknown core goals and strengths are errors."""
+    contrib: dict[str, float] = {}
+    if not isinstance(contributes, dict):
+        check.errors.append(f"{gwhere}: «contributes» muss Kernziele mit Stärke auflisten, z. B. {{K1: stark}}.")
+        return contrib
+    for core, strength in contributes.items():
+        core = str(core).strip()
+        if core not in core_codes:
+            allowed = ", ".join(core_codes) or "keine definiert"
+            check.errors.append(f"{gwhere}: Kernziel «{core}» ist unbekannt (erlaubt: {allowed}).")
+            continue
+        value = _strength(strength)
+        if value is None:
+            check.errors.append(
+                f"{gwhere}: Beitrag an {core} «{strength}» ist ungültig "
+                "(erlaubt: keine, schwach, mittel, stark oder eine Zahl ab 0)."
+            )
+            continue
+        contrib[core] = value
+    return contrib
+
+
+def _first_period(check: _Checker, data: dict) -> str | None:
+    """The optional «periods: first: 2023-H1»: the first half-year to report on."""
+    periods = data.get("periods")
+    if periods is None:
+        return None
+    if not isinstance(periods, dict) or not isinstance(periods.get("first"), str):
+        check.errors.append("Abschnitt «periods»: erwartet «first: 2023-H1».")
+    elif not PERIOD_NAME.match(periods["first"].strip()):
+        check.errors.append(f"Abschnitt «periods»: erste Periode «{periods['first']}» ist ungültig (z. B. 2023-H1).")
+    else:
+        return periods["first"].strip()
+    return None
 
 
 def read_definition(path: str | Path) -> Definition:
@@ -323,8 +348,28 @@ def apply_definition(
     log = WriteLog(session, actor=acting, source=source, action="load-strategy")
     ap = _Applier(session, log)
 
-    strategy = session.scalar(select(Strategy).where(Strategy.code == definition.code))
-    strategy = ap.upsert(
+    strategy = _sync_strategy(ap, definition)
+    # Departments are shared by all strategies; the other lists belong to this one.
+    cores = _sync_codes(ap, CoreGoal, "Kernziel", definition.core_goals, strategy.id)
+    _sync_codes(ap, Principle, "Grundsatz", definition.principles, strategy.id)
+    _sync_codes(ap, Department, "Departement", definition.departments, None)
+    _sync_fields(ap, definition, strategy.id, cores)
+
+    if definition.first_period:
+        for period in ensure_half_years(session, log, first=definition.first_period, today=today or dt.date.today()):
+            ap.result.changes.append(f"neu: Berichtsperiode {period.name}")
+
+    # A goal that becomes active again needs its row in the frozen periods; their stored
+    # Sitzungsbericht follows a changed strategy, as the pages do.
+    freeze_closed(session, log, only_frozen=True, renew_content=bool(ap.result.changes))
+    session.flush()
+    ap.result.write_id = log.record.id if log.record else None
+    return ap.result
+
+
+def _sync_strategy(ap: _Applier, definition: Definition) -> Strategy:
+    strategy = ap.session.scalar(select(Strategy).where(Strategy.code == definition.code))
+    return ap.upsert(
         Strategy,
         "Strategie",
         definition.code,
@@ -338,25 +383,31 @@ def apply_definition(
         code=definition.code,
     )
 
-    def sync_simple(model, label, items, scoped=True):
-        query = select(model)
-        if scoped:
-            query = query.where(model.strategy_id == strategy.id)
-        rows = {r.code: r for r in session.scalars(query)}
-        for pos, (code, name) in enumerate(items):
-            values = {"name": name, "active": True}
-            if hasattr(model, "position"):
-                values["position"] = pos
-            identity = {"code": code, **({"strategy_id": strategy.id} if scoped else {})}
-            rows[code] = ap.upsert(model, label, code, rows.get(code), values, **identity)
-        ap.retire(model, label, rows, {c for c, _ in items})
-        return rows
 
-    cores = sync_simple(CoreGoal, "Kernziel", definition.core_goals)
-    sync_simple(Principle, "Grundsatz", definition.principles)
-    sync_simple(Department, "Departement", definition.departments, scoped=False)
+def _sync_codes(ap: _Applier, model, label: str, items: list[tuple[str, str]], strategy_id: int | None) -> dict:
+    """A list of code and name (core goals, principles, departments): rows by code.
 
-    fields = {f.code: f for f in session.scalars(select(ActionField).where(ActionField.strategy_id == strategy.id))}
+    strategy_id None: the model's rows are not tied to a strategy (departments).
+    """
+    query = select(model)
+    if strategy_id is not None:
+        query = query.where(model.strategy_id == strategy_id)
+    rows = {r.code: r for r in ap.session.scalars(query)}
+    for pos, (code, name) in enumerate(items):
+        values = {"name": name, "active": True}
+        if hasattr(model, "position"):
+            values["position"] = pos
+        identity = {"code": code, **({"strategy_id": strategy_id} if strategy_id is not None else {})}
+        rows[code] = ap.upsert(model, label, code, rows.get(code), values, **identity)
+    ap.retire(model, label, rows, {c for c, _ in items})
+    return rows
+
+
+def _sync_fields(ap: _Applier, definition: Definition, strategy_id: int, cores: dict[str, CoreGoal]) -> None:
+    """The action fields and their goals and contributions; what is no longer listed retires."""
+    session = ap.session
+    fields = {f.code: f for f in session.scalars(select(ActionField).where(ActionField.strategy_id == strategy_id))}
+    # All goals, not only this strategy's: goal codes are unique in the store.
     goals = {g.code: g for g in session.scalars(select(Goal))}
     listed_goals: set[str] = set()
     for fpos, fdef in enumerate(definition.fields):
@@ -367,41 +418,36 @@ def apply_definition(
             fields.get(fdef.code),
             {"name": fdef.name, "introduction": fdef.introduction, "position": fpos, "active": True},
             code=fdef.code,
-            strategy_id=strategy.id,
+            strategy_id=strategy_id,
         )
         fields[fdef.code] = frow
         for gpos, gdef in enumerate(fdef.goals):
-            grow = ap.upsert(
-                Goal,
-                "Ziel",
-                gdef.code,
-                goals.get(gdef.code),
-                {
-                    "field_id": frow.id,
-                    "name": gdef.name,
-                    "is_example": gdef.example,
-                    "weight": gdef.weight,
-                    "position": gpos,
-                    "active": True,
-                },
-                code=gdef.code,
-            )
-            goals[gdef.code] = grow
+            goals[gdef.code] = _sync_goal(ap, gdef, gpos, frow.id, goals.get(gdef.code), cores)
             listed_goals.add(gdef.code)
-            _sync_contributions(ap, grow, gdef, cores)
     ap.retire(ActionField, "Aktionsfeld", fields, {f.code for f in definition.fields})
     ap.retire(Goal, "Ziel", goals, listed_goals)
 
-    if definition.first_period:
-        for period in ensure_half_years(session, log, first=definition.first_period, today=today or dt.date.today()):
-            ap.result.changes.append(f"neu: Berichtsperiode {period.name}")
 
-    # A goal that becomes active again needs its row in the frozen periods; their stored
-    # Sitzungsbericht follows a changed strategy, as the pages do.
-    freeze_closed(session, log, only_frozen=True, renew_content=bool(ap.result.changes))
-    session.flush()
-    ap.result.write_id = log.record.id if log.record else None
-    return ap.result
+def _sync_goal(
+    ap: _Applier, gdef: GoalDef, position: int, field_id: int, existing: Goal | None, cores: dict[str, CoreGoal]
+) -> Goal:
+    grow = ap.upsert(
+        Goal,
+        "Ziel",
+        gdef.code,
+        existing,
+        {
+            "field_id": field_id,
+            "name": gdef.name,
+            "is_example": gdef.example,
+            "weight": gdef.weight,
+            "position": position,
+            "active": True,
+        },
+        code=gdef.code,
+    )
+    _sync_contributions(ap, grow, gdef, cores)
+    return grow
 
 
 def _sync_contributions(ap: _Applier, goal: Goal, gdef: GoalDef, cores: dict[str, CoreGoal]) -> None:
