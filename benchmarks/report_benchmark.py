@@ -24,7 +24,7 @@ from tracking.bootstrap import init_database
 from tracking.council import council_content
 from tracking.council_export import clear_chart_cache, to_pdf, to_pptx
 from tracking.db import make_engine, transaction
-from tracking.rollup import load_snapshot
+from tracking.snapshot import load_snapshot
 
 PERIOD = "2026-H2"
 TARGET_S = 10.0

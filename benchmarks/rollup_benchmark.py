@@ -19,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tracking.bootstrap import init_database
 from tracking.db import make_engine, transaction
-from tracking.rollup import load_snapshot, progress_trend, rollup
+from tracking.rollup import progress_trend, rollup
+from tracking.snapshot import load_snapshot
 
 
 def best_of(fn, runs: int = 5) -> float:

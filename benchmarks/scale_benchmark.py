@@ -42,11 +42,11 @@ from sqlalchemy import text  # noqa: E402
 from benchmarks.overview_benchmark import load  # noqa: E402
 from pages import PAGES  # noqa: E402
 from tests.browser import CHROMIUM_FLAGS, chromium_path, streamlit_server  # noqa: E402
-from tracking import rollup as ru  # noqa: E402
 from tracking import schema  # noqa: E402
 from tracking.db import make_engine, transaction  # noqa: E402
 from tracking.figures import period_figures  # noqa: E402
 from tracking.models import Base  # noqa: E402
+from tracking.snapshot import load_snapshot  # noqa: E402
 from tracking.strategy import LUZERN_DEFINITION, load_strategy_file  # noqa: E402
 from tracking.synthetic import generate_synthetic  # noqa: E402
 
@@ -101,7 +101,7 @@ def figures_ratio(url: str, which: int) -> tuple[float, float, float]:
     at position `which` (-1: the open one, -2: the last closed one, read from its stored sums)."""
     engine = make_engine(url)
     with transaction(engine) as session:
-        structure = ru.load_snapshot(session, with_measures=False)
+        structure = load_snapshot(session, with_measures=False)
         period = structure.periods.iloc[which]
         values = {"period": int(period["period_id"]), "yes": True}
         plain = best_of(lambda: session.execute(text(PLAIN), values).all())

@@ -25,6 +25,7 @@ from tracking.measures import measure_codes as read_measure_codes
 from tracking.periods import Period, get_period
 from tracking.reports import last_report_texts, last_write_id, owing_reports
 from tracking.scope import Scope
+from tracking.snapshot import Snapshot, load_snapshot
 
 __all__ = ["database_url"]
 
@@ -65,11 +66,11 @@ def _snapshot(
     scope_code: str | None = None,
     report_periods: tuple[str, ...] = (),
     measure_id: int | None = None,
-) -> ru.Snapshot:
+) -> Snapshot:
     """Measures and reports as a page needs them: one field's or department's, one period's (with
     the final reports carried into it), or one measure's; no page reads every measure's history."""
     with _read(url) as session:
-        return ru.load_snapshot(
+        return load_snapshot(
             session,
             scope=Scope(scope_kind, scope_code),
             report_periods=list(report_periods) or None,
@@ -77,18 +78,18 @@ def _snapshot(
         )
 
 
-def measure_snapshot(measure_id: int) -> ru.Snapshot:
+def measure_snapshot(measure_id: int) -> Snapshot:
     """One measure with its whole history."""
     return _snapshot(database_url(), measure_id=measure_id)
 
 
 @st.cache_data(ttl=300)
-def _structure(url: str) -> ru.Snapshot:
+def _structure(url: str) -> Snapshot:
     with _read(url) as session:
-        return ru.load_snapshot(session, with_measures=False)
+        return load_snapshot(session, with_measures=False)
 
 
-def structure() -> ru.Snapshot:
+def structure() -> Snapshot:
     """Strategy, departments and periods without measures and reports: cheap at any scale."""
     return _structure(database_url())
 

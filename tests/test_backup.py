@@ -30,7 +30,8 @@ from tracking.demo import generate_demo
 from tracking.errors import TrackingError
 from tracking.frozen import freeze_closed
 from tracking.models import Goal, Indicator, Measure, StatusReport, WriteRecord
-from tracking.rollup import headline, load_snapshot, rollup
+from tracking.rollup import headline, rollup
+from tracking.snapshot import load_snapshot
 from tracking.strategy import LUZERN_DEFINITION, load_strategy_file
 
 FORMULA_TEXTS = ["=1+1", "+41 41 228 00 00", "-5", "@SUM(A1)", " =cmd", "\t=cmd", "\r\n=cmd", '=HYPERLINK("x")']

@@ -33,6 +33,7 @@ from tracking.excel_import import ImportRefused
 from tracking.models import Goal, Indicator, Measure, ReportingPeriod, RowChange, StatusReport, WriteRecord
 from tracking.periods import get_period
 from tracking.reports import reportable_measures
+from tracking.snapshot import load_snapshot
 
 RETIRED_ON = dt.date(2026, 11, 20)  # in 2026-H2
 
@@ -181,7 +182,7 @@ def test_a_retired_measure_leaves_templates_and_rollups_from_the_next_period_on(
     with transaction(catalogue) as session:
         now = [r.code for r in reportable_measures(session, get_period(session, "2026-H2"))]
         later = [r.code for r in reportable_measures(session, get_period(session, "2027-H1"))]
-        snap = ru.load_snapshot(session)
+        snap = load_snapshot(session)
         reports = session.scalar(select(func.count()).select_from(StatusReport))
     assert "M-1.1.01" in now and "M-1.1.01" not in later
     assert "M-1.1.01" in set(ru.measure_status(snap, "2026-H2")["code"])

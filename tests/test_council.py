@@ -35,7 +35,8 @@ from tracking.council_export import pdf as council_pdf
 from tracking.db import make_engine, transaction
 from tracking.errors import TrackingError
 from tracking.models import Measure
-from tracking.rollup import changes_since, headline, load_snapshot, rollup
+from tracking.rollup import changes_since, headline, rollup
+from tracking.snapshot import load_snapshot
 
 H1, H2 = "2024-H1", "2024-H2"
 DEMO_PERIOD = "2026-H2"

@@ -10,7 +10,8 @@ from tracking.db import transaction
 from tracking.demo import generate_demo, has_demo_data
 from tracking.errors import TrackingError
 from tracking.models import Indicator, IndicatorValue, Measure, ReportingPeriod, StatusReport
-from tracking.rollup import load_snapshot, measure_status
+from tracking.rollup import measure_status
+from tracking.snapshot import load_snapshot
 
 
 @pytest.fixture

@@ -45,8 +45,9 @@ from tracking.models import (
     WriteRecord,
 )
 from tracking.periods import set_period_open
-from tracking.rollup import load_snapshot, rollup
+from tracking.rollup import rollup
 from tracking.scope import Scope
+from tracking.snapshot import load_snapshot
 
 PERIOD = "2026-H2"
 KORA = Actor(name="Kora", role="koordination", fields=frozenset({"AF5"}))

@@ -28,6 +28,7 @@ from tracking.models import Goal
 from tracking.periods import all_periods, get_period
 from tracking.reports import REPORT_FIELDS, owing_reports
 from tracking.scope import Scope
+from tracking.snapshot import Snapshot, load_snapshot
 
 STATUSES = ["geplant", "in_umsetzung", "in_umsetzung", "abgeschlossen", "sistiert", "abgebrochen"]
 LIGHTS = ["gruen", "gruen", "gelb", "rot"]
@@ -59,7 +60,7 @@ def random_history(engine, seed: int, measures: int = 120) -> None:
                 add_report(session, measure, period, progress, status=status, light=rng.choice(LIGHTS))
 
 
-def assert_same(snap: ru.Snapshot, structure: ru.Snapshot, session, period: str, as_of: dt.date | None) -> None:
+def assert_same(snap: Snapshot, structure: Snapshot, session, period: str, as_of: dt.date | None) -> None:
     expected = ru.rollup(snap, period, as_of=as_of)
     got = period_figures(session, structure, period, as_of=as_of)
     for key, value in ru.headline(expected).items():
@@ -88,8 +89,8 @@ def assert_same(snap: ru.Snapshot, structure: ru.Snapshot, session, period: str,
 def test_sql_figures_equal_the_pandas_rollup(luzern, seed):
     random_history(luzern, seed)
     with transaction(luzern) as session:
-        snap = ru.load_snapshot(session)
-        structure = ru.load_snapshot(session, with_measures=False)
+        snap = load_snapshot(session)
+        structure = load_snapshot(session, with_measures=False)
         periods = list(snap.periods["period"])
         assert len(periods) >= 6
         for period in periods:
@@ -103,7 +104,7 @@ def test_the_history_covers_the_special_cases(luzern):
     """The random history above really holds what the comparison is meant to cover."""
     random_history(luzern, 1)
     with transaction(luzern) as session:
-        snap = ru.load_snapshot(session)
+        snap = load_snapshot(session)
         seen = pd.concat([ru.measure_status(snap, p).assign(period=p) for p in snap.periods["period"]])
     assert seen["carried"].any()
     assert (seen["state"] == ru.NO_REPORT).any()
@@ -115,8 +116,8 @@ def test_the_history_covers_the_special_cases(luzern):
 def test_trend_equals_the_pandas_trend(luzern):
     random_history(luzern, 4, measures=60)
     with transaction(luzern) as session:
-        snap = ru.load_snapshot(session)
-        structure = ru.load_snapshot(session, with_measures=False)
+        snap = load_snapshot(session)
+        structure = load_snapshot(session, with_measures=False)
         last = snap.periods["period"].iloc[-2]
         pd.testing.assert_frame_equal(
             ru.progress_trend(snap, up_to=last), figures_trend(session, structure, up_to=last), check_dtype=False
@@ -126,8 +127,8 @@ def test_trend_equals_the_pandas_trend(luzern):
 def test_goals_trend_equals_the_pandas_goal_trend(luzern):
     random_history(luzern, 5, measures=80)
     with transaction(luzern) as session:
-        snap = ru.load_snapshot(session)
-        structure = ru.load_snapshot(session, with_measures=False)
+        snap = load_snapshot(session)
+        structure = load_snapshot(session, with_measures=False)
         last = snap.periods["period"].iloc[-2]
         expected = ru.goal_trend(snap, up_to=last)
         assert expected["progress"].notna().sum() > 20  # the comparison has numbers to compare
@@ -159,7 +160,7 @@ def test_owing_reports_in_sql_equal_the_pandas_rollup(luzern, scope):
     random_history(luzern, 5)
     columns = ["code", "field_code", "department_code", "title", "responsible_unit", "has_report", *REPORT_FIELDS]
     with transaction(luzern) as session:
-        snap = ru.load_snapshot(session)
+        snap = load_snapshot(session)
         seen: set[bool] = set()
         for period in snap.periods["period"]:
             expected = scope.filter(ru.measure_status(snap, period))
@@ -177,8 +178,8 @@ def test_a_scoped_snapshot_gives_the_scope_s_figures_of_the_whole(luzern, scope)
     department's measures, with the same figures for them as the whole snapshot gives."""
     random_history(luzern, 6)
     with transaction(luzern) as session:
-        whole = ru.load_snapshot(session)
-        part = ru.load_snapshot(session, scope=scope)
+        whole = load_snapshot(session)
+        part = load_snapshot(session, scope=scope)
     assert 0 < len(part.measures) < len(whole.measures)
     assert set(part.reports["measure_id"]) <= set(part.measures["measure_id"])
     for period in whole.periods["period"]:
@@ -212,8 +213,8 @@ def test_a_scoped_snapshot_gives_the_scope_s_figures_of_the_whole(luzern, scope)
 def test_department_lights_in_sql_equal_the_pandas_rollup(luzern):
     random_history(luzern, 7)
     with transaction(luzern) as session:
-        snap = ru.load_snapshot(session)
-        structure = ru.load_snapshot(session, with_measures=False)
+        snap = load_snapshot(session)
+        structure = load_snapshot(session, with_measures=False)
         periods = list(snap.periods["period"])
         for period in periods:
             expected = ru.light_distribution(ru.measure_status(snap, period), "department_code")
@@ -234,13 +235,13 @@ def test_council_content_from_two_periods_equals_the_whole_history(luzern):
     into them (with the trend in SQL), and says exactly what it says from the whole history."""
     random_history(luzern, 8)
     with transaction(luzern) as session:
-        snap = ru.load_snapshot(session)
+        snap = load_snapshot(session)
         periods = list(snap.periods["period"])
         for period in periods:
             assert load_council_content(session, period) == council_content(snap, period), period
         day = snap.period_row(periods[-2])["start_date"] + dt.timedelta(days=40)
         assert load_council_content(session, periods[-2], as_of=day) == council_content(snap, periods[-2], as_of=day)
-        window = ru.load_snapshot(session, report_periods=periods[-3:-1])
+        window = load_snapshot(session, report_periods=periods[-3:-1])
     # The window holds far fewer reports, among them final ones from before it (carried measures).
     assert len(window.reports) < len(snap.reports) / 2
     first = snap.period_row(periods[-3])["period_id"]
@@ -253,15 +254,15 @@ def test_a_period_s_rollup_and_a_measure_s_history_need_only_their_reports(luzer
     reports (with the final ones carried into it), or one measure's, give the same as everything."""
     random_history(luzern, 9)
     with transaction(luzern) as session:
-        snap = ru.load_snapshot(session)
+        snap = load_snapshot(session)
         for period in snap.periods["period"]:
-            window = ru.load_snapshot(session, report_periods=[period])
+            window = load_snapshot(session, report_periods=[period])
             assert len(window.reports) < len(snap.reports)
             full, part = ru.rollup(snap, period), ru.rollup(window, period)
             for name in ("measures", "goals", "fields", "core_goals", "matrix"):
                 pd.testing.assert_frame_equal(getattr(full, name), getattr(part, name), obj=f"{period} {name}")
         for measure_id in snap.measures["measure_id"].head(25):
-            one = ru.load_snapshot(session, measure_id=int(measure_id))
+            one = load_snapshot(session, measure_id=int(measure_id))
             assert list(one.measures["measure_id"]) == [measure_id]
             pd.testing.assert_frame_equal(
                 _missing_as_none(measure_history(snap, measure_id)),
@@ -298,8 +299,8 @@ def test_behind_plan_at_the_boundaries(luzern, margin, behind):
             measure = add_measure(session, f"M-B.{n}", "1.1", start=start, end=end)
             add_report(session, measure, period.name, progress)
     with transaction(luzern) as session:
-        structure = ru.load_snapshot(session, with_measures=False)
+        structure = load_snapshot(session, with_measures=False)
         figures = period_figures(session, structure, period.name, as_of=day, margin=margin)
         assert figures.headline["behind_plan"] == behind
-        pandas = ru.measure_status(ru.load_snapshot(session), period.name, as_of=day, margin=margin)
+        pandas = ru.measure_status(load_snapshot(session), period.name, as_of=day, margin=margin)
         assert int(pandas["behind_plan"].sum()) == behind

@@ -32,6 +32,7 @@ from tracking.figures import stored_sums
 from tracking.frozen import live_sums
 from tracking.models import Goal, Measure, PeriodCouncilContent, PeriodGoalSum, RowChange, StatusReport, WriteRecord
 from tracking.periods import get_period, resolve_period, set_period_open
+from tracking.snapshot import load_snapshot
 from tracking.strategy import LUZERN_DEFINITION, load_strategy_file
 
 PERIOD = "2026-H2"  # the open period of the luzern fixture
@@ -60,7 +61,7 @@ def close(engine, name: str = PERIOD, is_open: bool = False) -> None:
 
 def pandas_sums(session, name: str) -> pd.DataFrame:
     """The sums of the pandas roll-up on the period's end, per active goal."""
-    snap = ru.load_snapshot(session)
+    snap = load_snapshot(session)
     measures = ru.measure_status(snap, name, as_of=END)
     return ru.measure_sums(measures, "goal_id", pd.Index(snap.goals["goal_id"])).set_index("goal_id").sort_index()
 
@@ -98,7 +99,7 @@ def test_closing_stores_the_sums_of_every_active_goal_with_an_audit_entry(histor
 def test_a_closed_period_reads_its_stored_sums_and_an_open_one_is_live(history, monkeypatch):
     close(history)
     with transaction(history) as session:
-        structure = ru.load_snapshot(session, with_measures=False)
+        structure = load_snapshot(session, with_measures=False)
         live = figures.period_figures(session, structure, PERIOD)
         period_id = get_period(session, PERIOD).id
         goal_id = int(structure.goals["goal_id"].iloc[0])
@@ -125,7 +126,7 @@ def test_a_closed_period_reads_its_stored_sums_and_an_open_one_is_live(history, 
         assert stored_sums(session, period_id) is None
         [change] = frozen_changes(session, "open-period")
         assert (change.kind, change.after) == ("retire", None)
-        structure = ru.load_snapshot(session, with_measures=False)
+        structure = load_snapshot(session, with_measures=False)
         again = figures.period_figures(session, structure, PERIOD)
         assert again.headline == pytest.approx(live.headline, nan_ok=True)
 
@@ -276,12 +277,12 @@ def test_demo_data_added_later_refreezes_the_closed_period(luzern):
 
 def test_the_trends_read_a_frozen_period_and_agree_with_the_live_trend(history):
     with transaction(history) as session:
-        structure = ru.load_snapshot(session, with_measures=False)
+        structure = load_snapshot(session, with_measures=False)
         live_trend = figures.figures_trend(session, structure)
         live_goals = figures.goals_trend(session, structure)
     close(history)
     with transaction(history) as session:
-        structure = ru.load_snapshot(session, with_measures=False)
+        structure = load_snapshot(session, with_measures=False)
         pd.testing.assert_frame_equal(figures.figures_trend(session, structure), live_trend)
         pd.testing.assert_frame_equal(figures.goals_trend(session, structure), live_goals)
         # Tampered on purpose: the trend of the frozen period follows the stored sums.
@@ -374,7 +375,7 @@ def test_a_weight_change_renews_the_stored_report_with_the_sums(history):
     with transaction(history) as session:
         stored = council.load_council_content(session, PERIOD)
         assert stored == council.live_council_content(session, PERIOD, as_of=END)
-        structure = ru.load_snapshot(session, with_measures=False)
+        structure = load_snapshot(session, with_measures=False)
         sql = figures.period_figures(session, structure, PERIOD, as_of=END)
     assert stored.headline["overall_progress"] == pytest.approx(sql.headline["overall_progress"])
 
@@ -391,7 +392,7 @@ def test_a_strategy_change_renews_the_stored_report_as_the_pages_follow_it(histo
         load_strategy_file(session, path, actor="test", today=dt.date(2026, 11, 15))
     with transaction(history) as session:
         after = council.load_council_content(session, PERIOD)
-        structure = ru.load_snapshot(session, with_measures=False)
+        structure = load_snapshot(session, with_measures=False)
         sql = figures.period_figures(session, structure, PERIOD, as_of=END)
     pages = dict(zip(sql.core_goals["core_code"], sql.core_goals["progress"]))
     assert after.core_progress == pytest.approx(pages)

@@ -34,6 +34,7 @@ from tracking.council_json import to_json
 from tracking.db import make_engine, transaction
 from tracking.models import Base, Measure, ReportingPeriod
 from tracking.reports import ReportValues, current_report, record_report
+from tracking.snapshot import load_snapshot
 
 
 def test_models_and_migrations_agree(engine):
@@ -692,8 +693,8 @@ def test_upgrade_step_by_step_keeps_the_data(empty_database):
     #   lights: grün M-1.1.01, M-1.1.02, M-1.1.03; gelb M-2.1.01; rot M-1.2.01; one abgeschlossen
     #   behind plan: M-1.1.01 only (expected 545/729 of the way = 74.8 %, reports 40 %)
     with transaction(engine) as session:
-        snap = ru.load_snapshot(session)
-        structure = ru.load_snapshot(session, with_measures=False)
+        snap = load_snapshot(session)
+        structure = load_snapshot(session, with_measures=False)
         got = ru.rollup(snap, "2026-H1")
         sql = figures.period_figures(session, structure, "2026-H1")  # from the stored sums (frozen)
         live = frozen.live_sums(session, session.get(ReportingPeriod, ids["H1"])).set_index("goal_id")

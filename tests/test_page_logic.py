@@ -15,6 +15,7 @@ from tracking.entry_table import EMPTY, entries_from_table, entry_table
 from tracking.measures import measure_codes
 from tracking.periods import get_period
 from tracking.reports import owing_reports
+from tracking.snapshot import load_snapshot
 
 FIELDS = {"AF1": "Bildung", "AF5": "Verwaltung"}
 DEPARTMENTS = {"BKD": "Bildung und Kultur", "FD": "Finanzen"}
@@ -92,7 +93,7 @@ def test_core_goal_contributors_are_the_goals_with_weight(engine):
     # K1: 1.1 strongly (3), 2.1 with 2; 1.2 serves K2 only.
     with transaction(engine) as session:
         load_definition(session, definition_dict())
-        snap = ru.load_snapshot(session, with_measures=False)
+        snap = load_snapshot(session, with_measures=False)
     goals = snap.goals.assign(progress=[50.0, 20.0, math.nan])
     got = ru.core_goal_contributors(snap, goals, "K1").sort_values("goal_code")
     assert list(got["goal_code"]) == ["1.1", "2.1"]

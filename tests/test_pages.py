@@ -20,8 +20,9 @@ from tracking.db import make_engine, transaction
 from tracking.excel_import import apply_import, plan_entries
 from tracking.periods import get_period
 from tracking.reports import current_reports, reportable_measures
-from tracking.rollup import department_summary, headline, load_snapshot, measure_status, rollup
+from tracking.rollup import department_summary, headline, measure_status, rollup
 from tracking.scope import Scope
+from tracking.snapshot import load_snapshot
 from tracking.vocab import LIGHTS, STATUSES
 
 ROOT = Path(__file__).resolve().parent.parent

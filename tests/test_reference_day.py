@@ -22,7 +22,8 @@ from tracking.demo import generate_demo
 from tracking.measures import measure_history
 from tracking.models import Measure
 from tracking.periods import Period, reference_day, resolve_period, set_period_open
-from tracking.rollup import expected_progress, load_snapshot, measure_status
+from tracking.rollup import expected_progress, measure_status
+from tracking.snapshot import load_snapshot
 
 
 def test_reference_day_is_today_while_open_and_the_end_once_closed():

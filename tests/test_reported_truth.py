@@ -33,8 +33,9 @@ from tracking.measures import measure_history
 from tracking.models import Measure, ReportingPeriod, StatusReport
 from tracking.plausibility import Earlier, report_warnings
 from tracking.report_sheet import REPORT_COLUMNS, REPORT_SHEET, letter_of
-from tracking.rollup import headline, load_snapshot, rollup
+from tracking.rollup import headline, rollup
 from tracking.scope import Scope
+from tracking.snapshot import load_snapshot
 
 PERIOD = "2026-H2"
 COUNTED = ("status_report", "row_change", "write_record")

@@ -30,12 +30,12 @@ from tracking.rollup import (
     goal_progress,
     headline,
     light_distribution,
-    load_snapshot,
     measure_status,
     progress_trend,
     rollup,
     summary_light,
 )
+from tracking.snapshot import load_snapshot
 from tracking.vocab import NO_DATA, NO_REPORT
 
 H1, H2 = "2024-H1", "2024-H2"

@@ -17,7 +17,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracking.rollup import (
-    Snapshot,
     core_goal_progress,
     field_core_matrix,
     field_progress,
@@ -26,6 +25,7 @@ from tracking.rollup import (
     measure_status,
     summary_light,
 )
+from tracking.snapshot import Snapshot
 from tracking.vocab import LIGHTS, NO_DATA, NO_REPORT, STATUSES
 
 FAST = settings(max_examples=40, deadline=None)

@@ -53,6 +53,7 @@ from tracking.db import make_engine, transaction
 from tracking.figures import PeriodFigures, department_lights, period_figures, stored_sums
 from tracking.models import Department, Goal
 from tracking.periods import Period, all_periods, get_period, resolve_period, set_period_open
+from tracking.snapshot import load_snapshot
 from tracking.strategy import LUZERN_DEFINITION, load_strategy_file
 from tracking.users import UserSpec, create_user
 from tracking.vocab import LIGHTS, NO_REPORT, STATUSES, light_text
@@ -243,8 +244,8 @@ def truths(data_url):
     found = {}
     engine = make_engine(data_url)
     with transaction(engine) as session:
-        structure = ru.load_snapshot(session, with_measures=False)
-        snap = ru.load_snapshot(session)
+        structure = load_snapshot(session, with_measures=False)
+        snap = load_snapshot(session)
         for name in PERIODS:
             period = resolve_period(session, name)
             r = ru.rollup(snap, name, as_of=period.reference_day)
@@ -807,7 +808,7 @@ def test_earlier_reports_in_sql_agree_with_the_whole_history(data_url, monkeypat
     monkeypatch.setattr(reports, "EARLIER_BY_MEASURE", by_measure_below)
     engine = make_engine(data_url)
     with transaction(engine) as session:
-        snap = ru.load_snapshot(session)
+        snap = load_snapshot(session)
         for found in all_periods(session):
             expected = council._earlier_in(snap, found.name)
             reported = set(snap.reports.loc[snap.reports["period_id"] == found.id, "measure_id"])

@@ -16,6 +16,7 @@ from tracking.db import make_engine, transaction
 from tracking.errors import TrackingError
 from tracking.excel_import import ImportRefused
 from tracking.models import Measure, UserAccount
+from tracking.snapshot import load_snapshot
 from tracking.users import UserSpec, create_user, update_user
 
 CONTROL = "Erlaubt sind Text, Tabulator und Zeilenumbrüche; bitte die Zelle neu eintippen."
@@ -106,7 +107,6 @@ def _limit_content(engine):
     from tracking.council import council_content
     from tracking.periods import get_period
     from tracking.reports import ReportValues, record_report
-    from tracking.rollup import load_snapshot
 
     with transaction(engine) as session:
         load_definition(session, definition_dict())

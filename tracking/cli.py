@@ -23,8 +23,8 @@ from tracking.figures import period_figures
 from tracking.files import output_file, read_file, write_file
 from tracking.formatting import count
 from tracking.periods import Period, all_periods, current_period, set_period_open
-from tracking.rollup import Snapshot, load_snapshot
 from tracking.scope import Scope
+from tracking.snapshot import Snapshot, load_snapshot
 from tracking.strategy import load_strategy_file, preview_strategy_file
 from tracking.summary import summary_text
 from tracking.text_rules import printable

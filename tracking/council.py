@@ -38,15 +38,14 @@ from tracking.reports import earlier_reports
 from tracking.rollup import (
     BEHIND_PLAN_MARGIN,
     PeriodRollup,
-    Snapshot,
     changes_since,
     completeness,
     headline,
     light_distribution,
-    load_snapshot,
     progress_trend,
     rollup,
 )
+from tracking.snapshot import Snapshot, load_snapshot
 from tracking.tables import rows_of
 from tracking.vocab import GREEN, LIGHTS, NO_REPORT, RED, YELLOW, light_text, strength_label
 

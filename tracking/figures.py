@@ -24,6 +24,7 @@ from tracking import rollup as ru
 from tracking.models import Measure, PeriodGoalSum, StatusReport
 from tracking.periods import plan_day
 from tracking.reports import final_reports
+from tracking.snapshot import Snapshot
 from tracking.vocab import COMPLETED, ENDED_STATUSES, LIGHTS, PAUSED_STATUSES, RUNNING_STATUSES
 
 *COUNTED_LIGHTS, DERIVED_LIGHT = LIGHTS  # the last light's count is what the others leave
@@ -295,7 +296,7 @@ def _period_sums(session: Session, period: pd.Series, day: dt.date, margin: floa
 
 def period_figures(
     session: Session,
-    structure: ru.Snapshot,
+    structure: Snapshot,
     period: str,
     *,
     as_of: dt.date | None = None,
@@ -320,7 +321,7 @@ def period_figures(
 
 
 def department_lights(
-    session: Session, structure: ru.Snapshot, period: str, *, as_of: dt.date | None = None
+    session: Session, structure: Snapshot, period: str, *, as_of: dt.date | None = None
 ) -> pd.DataFrame:
     """rollup.light_distribution(measures, "department_code") in SQL: the lights of every lead
     department's measures owing a report (what the page Departemente compares, at any scale)."""
@@ -355,7 +356,7 @@ def _progress_sums(session: Session, period: pd.Series, goal_ids: list[int] | No
 
 
 def _progress_by_period(
-    session: Session, structure: ru.Snapshot, goals: pd.DataFrame, only_these: bool, up_to: str | None
+    session: Session, structure: Snapshot, goals: pd.DataFrame, only_these: bool, up_to: str | None
 ):
     """(period, progress of each of the goals) for every period up to and including up_to;
     only_these: read the sums of those goals only (else of all goals, a query less selective)."""
@@ -373,7 +374,7 @@ def _progress_by_period(
             break
 
 
-def figures_trend(session: Session, structure: ru.Snapshot, up_to: str | None = None) -> pd.DataFrame:
+def figures_trend(session: Session, structure: Snapshot, up_to: str | None = None) -> pd.DataFrame:
     """rollup.progress_trend in SQL: per period, the goals' weighted progress sums only
     (half the work of period_figures), rolled up to fields and overall by rollup.py."""
     goals = structure.goals.drop(columns=["goal_position"], errors="ignore").reset_index(drop=True)
@@ -386,7 +387,7 @@ def figures_trend(session: Session, structure: ru.Snapshot, up_to: str | None = 
 
 
 def goals_trend(
-    session: Session, structure: ru.Snapshot, field_id: int | None = None, up_to: str | None = None
+    session: Session, structure: Snapshot, field_id: int | None = None, up_to: str | None = None
 ) -> pd.DataFrame:
     """rollup.goal_trend in SQL (goal_code, field_id, progress, period) for the goals of one
     field (or all): the page Aktionsfelder without the field's whole history in pandas."""

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from tracking.models import Measure, ReportingPeriod, StatusReport
 from tracking.periods import reference_day
 from tracking.plausibility import Earlier, report_warnings
-from tracking.rollup import Snapshot, expected_progress
+from tracking.rollup import expected_progress
+from tracking.snapshot import Snapshot
 from tracking.vocab import ENDED_STATUSES, NO_REPORT
 
 

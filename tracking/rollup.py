@@ -1,7 +1,7 @@
 """Roll-ups: measure -> goal -> field -> core goal, lights, plan vs actual, completeness.
 
 Every rule of README «Hochrechnungsregeln» is one function here. They work on a
-Snapshot (plain DataFrames loaded once from the store), so the dashboard can
+Snapshot (tracking/snapshot.py: plain DataFrames loaded once from the store), so the dashboard can
 cache one snapshot and compute any period from it, and tests can build small
 snapshots by hand.
 
@@ -17,22 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import or_, select, true
-from sqlalchemy.orm import Session
 
-from tracking.models import (
-    ActionField,
-    CoreGoal,
-    Department,
-    Goal,
-    GoalContribution,
-    Measure,
-    ReportingPeriod,
-    StatusReport,
-)
-from tracking.periods import Period, plan_day
-from tracking.reports import final_reports
-from tracking.scope import Scope
+from tracking.periods import plan_day
+from tracking.snapshot import Snapshot
 from tracking.vocab import (
     COMPLETED,
     ENDED_STATUSES,
@@ -48,207 +35,6 @@ from tracking.vocab import (
 # A measure is behind plan when its progress falls short of the expected
 # progress by more than this many percentage points.
 BEHIND_PLAN_MARGIN = 15.0
-
-
-@dataclass
-class Snapshot:
-    """Everything the roll-ups need, as DataFrames (picklable, cacheable)."""
-
-    fields: pd.DataFrame  # field_id, field_code, field_name, field_position
-    goals: pd.DataFrame  # goal_id, goal_code, goal_name, field_id, goal_weight, is_example
-    core_goals: pd.DataFrame  # core_goal_id, core_code, core_name
-    contributions: pd.DataFrame  # goal_id, core_goal_id, weight
-    departments: pd.DataFrame  # department_id, department_code, department_name
-    measures: pd.DataFrame  # measure_id, code, title, goal_id, department_id, start_date, planned_end, weight, ...
-    periods: pd.DataFrame  # period_id, period, start_date, end_date, is_open (sorted by start)
-    reports: pd.DataFrame  # current reports: measure_id, period_id, status, light, progress, comment, ...
-
-    def period_row(self, period: str) -> pd.Series:
-        rows = self.periods[self.periods["period"] == period]
-        if rows.empty:
-            raise KeyError(period)
-        return rows.iloc[0]
-
-    def resolve(self, period: str, today: dt.date | None = None) -> Period:
-        """The period by name, resolved with its reference day (as tracking.periods.resolve_period)."""
-        row = self.period_row(period)
-        return Period.make(row["period_id"], period, row["start_date"], row["end_date"], row["is_open"], today)
-
-    def previous_period(self, period: str) -> str | None:
-        names = list(self.periods["period"])
-        index = names.index(period)
-        return names[index - 1] if index > 0 else None
-
-
-MEASURE_COLUMNS = [
-    "measure_id",
-    "code",
-    "title",
-    "goal_id",
-    "department_id",
-    "start_date",
-    "planned_end",
-    "weight",
-    "active",
-    "budget_chf",
-    "responsible_unit",
-    "retired_on",
-]
-REPORT_COLUMNS = [
-    "measure_id",
-    "period_id",
-    "status",
-    "light",
-    "progress",
-    "comment",
-    "next_steps",
-    "risks",
-    "reported_by",
-    "reported_at",
-    "unchanged",
-    "explanation",
-]
-
-
-def _frame(session: Session, query, columns: list[str]) -> pd.DataFrame:
-    # Plain tuples: pandas checks every SQLAlchemy Row for namedtuple fields,
-    # which costs four times the conversion (0.5 s for 180'000 reports).
-    return pd.DataFrame(list(map(tuple, session.execute(query))), columns=columns)
-
-
-def load_snapshot(
-    session: Session,
-    *,
-    with_measures: bool = True,
-    scope: Scope | None = None,
-    report_periods: list[str] | None = None,
-    measure_id: int | None = None,
-) -> Snapshot:
-    """Read the active strategy structure, all measures and all current reports.
-
-    with_measures=False reads the structure and the periods only: what the
-    sidebar and the SQL figures (tracking/figures.py) need at any scale.
-    scope (an action field or a lead department) reads only its measures and
-    their reports: the figures of that field (of its goals), or of that
-    department's measures, come out as from the whole snapshot.
-    report_periods (consecutive periods, e.g. one and the one before it) reads
-    only the reports of those periods and the final reports that measures
-    ended with before them: enough for measure_status (and all that builds on
-    it) in those periods, whatever the length of the history.
-    measure_id reads that one measure and its reports (its history).
-    """
-    fields = _frame(
-        session,
-        select(ActionField.id, ActionField.code, ActionField.name, ActionField.position)
-        .where(ActionField.active.is_(True))
-        .order_by(ActionField.position),
-        ["field_id", "field_code", "field_name", "field_position"],
-    )
-    goals = _frame(
-        session,
-        select(Goal.id, Goal.code, Goal.name, Goal.field_id, Goal.weight, Goal.is_example, Goal.position)
-        .where(Goal.active.is_(True))
-        .order_by(Goal.field_id, Goal.position),
-        ["goal_id", "goal_code", "goal_name", "field_id", "goal_weight", "is_example", "goal_position"],
-    )
-    goals = goals[goals["field_id"].isin(fields["field_id"])].reset_index(drop=True)
-    core_goals = _frame(
-        session,
-        select(CoreGoal.id, CoreGoal.code, CoreGoal.name).where(CoreGoal.active.is_(True)).order_by(CoreGoal.position),
-        ["core_goal_id", "core_code", "core_name"],
-    )
-    contributions = _frame(
-        session,
-        select(GoalContribution.goal_id, GoalContribution.core_goal_id, GoalContribution.weight),
-        ["goal_id", "core_goal_id", "weight"],
-    )
-    departments = _frame(
-        session,
-        select(Department.id, Department.code, Department.name).order_by(Department.code),
-        ["department_id", "department_code", "department_name"],
-    )
-    periods = _frame(
-        session,
-        select(
-            ReportingPeriod.id,
-            ReportingPeriod.name,
-            ReportingPeriod.start_date,
-            ReportingPeriod.end_date,
-            ReportingPeriod.is_open,
-        ).order_by(ReportingPeriod.start_date),
-        ["period_id", "period", "start_date", "end_date", "is_open"],
-    )
-    if not with_measures:
-        measures = pd.DataFrame(columns=MEASURE_COLUMNS)
-        reports = pd.DataFrame(columns=REPORT_COLUMNS)
-        return Snapshot(fields, goals, core_goals, contributions, departments, measures, periods, reports)
-    measures_in_scope, reports_in_scope = true(), true()
-    if scope is not None and scope.kind != "all":
-        if scope.kind == "field":
-            ids = select(Measure.id).join(Goal, Goal.id == Measure.goal_id)
-            ids = ids.join(ActionField, ActionField.id == Goal.field_id).where(ActionField.code == scope.code)
-        else:
-            ids = select(Measure.id).join(Department, Department.id == Measure.lead_department_id)
-            ids = ids.where(Department.code == scope.code)
-        measures_in_scope, reports_in_scope = Measure.id.in_(ids), StatusReport.measure_id.in_(ids)
-    if measure_id is not None:
-        measures_in_scope, reports_in_scope = Measure.id == measure_id, StatusReport.measure_id == measure_id
-    measures = _frame(
-        session,
-        select(
-            Measure.id,
-            Measure.code,
-            Measure.title,
-            Measure.goal_id,
-            Measure.lead_department_id,
-            Measure.start_date,
-            Measure.planned_end,
-            Measure.weight,
-            Measure.active,
-            Measure.budget_chf,
-            Measure.responsible_unit,
-            Measure.retired_on,
-        )
-        .where(measures_in_scope)
-        .order_by(Measure.code),
-        MEASURE_COLUMNS,
-    )
-    reports = _frame(
-        session,
-        select(
-            StatusReport.measure_id,
-            StatusReport.period_id,
-            StatusReport.status,
-            StatusReport.light,
-            StatusReport.progress,
-            StatusReport.comment,
-            StatusReport.next_steps,
-            StatusReport.risks,
-            StatusReport.reported_by,
-            StatusReport.reported_at,
-            StatusReport.unchanged,
-            StatusReport.explanation,
-        ).where(
-            StatusReport.is_current.is_(True),
-            reports_in_scope,
-            _reports_for(periods, report_periods) if report_periods else true(),
-        ),
-        REPORT_COLUMNS,
-    )
-    return Snapshot(fields, goals, core_goals, contributions, departments, measures, periods, reports)
-
-
-def _reports_for(periods: pd.DataFrame, names: list[str]):
-    """The condition on StatusReport for the reports that measure_status needs in the named periods:
-    theirs, and the final reports of measures that ended before them (an earlier report that did
-    not end changes nothing there)."""
-    chosen = periods[periods["period"].isin(names)]
-    final = final_reports(chosen["start_date"].min())
-    final_ids = select(final.report.id).join(final.period, final.period.id == final.report.period_id)
-    return or_(
-        StatusReport.period_id.in_([int(i) for i in chosen["period_id"]]),
-        StatusReport.id.in_(final_ids.where(final.condition)),
-    )
 
 
 # --- helpers ----------------------------------------------------------------

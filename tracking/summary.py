@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tracking import formatting as fmt
 from tracking.figures import PeriodFigures
-from tracking.rollup import Snapshot
+from tracking.snapshot import Snapshot
 from tracking.vocab import strength_label
 
 
