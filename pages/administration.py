@@ -26,7 +26,8 @@ from tracking.catalogue import (
 )
 from tracking.errors import TrackingError
 from tracking.excel_import import ImportRefused
-from tracking.periods import add_missing_periods, all_periods, set_period_open
+from tracking.frozen import set_period_open
+from tracking.periods import add_missing_periods, all_periods
 from tracking.strategy import apply_definition, parse_definition, preview_definition
 from tracking.users import UserSpec, list_users, save_user, scope_text
 from tracking.vocab import DIRECTIONS

@@ -27,6 +27,7 @@ from tracking.db import transaction
 from tracking.demo import generate_demo
 from tracking.excel_import import apply_import, plan_import, undo_import
 from tracking.excel_template import build_template
+from tracking.frozen import set_period_open
 from tracking.models import (
     ActionField,
     Base,
@@ -40,7 +41,7 @@ from tracking.models import (
     UserAccount,
     WriteRecord,
 )
-from tracking.periods import add_missing_periods, set_period_open
+from tracking.periods import add_missing_periods
 from tracking.report_sheet import REPORT_COLUMNS
 from tracking.scope import Scope
 from tracking.strategy import LUZERN_DEFINITION, apply_definition, parse_definition

@@ -33,6 +33,7 @@ from tracking.excel_import import (
     undo_import,
 )
 from tracking.excel_template import build_template
+from tracking.frozen import set_period_open
 from tracking.models import (
     ActionField,
     Goal,
@@ -44,7 +45,6 @@ from tracking.models import (
     StatusReport,
     WriteRecord,
 )
-from tracking.periods import set_period_open
 from tracking.rollup import rollup
 from tracking.scope import Scope
 from tracking.snapshot import load_snapshot

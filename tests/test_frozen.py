@@ -29,9 +29,9 @@ from tracking.council_json import stored_content
 from tracking.db import transaction
 from tracking.demo import generate_demo
 from tracking.figures import stored_sums
-from tracking.frozen import live_sums
+from tracking.frozen import live_sums, set_period_open
 from tracking.models import Goal, Measure, PeriodCouncilContent, PeriodGoalSum, RowChange, StatusReport, WriteRecord
-from tracking.periods import get_period, resolve_period, set_period_open
+from tracking.periods import get_period, resolve_period
 from tracking.snapshot import load_snapshot
 from tracking.strategy import LUZERN_DEFINITION, load_strategy_file
 

@@ -606,7 +606,7 @@ def test_audit_trail_on_the_page_tells_apart_two_people_with_the_same_name(tmp_p
 def test_coordinator_is_refused_a_write_outside_the_page(demo_url, monkeypatch):
     """Hidden buttons are not the only guard: the library refuses the write itself."""
     from tracking.access import AccessDenied
-    from tracking.periods import set_period_open
+    from tracking.frozen import set_period_open
 
     coordinator = ROLE_ACTORS["koordination"]
     with pytest.raises(AccessDenied), transaction(make_engine(demo_url)) as session:

@@ -19,9 +19,10 @@ from tracking.cli import main
 from tracking.council import load_council_content
 from tracking.db import transaction
 from tracking.demo import generate_demo
+from tracking.frozen import set_period_open
 from tracking.measures import measure_history
 from tracking.models import Measure
-from tracking.periods import Period, reference_day, resolve_period, set_period_open
+from tracking.periods import Period, reference_day, resolve_period
 from tracking.rollup import expected_progress, measure_status
 from tracking.snapshot import load_snapshot
 

@@ -51,8 +51,9 @@ from tracking.council import load_council_content
 from tracking.council_content import CouncilContent
 from tracking.db import make_engine, transaction
 from tracking.figures import PeriodFigures, department_lights, period_figures, stored_sums
+from tracking.frozen import set_period_open
 from tracking.models import Department, Goal
-from tracking.periods import Period, all_periods, get_period, resolve_period, set_period_open
+from tracking.periods import Period, all_periods, get_period, resolve_period
 from tracking.snapshot import load_snapshot
 from tracking.strategy import LUZERN_DEFINITION, load_strategy_file
 from tracking.users import UserSpec, create_user

@@ -28,8 +28,9 @@ from tracking.db import make_engine, transaction
 from tracking.errors import TrackingError
 from tracking.excel_import import apply_import, plan_import, undo_import
 from tracking.excel_template import build_template
+from tracking.frozen import set_period_open
 from tracking.models import Measure, UserAccount, WriteRecord
-from tracking.periods import add_missing_periods, set_period_open
+from tracking.periods import add_missing_periods
 from tracking.scope import Scope
 from tracking.strategy import LUZERN_DEFINITION, apply_definition, parse_definition
 from tracking.users import (

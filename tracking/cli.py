@@ -22,7 +22,8 @@ from tracking.excel_template import build_template
 from tracking.figures import period_figures
 from tracking.files import output_file, read_file, write_file
 from tracking.formatting import count
-from tracking.periods import Period, all_periods, current_period, set_period_open
+from tracking.frozen import set_period_open
+from tracking.periods import Period, all_periods, current_period
 from tracking.scope import Scope
 from tracking.snapshot import Snapshot, load_snapshot
 from tracking.strategy import load_strategy_file, preview_strategy_file

@@ -29,13 +29,14 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from tracking import rollup as ru
-from tracking.audit import WriteLog
+from tracking.access import Actor, require
+from tracking.audit import WriteLog, snapshot
 from tracking.council import live_council_content
 from tracking.council_content import CouncilContent
 from tracking.council_json import to_json
 from tracking.figures import AGGREGATE_COLUMNS, goal_aggregates, stored_sums, typed_sums
 from tracking.models import Goal, PeriodCouncilContent, PeriodGoalSum, ReportingPeriod
-from tracking.periods import Period, reference_day
+from tracking.periods import PERIOD_FIELDS, Period, get_period, reference_day
 
 TABLE = PeriodGoalSum.__tablename__
 
@@ -189,3 +190,24 @@ def freeze_closed(
         if freeze(session, period, log, with_content=with_content, renew_content=renew_content):
             changed.append(period.name)
     return changed
+
+
+def set_period_open(session: Session, *, name: str, is_open: bool, actor: Actor | str, source: str = "cli") -> bool:
+    """Open or close a period; returns False when it already was in that state."""
+    acting = require(actor, "periods")
+    period = get_period(session, name)
+    if period.is_open == is_open:
+        return False
+    log = WriteLog(session, actor=acting, source=source, action="open-period" if is_open else "close-period")
+    before = snapshot(period, PERIOD_FIELDS)
+    period.is_open = is_open
+    log.change("reporting_period", period.name, "update", before=before, after=snapshot(period, PERIOD_FIELDS))
+    # Closing freezes the period's sums, reopening computes them live again (same write).
+    # The flush takes the period's row lock (see lock_period): an upload under way commits
+    # first, and the sums below include its reports; later ones find the period closed.
+    session.flush()
+    if is_open:
+        thaw(session, period, log)
+    else:
+        freeze(session, period, log, with_content=True)
+    return True

@@ -155,29 +155,6 @@ def ensure_half_years(session: Session, log: WriteLog, *, first: str, today: dt.
     return created
 
 
-def set_period_open(session: Session, *, name: str, is_open: bool, actor: Actor | str, source: str = "cli") -> bool:
-    """Open or close a period; returns False when it already was in that state."""
-    acting = require(actor, "periods")
-    period = get_period(session, name)
-    if period.is_open == is_open:
-        return False
-    log = WriteLog(session, actor=acting, source=source, action="open-period" if is_open else "close-period")
-    before = snapshot(period, PERIOD_FIELDS)
-    period.is_open = is_open
-    log.change("reporting_period", period.name, "update", before=before, after=snapshot(period, PERIOD_FIELDS))
-    # Closing freezes the period's sums, reopening computes them live again (same write).
-    from tracking.frozen import freeze, thaw  # frozen builds on the roll-up, which builds on this module
-
-    # The flush takes the period's row lock (see lock_period): an upload under way commits
-    # first, and the sums below include its reports; later ones find the period closed.
-    session.flush()
-    if is_open:
-        thaw(session, period, log)
-    else:
-        freeze(session, period, log, with_content=True)
-    return True
-
-
 def add_missing_periods(session: Session, *, actor: Actor | str, today: dt.date, source: str = "cli") -> list[str]:
     """Create the half-years from the first one up to today's; returns the new names."""
     acting = require(actor, "periods")
