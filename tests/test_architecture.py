@@ -129,3 +129,36 @@ def test_the_readme_aufbau_names_every_module_and_no_other():
     assert packages - named == set(), "packages missing in README «Aufbau»"
     known = modules | packages | {"tracking/", "pages/", "migrations/", "data/", "tests/", "benchmarks/", "docs/"}
     assert named - known == set(), "README «Aufbau» names what the code does not have"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_the_library_has_no_import_circle():
+    """Every module of tracking/ stands above what it imports (also imports inside functions):
+    a circle would mean two modules that can only be understood together."""
+    names = {_module_name(p): p for p in LIBRARY}
+    graph = {
+        name: {module for module, _, _ in imports(path) if module in names and module != name}
+        for name, path in names.items()
+    }
+    # A package's face (__init__) hands its modules on; its arrows are not a circle of theirs.
+    graph = {n: {m for m in deps if not n.startswith(m + ".")} for n, deps in graph.items()}
+    done, path = set(), []
+
+    def visit(node):
+        if node in path:
+            raise AssertionError("import circle: " + " -> ".join([*path[path.index(node) :], node]))
+        if node in done:
+            return
+        path.append(node)
+        for dep in sorted(graph[node]):
+            visit(dep)
+        path.pop()
+        done.add(node)
+
+    for node in sorted(graph):
+        visit(node)
+    assert len(done) == len(names) > 20
