@@ -887,10 +887,12 @@ def test_undo_of_an_import_superseded_by_a_later_one_is_refused(af5, template):
     before = db_counts(af5)
     with pytest.raises(TrackingError) as info, transaction(af5) as session:
         undo_import(session, one.write_id, actor="fachstelle")
-    assert info.value.messages == [
-        f"Import {one.write_id} kann nicht rückgängig gemacht werden: M-5.1.01/2026-H2 wurde seither durch eine "
-        "neuere Meldung ersetzt. Zuerst die neueren Importe rückgängig machen."
-    ]
+    [message] = info.value.messages
+    assert message.startswith(
+        f"Import {one.write_id} kann nicht rückgängig gemacht werden: Meldung M-5.1.01/2026-H2 wurde seither durch "
+        f"Vorgang {two.write_id} (Excel «zweite.xlsx», koordination, "
+    )
+    assert message.endswith(") ersetzt. Zuerst die neueren Importe rückgängig machen.")
     assert db_counts(af5) == before
     # Newest first, then the older one works.
     with transaction(af5) as session:

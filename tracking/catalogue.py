@@ -21,9 +21,8 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from tracking import formatting as fmt
 from tracking.access import Actor, require
-from tracking.audit import WriteLog, person_label
+from tracking.audit import WriteLog, person_label, write_label
 from tracking.catalogue_export import (
     CODE,
     INDICATOR_COLUMNS,
@@ -79,12 +78,14 @@ __all__ = [
     "CatalogueChange",
     "CataloguePlan",
     "apply_catalogue",
+    "catalogue_changes",
     "catalogue_history",
     "export_catalogue",
     "indicator_entries",
     "measure_entries",
     "plan_catalogue",
     "plan_entries",
+    "refuse_when_changed_since",
     "shown_value",
     "undo_catalogue",
 ]
@@ -404,13 +405,8 @@ def undo_catalogue(session: Session, write_id: int, *, actor: Actor | str) -> in
         raise TrackingError(
             f"Katalog-Import {write_id} wurde bereits rückgängig gemacht (Vorgang {record.undone_by_id})."
         )
-    # The frozen periods' sums the write re-froze are not catalogue entries: re-frozen after the undo.
-    changes = session.scalars(
-        select(RowChange)
-        .where(RowChange.write_id == write_id, RowChange.table_name != FROZEN_TABLE)
-        .order_by(RowChange.id)
-    ).all()
-    _refuse_when_changed_since(session, record, changes)
+    changes = catalogue_changes(session, write_id)
+    refuse_when_changed_since(session, record, changes)
     log = WriteLog(session, actor=acting, source=f"Rückgängig: Katalog {write_id}", action="undo")
     log.ensure_record()
     goals = dict(session.execute(select(Goal.code, Goal.id)).all())
@@ -453,7 +449,19 @@ def undo_catalogue(session: Session, write_id: int, *, actor: Actor | str) -> in
     return len(changes)
 
 
-def _refuse_when_changed_since(session: Session, record: WriteRecord, changes: list[RowChange]) -> None:
+def catalogue_changes(session: Session, write_id: int) -> list[RowChange]:
+    """The entries a catalogue write changed, in order.
+
+    The frozen periods' sums the write re-froze are not catalogue entries: re-frozen after an undo.
+    """
+    return session.scalars(
+        select(RowChange)
+        .where(RowChange.write_id == write_id, RowChange.table_name != FROZEN_TABLE)
+        .order_by(RowChange.id)
+    ).all()
+
+
+def refuse_when_changed_since(session: Session, record: WriteRecord, changes: list[RowChange]) -> None:
     """Refuse the undo when an entry of the write no longer holds what the write left.
 
     Putting back the values from before would silently drop the later change
@@ -487,8 +495,7 @@ def _refuse_when_changed_since(session: Session, record: WriteRecord, changes: l
             ),
             None,
         )
-        who = person_label(later.actor, later.actor_name) if later is not None else ""
-        by = f" durch Vorgang {later.id} ({later.source}, {who}, {fmt.datetime(later.at)})" if later is not None else ""
+        by = f" durch {write_label(later)}" if later is not None else ""
         raise TrackingError(
             f"Katalog-Import {record.id} kann nicht rückgängig gemacht werden: {what} wurde seither{by} "
             "geändert. Zuerst die neueren Katalogänderungen rückgängig machen."

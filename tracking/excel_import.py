@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tracking.access import Actor, require, require_scope
-from tracking.audit import WriteLog, person_label
+from tracking.audit import WriteLog, person_label, write_label
 from tracking.errors import TrackingError
 from tracking.indicators import current_value, record_value
 from tracking.models import (
@@ -407,15 +407,26 @@ _MODELS = {"status_report": StatusReport, "indicator_value": IndicatorValue}
 _OWNER = {"status_report": "measure_id", "indicator_value": "indicator_id"}
 
 
-def undo_import(session: Session, write_id: int, *, actor: Actor | str) -> int:
-    """Put back the values from before an import; returns how many rows were restored."""
-    acting = require(actor, "undo")
-    record = session.get(WriteRecord, write_id)
-    if record is None or record.action != IMPORT_ACTION:
-        raise TrackingError(f"Import {write_id} gibt es nicht.")
+@dataclass
+class WrittenRows:
+    """What an import wrote, read for its undo under the locks of its periods."""
+
+    changes: list[Any]  # (table_name, row_key, before, after), in order
+    rows: dict[str, dict[int, Any]]  # table -> row id -> (id, period_id, is_current, owner id)
+    closed: list[str]  # names of the periods closed meanwhile
+
+    def scopes(self, session: Session, actor: Actor) -> list[list[tuple[str, str | None, str | None]]]:
+        """The rows for require_scope: the measures reported, then the key figures."""
+        measure_ids = [row[3] for row in self.rows["status_report"].values()]
+        indicator_ids = [row[3] for row in self.rows["indicator_value"].values()]
+        return [measure_scopes(session, measure_ids), indicator_scopes(session, actor, indicator_ids)]
+
+
+def written_rows(session: Session, record: WriteRecord) -> WrittenRows:
+    """The rows an import wrote; takes the locks of their periods and rereads the record under them."""
     changes = session.execute(
         select(RowChange.table_name, RowChange.row_key, RowChange.before, RowChange.after)
-        .where(RowChange.write_id == write_id, RowChange.table_name.in_(list(_MODELS)))
+        .where(RowChange.write_id == record.id, RowChange.table_name.in_(list(_MODELS)))
         .order_by(RowChange.id)
     ).all()
 
@@ -438,33 +449,73 @@ def undo_import(session: Session, write_id: int, *, actor: Actor | str) -> int:
     closed = [session.get(ReportingPeriod, pid).name for pid in period_ids if not lock_period(session, pid)]
     rows = read_rows()
     session.refresh(record)
-    measure_ids = [row[3] for row in rows["status_report"].values()]
-    require_scope(acting, measure_scopes(session, measure_ids), "zurücksetzen")
-    indicator_ids = [row[3] for row in rows["indicator_value"].values()]
-    require_scope(acting, indicator_scopes(session, acting, indicator_ids), "zurücksetzen")
+    return WrittenRows(changes, rows, closed)
+
+
+def refuse_when_replaced_since(session: Session, record: WriteRecord, written: WrittenRows) -> None:
+    """Refuse the undo when a later write replaced a row of the import, naming the row and that write.
+
+    Undoing it would silently drop the later report. Once that later write is
+    undone, the import's row is current again and the undo goes ahead.
+    """
+    for change in written.changes:
+        row = written.rows[change.table_name].get(change.after["id"])
+        if row is not None and row.is_current:
+            continue
+        later = _replaced_by(session, record, change.table_name, change.row_key, row)
+        by = f" durch {write_label(later)}" if later is not None else ""
+        what = "Meldung" if change.table_name == "status_report" else "Kennzahlwert Nr."
+        raise TrackingError(
+            f"Import {record.id} kann nicht rückgängig gemacht werden: {what} {change.row_key} wurde seither{by} "
+            "ersetzt. Zuerst die neueren Importe rückgängig machen."
+        )
+
+
+def _replaced_by(session: Session, record: WriteRecord, table: str, key: str, row: Any) -> WriteRecord | None:
+    """The later write whose row of the same measure (or indicator) and period is current now,
+    else the latest later write that touched that row."""
+    model = _MODELS[table]
+    if row is not None:
+        writer = session.scalar(
+            select(model.write_id).where(
+                getattr(model, _OWNER[table]) == row[3], model.period_id == row.period_id, model.is_current.is_(True)
+            )
+        )
+        if writer is not None and writer > record.id:
+            return session.get(WriteRecord, writer)
+    return session.scalar(
+        select(WriteRecord)
+        .join(RowChange, RowChange.write_id == WriteRecord.id)
+        .where(RowChange.table_name == table, RowChange.row_key == key, RowChange.write_id > record.id)
+        .order_by(RowChange.write_id.desc())
+        .limit(1)
+    )
+
+
+def undo_import(session: Session, write_id: int, *, actor: Actor | str) -> int:
+    """Put back the values from before an import; returns how many rows were restored."""
+    acting = require(actor, "undo")
+    record = session.get(WriteRecord, write_id)
+    if record is None or record.action != IMPORT_ACTION:
+        raise TrackingError(f"Import {write_id} gibt es nicht.")
+    written = written_rows(session, record)
+    for rows in written.scopes(session, acting):
+        require_scope(acting, rows, "zurücksetzen")
     if record.undone_by_id is not None:
         raise TrackingError(f"Import {write_id} wurde bereits rückgängig gemacht (Vorgang {record.undone_by_id}).")
-    # Refuse when a later write replaced a row of this import: undoing it would
-    # silently drop that later report.
-    current = {name: {row.id: row.is_current for row in rows[name].values()} for name in _MODELS}
-    for change in changes:
-        if not current[change.table_name].get(change.after["id"], False):
-            raise TrackingError(
-                f"Import {write_id} kann nicht rückgängig gemacht werden: {change.row_key} wurde seither "
-                "durch eine neuere Meldung ersetzt. Zuerst die neueren Importe rückgängig machen."
-            )
-    if closed:
+    refuse_when_replaced_since(session, record, written)
+    if written.closed:
         raise TrackingError(
-            f"Import {write_id} betrifft die geschlossene Periode {', '.join(closed)} "
+            f"Import {write_id} betrifft die geschlossene Periode {', '.join(written.closed)} "
             "und kann nicht rückgängig gemacht werden."
         )
     log = WriteLog(session, actor=acting, source=f"Rückgängig: Import {write_id}", action="undo")
     log.ensure_record()
-    _put_back(session, log, changes)
+    _put_back(session, log, written.changes)
     record.undone_by_id = log.record.id
-    log.record.summary = f"Import {write_id} rückgängig gemacht: {len(changes)} Zeilen auf den früheren Stand."
+    log.record.summary = f"Import {write_id} rückgängig gemacht: {len(written.changes)} Zeilen auf den früheren Stand."
     session.flush()
-    return len(changes)
+    return len(written.changes)
 
 
 def _put_back(session: Session, log: WriteLog, changes: list[Any]) -> None:
