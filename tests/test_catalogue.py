@@ -29,11 +29,11 @@ from tracking.catalogue import (
 from tracking.cli import main
 from tracking.db import transaction
 from tracking.errors import TrackingError
-from tracking.excel_import import ImportRefused
 from tracking.models import Goal, Indicator, Measure, ReportingPeriod, RowChange, StatusReport, WriteRecord
 from tracking.periods import get_period
 from tracking.reports import reportable_measures
 from tracking.snapshot import load_snapshot
+from tracking.workbook import ImportRefused
 
 RETIRED_ON = dt.date(2026, 11, 20)  # in 2026-H2
 

@@ -17,8 +17,8 @@ from sqlalchemy import func, select, text
 from tests import excel_files as xf
 from tests.conftest import REFERENCE_DATE
 from tests.factories import add_measure, add_report
-from tracking import excel_import
 from tracking import periods as periods_module
+from tracking import status_validation, workbook
 from tracking.access import Actor
 from tracking.cli import main
 from tracking.db import transaction
@@ -27,7 +27,6 @@ from tracking.errors import TrackingError
 from tracking.excel_import import (
     ImportRefused,
     apply_import,
-    check_file,
     import_history,
     plan_import,
     undo_import,
@@ -191,7 +190,7 @@ class _DateMeta(type):
 
 
 def freeze_today(monkeypatch, day: dt.date) -> None:
-    """Make excel_import and the period rules (tracking.periods) see `day` as today.
+    """Make the row checks (tracking.status_validation) and the period rules (tracking.periods) see `day` as today.
 
     The import refuses «Stand per» dates in the future, and its plausibility hints read
     the plan on the period's reference day (today while the period runs, its end after).
@@ -203,7 +202,7 @@ def freeze_today(monkeypatch, day: dt.date) -> None:
             return day
 
     shim = types.SimpleNamespace(date=FrozenDate, datetime=dt.datetime, timedelta=dt.timedelta, time=dt.time)
-    monkeypatch.setattr(excel_import, "dt", shim)
+    monkeypatch.setattr(status_validation, "dt", shim)
     monkeypatch.setattr(periods_module, "dt", shim)
 
 
@@ -400,10 +399,10 @@ def test_small_member_with_extreme_compression_is_refused(af5, good):
 
 def test_size_limit_from_argument(template):
     with pytest.raises(ImportRefused) as info:
-        check_file(template, "gross.xlsx", max_bytes=1000)
+        workbook.check_file(template, "gross.xlsx", max_bytes=1000)
     assert info.value.messages[0].startswith("«gross.xlsx» ist ")
     assert info.value.messages[0].endswith(" gross; erlaubt sind höchstens 1000 Bytes.")
-    check_file(template, "klein.xlsx", max_bytes=len(template))  # exactly at the limit: accepted
+    workbook.check_file(template, "klein.xlsx", max_bytes=len(template))  # exactly at the limit: accepted
 
 
 def test_size_limit_from_environment(af5, template, monkeypatch):
@@ -429,7 +428,7 @@ def _sizes_in(message: str) -> list[float]:
 )
 def test_size_message_shows_file_larger_than_limit(template, size, limit):
     with pytest.raises(ImportRefused) as info:
-        check_file(xf.padded(template, size), "gross.xlsx", max_bytes=limit)
+        workbook.check_file(xf.padded(template, size), "gross.xlsx", max_bytes=limit)
     shown_size, shown_limit = _sizes_in(info.value.messages[0])
     assert shown_limit > 0
     assert shown_size > shown_limit
@@ -742,7 +741,7 @@ def test_serial_46387_is_31_12_2026():
     # Excel day 1 is 1900-01-01 and Excel counts a 29.02.1900 that never was (serial 60),
     # so from serial 61 on the date is 1900-01-01 + (serial - 2) days.
     assert dt.date(1900, 1, 1) + dt.timedelta(days=46387 - 2) == dt.date(2026, 12, 31)
-    assert excel_import.parse_date(46387) == dt.date(2026, 12, 31)
+    assert workbook.parse_date(46387) == dt.date(2026, 12, 31)
 
 
 # --- preview, save, history, undo ------------------------------------------------------
@@ -889,10 +888,12 @@ def test_undo_of_an_import_superseded_by_a_later_one_is_refused(af5, template):
     before = db_counts(af5)
     with pytest.raises(TrackingError) as info, transaction(af5) as session:
         undo_import(session, one.write_id, actor="fachstelle")
-    assert info.value.messages == [
-        f"Import {one.write_id} kann nicht rückgängig gemacht werden: M-5.1.01/2026-H2 wurde seither durch eine "
-        "neuere Meldung ersetzt. Zuerst die neueren Importe rückgängig machen."
-    ]
+    [message] = info.value.messages
+    assert message.startswith(
+        f"Import {one.write_id} kann nicht rückgängig gemacht werden: Meldung M-5.1.01/2026-H2 wurde seither durch "
+        f"Vorgang {two.write_id} (Excel «zweite.xlsx», koordination, "
+    )
+    assert message.endswith(") ersetzt. Zuerst die neueren Importe rückgängig machen.")
     assert db_counts(af5) == before
     # Newest first, then the older one works.
     with transaction(af5) as session:

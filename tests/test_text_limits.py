@@ -14,10 +14,10 @@ from tracking.catalogue import apply_catalogue, plan_entries
 from tracking.cli import main
 from tracking.db import make_engine, transaction
 from tracking.errors import TrackingError
-from tracking.excel_import import ImportRefused
 from tracking.models import Measure, UserAccount
 from tracking.snapshot import load_snapshot
 from tracking.users import UserSpec, create_user, update_user
+from tracking.workbook import ImportRefused
 
 CONTROL = "Erlaubt sind Text, Tabulator und Zeilenumbrüche; bitte die Zelle neu eintippen."
 

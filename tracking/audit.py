@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import Select, insert, literal, select
 from sqlalchemy.orm import Session
 
+from tracking import formatting as fmt
 from tracking.access import Actor
 from tracking.db import bulk_insert_columns
 from tracking.models import RowChange, WriteRecord, local_now
@@ -180,6 +181,12 @@ def person_label(account: str, display_name: str | None) -> str:
     if display_name and display_name != account:
         return f"{account} ({display_name})"
     return account
+
+
+def write_label(record: WriteRecord) -> str:
+    """A write as a refusal names it: «Vorgang 12 (Excel «b.xlsx», koord5 (Sandra Muster), 16.11.2026 09:30)»."""
+    who = person_label(record.actor, record.actor_name)
+    return f"Vorgang {record.id} ({record.source}, {who}, {fmt.datetime(record.at)})"
 
 
 def audit_entries(

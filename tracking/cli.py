@@ -17,7 +17,7 @@ from tracking.bootstrap import init_database
 from tracking.cli_parser import REPORT_FORMATS, build_parser
 from tracking.db import database_url, make_engine, transaction
 from tracking.errors import TrackingError
-from tracking.excel_import import apply_import, import_history, plan_import, undo_import
+from tracking.excel_import import apply_import, import_history, plan_import
 from tracking.excel_template import build_template
 from tracking.figures import period_figures
 from tracking.files import output_file, read_file, write_file
@@ -202,19 +202,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
-    from tracking.catalogue import CATALOGUE_ACTION, undo_catalogue
-    from tracking.models import WriteRecord
+    from tracking.undo import undo
 
     engine = make_engine()
     with transaction(engine, write=True) as session:
-        record = session.get(WriteRecord, args.import_id)
-        if record is not None and record.action == CATALOGUE_ACTION:
-            rows = undo_catalogue(session, args.import_id, actor=_actor(args))
-            what = "Katalog-Import"
-        else:
-            rows = undo_import(session, args.import_id, actor=_actor(args))
-            what = "Import"
-    say(f"{what} {args.import_id} rückgängig gemacht: {count(rows, 'Zeile', 'Zeilen')} auf den früheren Stand gesetzt.")
+        result = undo(session, args.import_id, _actor(args))
+    say(f"{result.label} rückgängig gemacht: {count(result.rows, 'Zeile', 'Zeilen')} auf den früheren Stand gesetzt.")
     return 0
 
 
