@@ -10,27 +10,15 @@ from pages.text import md_text
 from tracking import formatting as fmt
 from tracking.access import ROLES, Actor
 from tracking.audit import AUDIT_ACTIONS, audit_entries, audit_workbook
-from tracking.catalogue import (
-    LABELS,
-    NO,
-    YES,
-    apply_catalogue,
-    catalogue_history,
-    export_catalogue,
-    indicator_entries,
-    measure_entries,
-    plan_catalogue,
-    plan_entries,
-    shown_value,
-    undo_catalogue,
-)
+from tracking.catalogue import apply_catalogue, plan_catalogue, plan_entries, shown_value
+from tracking.catalogue_export import LABELS, NO, YES, export_catalogue
 from tracking.errors import TrackingError
-from tracking.excel_import import ImportRefused
 from tracking.frozen import set_period_open
 from tracking.periods import add_missing_periods, all_periods
 from tracking.strategy import apply_definition, parse_definition, preview_definition
 from tracking.users import UserSpec, list_users, save_user, scope_text
 from tracking.vocab import DIRECTIONS
+from tracking.workbook import ImportRefused
 
 NEW = "– neu –"
 
@@ -202,7 +190,7 @@ def catalogue_section(actor: Actor) -> None:
                 st.rerun()
     measure_form(actor)
     indicator_form(actor)
-    catalogue_changes(actor)
+    catalogue_changes()
 
 
 def catalogue_preview(plan) -> None:
@@ -252,25 +240,6 @@ def _save_entries(actor: Actor, *, measures=(), indicators=()) -> None:
     st.rerun()
 
 
-# Read once per database and cached like the other loaders; data.refresh()
-# after every write clears them, so the forms always show the stored values.
-@st.cache_data(ttl=300)
-def _catalogue(url: str) -> tuple[dict, list]:
-    with data.read() as session:
-        return indicator_entries(session), catalogue_history(session)
-
-
-def catalogue() -> tuple[dict, list]:
-    """Stored indicators and the latest catalogue changes."""
-    return _catalogue(data.database_url())
-
-
-@st.cache_data(ttl=300)
-def _measure_entries(url: str, goal: str | None) -> dict:
-    with data.read() as session:
-        return measure_entries(session, goal)
-
-
 def measure_form(actor: Actor) -> None:
     structure = data.structure()
     goals = list(structure.goals["goal_code"])
@@ -283,7 +252,7 @@ def measure_form(actor: Actor) -> None:
                 key="katalog_ziel",
                 help=f"Bei mehr als {fmt.number(sidebar.MEASURE_CHOICES_LIMIT)} Massnahmen zuerst das Ziel wählen.",
             )
-        stored = _measure_entries(data.database_url(), chosen_goal)
+        stored = data.measure_entries(chosen_goal)
         code = st.selectbox(
             "Massnahme",
             [NEW, *stored],
@@ -352,7 +321,7 @@ def measure_form(actor: Actor) -> None:
 
 def indicator_form(actor: Actor) -> None:
     structure = data.structure()
-    stored = catalogue()[0]
+    stored = data.catalogue()[0]
     with st.expander("Kennzahl anlegen, ändern oder ausser Kraft setzen", icon=":material/query_stats:"):
         choice = st.selectbox(
             "Kennzahl",
@@ -400,30 +369,19 @@ def indicator_form(actor: Actor) -> None:
             _save_entries(actor, indicators=[entry])
 
 
-def catalogue_changes(actor: Actor) -> None:
+def catalogue_changes() -> None:
     """The latest catalogue changes, each with an undo button."""
-    records = catalogue()[1]
+    records = data.catalogue()[1]
     if not records:
         return
-    st.markdown("**Letzte Katalogänderungen**")
-    for item in records:
-        write_id, undone_by = item["id"], item["undone_by"]
-        cols = st.columns([5, 1])
-        state = f" · rückgängig gemacht (Vorgang {undone_by})" if undone_by else ""
-        cols[0].markdown(
-            f"**Vorgang {write_id}** · {fmt.datetime(item['at'])} · {md_text(item['actor'])} · "
-            f"{md_text(item['source'])}  \n{md_text(item['summary'])}{state}"
-        )
-        if not undone_by and cols[1].button("Rückgängig", key=f"katalog_undo_{write_id}"):
-            try:
-                with auth.write() as (session, actor):
-                    count = undo_catalogue(session, write_id, actor=actor)
-            except TrackingError as exc:
-                st.error(md_text(" ".join(exc.messages)))
-            else:
-                data.refresh()
-                st.session_state["flash"] = f"Katalogänderung {write_id} rückgängig gemacht ({count} Einträge)."
-                st.rerun()
+    widgets.write_history(
+        [{**item, "label": f"Vorgang {item['id']}"} for item in records],
+        title="Letzte Katalogänderungen",
+        key="katalog_undo",
+        limit=len(records),
+        empty="",
+        more="",
+    )
 
 
 def audit_section() -> None:

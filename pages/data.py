@@ -18,6 +18,8 @@ from tracking import rollup as ru
 from tracking import schema
 from tracking.bootstrap import StoreFacts, freeze_missing_periods
 from tracking.bootstrap import store_facts as read_store_facts
+from tracking.catalogue import catalogue_history, indicator_entries
+from tracking.catalogue import measure_entries as read_measure_entries
 from tracking.db import database_url, make_engine, transaction
 from tracking.figures import PeriodFigures, department_lights, figures_trend, goals_trend, period_figures
 from tracking.indicators import indicator_values
@@ -206,6 +208,30 @@ def _measure_codes(url: str) -> list[str]:
 def measure_codes() -> list[str]:
     """Every measure's code, in order (cached; not every measure's history)."""
     return _measure_codes(database_url())
+
+
+# The catalogue's forms: read once per database; refresh() after every write clears them, so
+# the forms always show the stored values.
+@st.cache_data(ttl=300)
+def _catalogue(url: str) -> tuple[dict, list]:
+    with _read(url) as session:
+        return indicator_entries(session), catalogue_history(session)
+
+
+def catalogue() -> tuple[dict, list]:
+    """Stored indicators (id -> their values) and the latest catalogue changes."""
+    return _catalogue(database_url())
+
+
+@st.cache_data(ttl=300)
+def _measure_entries(url: str, goal: str | None) -> dict:
+    with _read(url) as session:
+        return read_measure_entries(session, goal)
+
+
+def measure_entries(goal: str | None) -> dict:
+    """The catalogue's stored measures (code -> values), of one goal or all."""
+    return _measure_entries(database_url(), goal)
 
 
 def release_memory() -> None:

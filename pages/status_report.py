@@ -11,16 +11,12 @@ from tracking import rollup as ru
 from tracking.access import can, in_scope, template_choices
 from tracking.entry_table import EMPTY, LAST_REPORT, entries_from_table, entry_table
 from tracking.errors import TrackingError
-from tracking.excel_import import (
-    ImportRefused,
-    apply_import,
-    plan_entries,
-    plan_import,
-    show_value,
-)
+from tracking.excel_import import apply_import, plan_entries, plan_import
 from tracking.excel_template import build_template
 from tracking.scope import Scope
+from tracking.status_validation import show_value
 from tracking.vocab import LIGHTS, STATUSES
+from tracking.workbook import ImportRefused
 
 SCOPE_KINDS = {"Aktionsfeld": "field", "Departement": "department", "Alle Massnahmen": "all"}
 

@@ -11,8 +11,9 @@ from pages.text import md_text
 from tracking import formatting as fmt
 from tracking.access import can
 from tracking.errors import TrackingError
-from tracking.excel_import import import_history, undo_import
+from tracking.excel_import import import_history
 from tracking.tables import measure_display
+from tracking.undo import undo
 from tracking.xlsx import tables_workbook
 
 
@@ -75,50 +76,73 @@ def show_measures(measures: pd.DataFrame, key: str, file_name: str, *, always_do
     return event
 
 
-def import_history_view(limit: int = 10) -> None:
-    """The latest imports with who, when and what, each with an undo button."""
-    st.subheader("Importe")
-    with data.read() as session:
-        history = import_history(session)
-    if not history:
-        st.caption("Noch keine Importe.")
+def write_history(items: list[dict], *, key: str, limit: int, empty: str, more: str, title: str | None = None) -> None:
+    """Writes that can be undone (status imports, browser-table entries, catalogue changes), newest
+    first, each with who, when, what and its «Rückgängig» button. Every undo goes through the one
+    library undo (tracking/undo.py) with the same guards; its refusal shows in German.
+
+    items: as tracking.excel_import.import_history or tracking.catalogue.catalogue_history give
+    them (a status import also names the scopes it touched). key: the buttons' key prefix.
+    """
+    if title:
+        st.markdown(f"**{title}**")
+    if not items:
+        st.caption(empty)
         return
     current = auth.actor()
     allowed = current is not None and can(current, "undo")
-    for item in history[:limit]:
-        # The library refuses an undo outside the scope; the button says so before.
-        in_scope = allowed and all(current.covers(f, d) for f, d in item["scopes"])
+    for item in items[:limit]:
         cols = st.columns([5, 1])
         state = f" · rückgängig gemacht (Vorgang {item['undone_by']})" if item["undone_by"] else ""
         cols[0].markdown(
-            f"**Import {item['id']}** · {fmt.datetime(item['at'])} · {md_text(item['actor'])} · "
+            f"**{item['label']}** · {fmt.datetime(item['at'])} · {md_text(item['actor'])} · "
             f"{md_text(item['source'])}  \n{md_text(item['summary'])}{state}"
         )
         if item["undone_by"]:
             continue
+        # The library refuses an undo outside the scope; the button says so before.
+        in_scope = allowed and all(current.covers(f, d) for f, d in item.get("scopes", ()))
+        why_not = (
+            f"Dieser Import betrifft Massnahmen ausserhalb Ihres Geltungsbereichs ({current.scope_label})."
+            if allowed
+            else "Nur Administration und Koordination dürfen Importe rückgängig machen."
+        )
         if cols[1].button(
-            "Rückgängig",
-            key=f"undo_{item['id']}",
-            disabled=not in_scope,
-            help=None
-            if in_scope
-            else (
-                f"Dieser Import betrifft Massnahmen ausserhalb Ihres Geltungsbereichs ({current.scope_label})."
-                if allowed
-                else "Nur Administration und Koordination dürfen Importe rückgängig machen."
-            ),
+            "Rückgängig", key=f"{key}_{item['id']}", disabled=not in_scope, help=None if in_scope else why_not
         ):
-            try:
-                with auth.write() as (session, fresh):
-                    count = undo_import(session, item["id"], actor=fresh)
-            except TrackingError as exc:
-                st.error(" ".join(exc.messages))
-            else:
-                data.refresh()
-                st.session_state["flash"] = f"Import {item['id']} rückgängig gemacht ({count} Zeilen)."
-                st.rerun()
-    if len(history) > limit:
-        st.caption(f"{len(history) - limit} ältere Importe: vollständige Liste mit `python -m tracking imports`.")
+            _undo(item["id"])
+    if len(items) > limit:
+        st.caption(more.format(count=fmt.number(len(items) - limit)))
+
+
+def _undo(write_id: int) -> None:
+    try:
+        with auth.write() as (session, actor):
+            result = undo(session, write_id, actor)
+    except TrackingError as exc:
+        st.error(md_text(" ".join(exc.messages)))
+        return
+    data.refresh()
+    if result.kind == "catalogue":
+        done = f"Katalogänderung {write_id} rückgängig gemacht ({fmt.number(result.rows)} Einträge)."
+    else:
+        done = f"Import {write_id} rückgängig gemacht ({fmt.number(result.rows)} Zeilen)."
+    st.session_state["flash"] = done
+    st.rerun()
+
+
+def import_history_view(limit: int = 10) -> None:
+    """The latest status imports (files and the browser table), each with an undo button."""
+    st.subheader("Importe")
+    with data.read() as session:
+        history = import_history(session)
+    write_history(
+        [{**item, "label": f"Import {item['id']}"} for item in history],
+        key="undo",
+        limit=limit,
+        empty="Noch keine Importe.",
+        more="{count} ältere Importe: vollständige Liste mit `python -m tracking imports`.",
+    )
 
 
 def problems_table(problems, *, in_browser_table: bool = False) -> None:

@@ -15,6 +15,7 @@ from tracking import formatting as fmt
 from tracking.access import Actor
 from tracking.db import bulk_insert_columns
 from tracking.models import RowChange, WriteRecord, local_now
+from tracking.xlsx import tables_workbook
 
 
 def _jsonable(value: Any) -> Any:
@@ -259,6 +260,4 @@ def audit_entries(
 
 def audit_workbook(entries: pd.DataFrame) -> bytes:
     """The entries as an .xlsx file (one sheet «Protokoll»); text never becomes a formula."""
-    from tracking.xlsx import tables_workbook
-
     return tables_workbook({AUDIT_SHEET: entries})

@@ -13,8 +13,14 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracking import formatting as fmt
+from tracking import schema
+from tracking.audit import audit_entries, audit_workbook
+from tracking.backup import export_workbook, restore_workbook
 from tracking.bootstrap import init_database
+from tracking.catalogue import apply_catalogue, plan_catalogue
+from tracking.catalogue_export import export_catalogue
 from tracking.cli_parser import REPORT_FORMATS, build_parser
+from tracking.council import load_council_content
 from tracking.db import database_url, make_engine, transaction
 from tracking.errors import TrackingError
 from tracking.excel_import import apply_import, import_history, plan_import
@@ -28,7 +34,19 @@ from tracking.scope import Scope
 from tracking.snapshot import Snapshot, load_snapshot
 from tracking.strategy import load_strategy_file, preview_strategy_file
 from tracking.summary import summary_text
+from tracking.synthetic import generate_synthetic
 from tracking.text_rules import printable
+from tracking.undo import undo
+from tracking.users import (
+    USER_LIST_COLUMNS,
+    UserSpec,
+    check_codes,
+    create_user,
+    role_and_scope,
+    set_password,
+    update_user,
+    user_rows,
+)
 
 
 def say(text: object = "", *, file=None, flush: bool = False) -> None:
@@ -55,7 +73,6 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from tracking.synthetic import generate_synthetic
 
     engine = make_engine()
     init_database(engine, actor=_actor(args), demo=False, today=args.today)
@@ -148,8 +165,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    # Imported here: plotly, kaleido, python-pptx and reportlab load only for `report`.
     from tracking import council_export
-    from tracking.council import load_council_content
 
     kind = args.format or Path(args.output).suffix.lower().lstrip(".")
     output = output_file(args.output, example=f"sitzungsbericht.{kind if kind in REPORT_FORMATS else 'pptx'}")
@@ -202,7 +219,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
-    from tracking.undo import undo
 
     engine = make_engine()
     with transaction(engine, write=True) as session:
@@ -212,7 +228,6 @@ def cmd_undo(args: argparse.Namespace) -> int:
 
 
 def cmd_catalogue(args: argparse.Namespace) -> int:
-    from tracking.catalogue import apply_catalogue, export_catalogue, plan_catalogue
 
     if args.action == "export":
         output_file(args.output, example="katalog.xlsx")
@@ -253,7 +268,6 @@ def cmd_imports(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from tracking.backup import export_workbook
 
     output_file(args.output, example="export.xlsx")
     engine = make_engine()
@@ -265,8 +279,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from tracking import schema
-    from tracking.backup import restore_workbook
 
     data = read_file(args.file)
     engine = make_engine()
@@ -299,7 +311,6 @@ def _read_password() -> str:
 
 
 def _users_list(engine, args: argparse.Namespace) -> int:
-    from tracking.users import USER_LIST_COLUMNS, user_rows
 
     with transaction(engine) as session:
         rows = user_rows(session)
@@ -316,7 +327,6 @@ def _users_list(engine, args: argparse.Namespace) -> int:
 
 
 def _users_add(engine, args: argparse.Namespace) -> int:
-    from tracking.users import UserSpec, check_codes, create_user, role_and_scope
 
     password = _read_password() if args.password_stdin else None
     spec = UserSpec(
@@ -338,7 +348,6 @@ def _users_add(engine, args: argparse.Namespace) -> int:
 
 
 def _users_password(engine, args: argparse.Namespace) -> int:
-    from tracking.users import set_password
 
     if not args.password_stdin:
         raise TrackingError(
@@ -353,7 +362,6 @@ def _users_password(engine, args: argparse.Namespace) -> int:
 
 
 def _users_active(engine, args: argparse.Namespace) -> int:
-    from tracking.users import update_user
 
     active = args.action == "enable"
     with transaction(engine, write=True) as session:
@@ -388,7 +396,6 @@ def _user_changes(args: argparse.Namespace) -> dict:
 
 
 def _users_change(engine, args: argparse.Namespace) -> int:
-    from tracking.users import check_codes, update_user
 
     changes = _user_changes(args)
     with transaction(engine, write=True) as session:
@@ -415,7 +422,6 @@ USER_ACTIONS = {
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    from tracking import schema
 
     engine = make_engine()
     schema.upgrade(engine)
@@ -423,7 +429,6 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from tracking.audit import audit_entries, audit_workbook
 
     if args.since and args.until and args.since > args.until:
         raise TrackingError(f"--since {fmt.date(args.since)} liegt nach --until {fmt.date(args.until)}.")

@@ -22,6 +22,9 @@ from tracking.audit import WriteLog, person_label, write_label
 from tracking.errors import TrackingError
 from tracking.indicators import current_value, record_value
 from tracking.models import (
+    ActionField,
+    Department,
+    Goal,
     Indicator,
     IndicatorValue,
     Measure,
@@ -542,8 +545,6 @@ def _put_back(session: Session, log: WriteLog, changes: list[Any]) -> None:
 def import_history(session: Session) -> list[dict[str, Any]]:
     """Every import, newest first: who, when, what, how many rows, whether it was undone,
     and scopes: the (action field, lead department) pairs of the measures it reported."""
-    from tracking.models import ActionField, Department, Goal
-
     records = session.execute(
         select(WriteRecord.id, WriteRecord.at, WriteRecord.actor, WriteRecord.source, WriteRecord.summary)
         .add_columns(WriteRecord.undone_by_id, WriteRecord.actor_name)
