@@ -25,7 +25,7 @@ from tracking.rollup import (
     measure_status,
     summary_light,
 )
-from tracking.snapshot import Snapshot
+from tracking.snapshot import MEASURE_COLUMNS, Snapshot
 from tracking.vocab import LIGHTS, NO_DATA, NO_REPORT, STATUSES
 
 FAST = settings(max_examples=40, deadline=None)
@@ -117,6 +117,7 @@ def make_snapshot(spec: dict) -> Snapshot:
                         bool(m["active"]),
                         None,
                         None,
+                        None,  # not retired
                     )
                 )
                 for p_index, rep in enumerate(m["reports"]):
@@ -153,22 +154,7 @@ def make_snapshot(spec: dict) -> Snapshot:
             [(i + 1, code, f"Departement {code}") for i, code in enumerate(DEPARTMENTS)],
             columns=["department_id", "department_code", "department_name"],
         ),
-        measures=pd.DataFrame(
-            measure_rows,
-            columns=[
-                "measure_id",
-                "code",
-                "title",
-                "goal_id",
-                "department_id",
-                "start_date",
-                "planned_end",
-                "weight",
-                "active",
-                "budget_chf",
-                "responsible_unit",
-            ],
-        ),
+        measures=pd.DataFrame(measure_rows, columns=MEASURE_COLUMNS),
         periods=pd.DataFrame(
             [(i + 1, *p) for i, p in enumerate(PERIODS)],
             columns=["period_id", "period", "start_date", "end_date", "is_open"],

@@ -51,8 +51,6 @@ def weighted_mean(values: pd.Series, weights: pd.Series) -> float:
 def counts_in(measures: pd.DataFrame, period_start: dt.date) -> pd.Series:
     """Active measures, and those the catalogue retired after the period began (Measure.counts_in)."""
     active = measures["active"].astype(bool)
-    if "retired_on" not in measures:
-        return active
     later = [isinstance(day, dt.date) and day > period_start for day in measures["retired_on"]]
     return active | pd.Series(later, index=measures.index, dtype=bool)
 
