@@ -28,7 +28,18 @@ from tracking.models import (
 )
 from tracking.periods import all_periods
 from tracking.reports import ReportValues, record_report
-from tracking.vocab import ENDED_STATUSES, PAUSED_STATUSES
+from tracking.vocab import (
+    CANCELLED,
+    COMPLETED,
+    ENDED_STATUSES,
+    GREEN,
+    IN_PROGRESS,
+    PAUSED_STATUSES,
+    PLANNED,
+    RED,
+    SUSPENDED,
+    YELLOW,
+)
 
 DEMO_SEED = 2022
 DEMO_ACTOR = "Demodaten-Generator"
@@ -394,12 +405,12 @@ def _draw_pace(rng: random.Random) -> float:
 
 def _status(progress: int, stopped: bool, fate: float) -> str:
     if progress >= 100:
-        return "abgeschlossen"
+        return COMPLETED
     if stopped:
-        return "sistiert" if fate < 0.07 else "abgebrochen"
+        return SUSPENDED if fate < 0.07 else CANCELLED
     if progress == 0:
-        return "geplant"
-    return "in_umsetzung"
+        return PLANNED
+    return IN_PROGRESS
 
 
 class _DemoReports:
@@ -485,13 +496,13 @@ class _DemoReports:
 
     def _light(self, status: str, gap: float, overdue: bool) -> str:
         # The further behind plan, the worse; a few lights are worse than the numbers say.
-        if status == "abgeschlossen":
-            return "gruen"
-        if gap > 30 or (status == "sistiert" and self.rng.random() < 0.5):
-            return "rot"
+        if status == COMPLETED:
+            return GREEN
+        if gap > 30 or (status == SUSPENDED and self.rng.random() < 0.5):
+            return RED
         if gap > 12 or overdue or status in PAUSED_STATUSES or self.rng.random() < 0.08:
-            return "gelb"
-        return "gruen"
+            return YELLOW
+        return GREEN
 
     def _deliberate(
         self, status: str, light: str, progress: int, overdue: bool, last_reported: int | None
@@ -499,14 +510,14 @@ class _DemoReports:
         """In the open period: the light, the progress to report and an explanation, changed
         for the first report that fits each deliberate warning (each is placed once)."""
         explanation = None
-        if status == "in_umsetzung" and "progress_down" in self.deliberate:
-            if last_reported is not None and last_reported >= 20 and light == "gelb":
+        if status == IN_PROGRESS and "progress_down" in self.deliberate:
+            if last_reported is not None and last_reported >= 20 and light == YELLOW:
                 self.deliberate.discard("progress_down")
                 progress = last_reported - 5
                 explanation = "Zusätzliche Schnittstellen aufgenommen: der Fortschritt ist neu beurteilt."
-        elif overdue and status == "in_umsetzung" and "green_overdue" in self.deliberate:
+        elif overdue and status == IN_PROGRESS and "green_overdue" in self.deliberate:
             self.deliberate.discard("green_overdue")
-            light = "gruen"
+            light = GREEN
         return light, progress, explanation
 
     def _values(
@@ -516,9 +527,9 @@ class _DemoReports:
         step) so that a seed gives the same reports."""
         rng = self.rng
         comment = None
-        if light == "gelb":
+        if light == YELLOW:
             comment = rng.choice(YELLOW_REASONS)
-        elif light == "rot":
+        elif light == RED:
             comment = rng.choice(RED_REASONS)
         elif rng.random() < 0.3:
             comment = "Arbeiten planmässig."
@@ -535,8 +546,8 @@ class _DemoReports:
             light=light,
             progress=progress,
             comment=comment,
-            next_steps=rng.choice(NEXT_STEPS) if status in ("in_umsetzung", "geplant") else None,
-            risks=comment if light == "rot" else None,
+            next_steps=rng.choice(NEXT_STEPS) if status in (IN_PROGRESS, PLANNED) else None,
+            risks=comment if light == RED else None,
             explanation=explanation,
         )
         return values, reported_at

@@ -33,7 +33,7 @@ from tracking.report_sheet import (
 from tracking.reports import REPORT_FIELDS, EarlierReport, Reportable, ReportValues
 from tracking.scope import Scope
 from tracking.text_rules import text_problem
-from tracking.vocab import LIGHTS, NEEDS_REASON, STATUSES
+from tracking.vocab import COMPLETED, LIGHTS, NEEDS_REASON, STATUSES
 from tracking.workbook import Problem, cell_text, norm_word, parse_date, parse_number, parse_progress, shown
 
 
@@ -223,7 +223,7 @@ class ReportRowValidator:
                 "comment",
                 f"Ampel {LIGHTS[light]} braucht eine Begründung. Bitte in «Kommentar / Begründung» erklären, warum.",
             )
-        if status == "abgeschlossen" and value is not None and value < 100:
+        if status == COMPLETED and value is not None and value < 100:
             self.problem(
                 excel_row, "progress", f"Status «abgeschlossen» verlangt 100 % Fortschritt, gemeldet sind {value} %."
             )

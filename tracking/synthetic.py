@@ -35,12 +35,12 @@ from tracking.models import (
     local_now,
 )
 from tracking.periods import half_year_bounds, half_year_of
-from tracking.vocab import ENDED_STATUSES, NEEDS_REASON
+from tracking.vocab import CANCELLED, COMPLETED, ENDED_STATUSES, GREEN, IN_PROGRESS, NEEDS_REASON, PLANNED, RED, YELLOW
 
 CHUNK = 100_000  # rows per bulk insert: bounded memory for millions of reports
 REASONS = {
-    "gelb": ["Verzögerung bei der Beschaffung.", "Ressourcen knapp, Etappe verschoben."],
-    "rot": ["Finanzierung offen, Umsetzung gestoppt.", "Abhängigkeit vom Bund blockiert das Vorhaben."],
+    YELLOW: ["Verzögerung bei der Beschaffung.", "Ressourcen knapp, Etappe verschoben."],
+    RED: ["Finanzierung offen, Umsetzung gestoppt.", "Abhängigkeit vom Bund blockiert das Vorhaben."],
 }
 Progress = Callable[[float, str], None]
 
@@ -232,7 +232,7 @@ class _ReportWriter:
             value = int(min(100, max(value, round(expected * pace + rng.uniform(-5, 5)))))
             status = _status(value, stop_at is not None and index >= stop_at)
             gap = expected - value
-            light = "gruen" if status == "abgeschlossen" or gap <= 12 else ("gelb" if gap <= 30 else "rot")
+            light = GREEN if status == COMPLETED or gap <= 12 else (YELLOW if gap <= 30 else RED)
             rows.append(
                 {
                     "measure_id": measure_id,
@@ -257,10 +257,10 @@ class _ReportWriter:
 
 def _status(value: int, stopped: bool) -> str:
     if stopped:
-        return "abgebrochen"
+        return CANCELLED
     if value >= 100:
-        return "abgeschlossen"
-    return "in_umsetzung" if value > 0 else "geplant"
+        return COMPLETED
+    return IN_PROGRESS if value > 0 else PLANNED
 
 
 def _ensure_periods(session: Session, names: list[str]) -> list[tuple[int, dt.date, dt.date]]:

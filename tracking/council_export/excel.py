@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from tracking.council import points
 from tracking.council_content import CouncilContent
-from tracking.vocab import NO_REPORT, light_text
+from tracking.vocab import GREEN, NO_REPORT, RED, YELLOW, light_text
 from tracking.xlsx import put_cell
 
 PERCENT_FORMAT = '0" %"'
@@ -59,9 +59,9 @@ KEY_FIGURES = [  # (label, key of CouncilContent.headline, number format)
     ("Rücklauf", "completeness", SHARE_FORMAT),
     ("Gesamtfortschritt (%)", "overall_progress", PERCENT_FORMAT),
     ("Auf Kurs (● grün)", "on_track_share", SHARE_FORMAT),
-    (light_text("gruen"), "green", None),
-    (light_text("gelb"), "yellow", None),
-    (light_text("rot"), "red", None),
+    (light_text(GREEN), "green", None),
+    (light_text(YELLOW), "yellow", None),
+    (light_text(RED), "red", None),
     ("Hinter Plan", "behind_plan", None),
     ("Überfällig", "overdue", None),
     ("Abgeschlossen (insgesamt)", "completed", None),
@@ -175,9 +175,9 @@ def _fields_sheet(wb, c: CouncilContent) -> None:
                 _round(b.previous_progress),
                 _round(b.change),
                 b.n_measures,
-                b.lights["gruen"],
-                b.lights["gelb"],
-                b.lights["rot"],
+                b.lights[GREEN],
+                b.lights[YELLOW],
+                b.lights[RED],
                 b.lights[NO_REPORT],
                 b.summary_light_label,
                 b.n_behind_plan,

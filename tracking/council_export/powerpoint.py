@@ -31,7 +31,7 @@ from tracking.council_export.text import (
     measure_table,
     progress_text,
 )
-from tracking.vocab import LIGHT_COLOURS, light_text
+from tracking.vocab import GREEN, LIGHT_COLOURS, RED, YELLOW, light_text
 
 SLIDE_W, SLIDE_H = Emu(12192000), Emu(6858000)  # 13.33 x 7.5 in: exactly 16:9
 MARGIN = Inches(0.5)
@@ -349,9 +349,9 @@ def _tiles(deck: _Deck, slide) -> int:
             f"{fmt.number(h['reported'])} von {fmt.number(h['active'])} Meldungen",
             None,
         ),
-        (light_text("gruen"), fmt.number(h["green"]), "auf Kurs", "gruen"),
-        (light_text("gelb"), fmt.number(h["yellow"]), "Risiken", "gelb"),
-        (light_text("rot"), fmt.number(h["red"]), "gefährdet", "rot"),
+        (light_text(GREEN), fmt.number(h["green"]), "auf Kurs", GREEN),
+        (light_text(YELLOW), fmt.number(h["yellow"]), "Risiken", YELLOW),
+        (light_text(RED), fmt.number(h["red"]), "gefährdet", RED),
         ("Überfällig", fmt.number(h["overdue"]), f"hinter Plan: {fmt.number(h['behind_plan'])}", None),
     ]
     gap = Inches(0.15)

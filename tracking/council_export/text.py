@@ -11,7 +11,7 @@ from tracking import formatting as fmt
 from tracking.council import points
 from tracking.council_content import CouncilContent, FieldBlock
 from tracking.errors import TrackingError
-from tracking.vocab import LIGHT_ICONS, LIGHTS, NO_REPORT, light_text
+from tracking.vocab import GREEN, LIGHT_ICONS, LIGHTS, NO_REPORT, RED, YELLOW, light_text
 
 NBSP = "\u00a0"
 NO_ATTENTION = "Keine Massnahme ist rot, hinter Plan oder überfällig."
@@ -98,9 +98,9 @@ def headline_rows(content: CouncilContent) -> list[tuple[str, str, str]]:
         ("Rücklauf", *both(lambda x: fmt.share(x["completeness"]))),
         ("Gesamtfortschritt", *both(lambda x: fmt.percent(x["overall_progress"]))),
         ("Auf Kurs (● grün)", *both(lambda x: fmt.share(x["on_track_share"]))),
-        (light_text("gruen"), *both(lambda x: fmt.number(x["green"]))),
-        (light_text("gelb"), *both(lambda x: fmt.number(x["yellow"]))),
-        (light_text("rot"), *both(lambda x: fmt.number(x["red"]))),
+        (light_text(GREEN), *both(lambda x: fmt.number(x["green"]))),
+        (light_text(YELLOW), *both(lambda x: fmt.number(x["yellow"]))),
+        (light_text(RED), *both(lambda x: fmt.number(x["red"]))),
         ("Hinter Plan", *both(lambda x: fmt.number(x["behind_plan"]))),
         ("Überfällig", *both(lambda x: fmt.number(x["overdue"]))),
         ("Abgeschlossen (insgesamt)", *both(lambda x: fmt.number(x["completed"]))),
