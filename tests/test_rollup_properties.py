@@ -25,7 +25,7 @@ from tracking.rollup import (
     measure_status,
     summary_light,
 )
-from tracking.snapshot import MEASURE_COLUMNS, Snapshot
+from tracking.snapshot import MEASURE_COLUMNS, REPORT_COLUMNS, Snapshot
 from tracking.vocab import LIGHTS, NO_DATA, NO_REPORT, STATUSES
 
 FAST = settings(max_examples=40, deadline=None)
@@ -159,23 +159,7 @@ def make_snapshot(spec: dict) -> Snapshot:
             [(i + 1, *p) for i, p in enumerate(PERIODS)],
             columns=["period_id", "period", "start_date", "end_date", "is_open"],
         ),
-        reports=pd.DataFrame(
-            report_rows,
-            columns=[
-                "measure_id",
-                "period_id",
-                "status",
-                "light",
-                "progress",
-                "comment",
-                "next_steps",
-                "risks",
-                "reported_by",
-                "reported_at",
-                "unchanged",
-                "explanation",
-            ],
-        ),
+        reports=pd.DataFrame(report_rows, columns=REPORT_COLUMNS),
     )
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from tracking.periods import plan_day
-from tracking.snapshot import Snapshot
+from tracking.snapshot import REPORT_COLUMNS, Snapshot
 from tracking.vocab import (
     COMPLETED,
     ENDED_STATUSES,
@@ -109,21 +109,7 @@ def measure_status(
     last_earlier = earlier.groupby("measure_id").tail(1).set_index("measure_id")
 
     m = m.merge(
-        this[
-            [
-                "measure_id",
-                "status",
-                "light",
-                "progress",
-                "comment",
-                "next_steps",
-                "risks",
-                "reported_by",
-                "reported_at",
-                "unchanged",
-                "explanation",
-            ]
-        ],
+        this[[c for c in REPORT_COLUMNS if c != "period_id"]],
         on="measure_id",
         how="left",
     )
