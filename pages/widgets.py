@@ -124,9 +124,9 @@ def _undo(write_id: int) -> None:
         return
     data.refresh()
     if result.kind == "catalogue":
-        done = f"Katalogänderung {write_id} rückgängig gemacht ({fmt.number(result.rows)} Einträge)."
+        done = f"Katalogänderung {write_id} rückgängig gemacht ({fmt.count(result.rows, 'Eintrag', 'Einträge')})."
     else:
-        done = f"Import {write_id} rückgängig gemacht ({fmt.number(result.rows)} Zeilen)."
+        done = f"Import {write_id} rückgängig gemacht ({fmt.count(result.rows, 'Zeile', 'Zeilen')})."
     st.session_state["flash"] = done
     st.rerun()
 
