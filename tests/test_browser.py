@@ -66,7 +66,9 @@ def test_coordinator_downloads_fills_uploads_and_sees_the_overview_change(server
     page.get_by_role("combobox", name="Aktionsfeld").click()
     page.get_by_role("option", name="AF9 regionales und nationales Engagement").click()
     wait_idle(page)
-    with page.expect_download() as download:
+    # The button of the new run (scope AF9), not the one the rerun is replacing.
+    page.get_by_text("(Aktionsfeld AF9).").wait_for()
+    with page.expect_download(timeout=60_000) as download:
         page.get_by_role("button", name="Vorlage herunterladen (.xlsx)").click()
     assert download.value.suggested_filename == "Statusbericht_2026-H2_AF9.xlsx"
     template = tmp_path / "vorlage.xlsx"
