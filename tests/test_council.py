@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import pickle
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -491,3 +495,49 @@ def test_cli_report_writes_the_file_and_fails_in_german(tmp_path, monkeypatch, c
     monkeypatch.setattr(chart_images, "find_browser", lambda: None)
     assert main(["report", "--period", H2, "--format", "pdf", "-o", str(tmp_path / "b.pdf")]) == 1
     assert "Fehler: Für Grafiken wird Chromium benötigt" in capsys.readouterr().err
+
+
+# Builds the report's chart figures in a fresh process: plain (as `python -m tracking report`),
+# or with Streamlit's plotly element loaded, as in the dashboard's process (it makes Streamlit's
+# template plotly's default for every figure made afterwards).
+ROOT = Path(__file__).resolve().parent.parent
+FIGURES_IN_A_PROCESS = """
+import json, pickle, sys
+if sys.argv[1] == "dashboard":
+    import streamlit.elements.plotly_chart  # noqa: F401
+import plotly.io as pio
+from tracking.council_export.chart_images import chart_figures
+content = pickle.loads(sys.stdin.buffer.read())
+figures = {name: json.loads(fig.to_json()) for name, (fig, _) in chart_figures(content).items()}
+print(json.dumps({"default": pio.templates.default, "figures": figures}))
+"""
+
+
+def _figures_in_a_process(content, kind: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", FIGURES_IN_A_PROCESS, kind],
+        input=pickle.dumps(content),
+        capture_output=True,
+        cwd=ROOT,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def test_report_charts_are_the_same_whether_made_on_the_page_or_by_the_command_line(demo):
+    plain = _figures_in_a_process(demo[1], "plain")
+    dashboard = _figures_in_a_process(demo[1], "dashboard")
+    assert (plain["default"], dashboard["default"]) == ("plotly", "streamlit")  # the two processes differ
+    assert (
+        plain["figures"].keys()
+        == dashboard["figures"].keys()
+        == {"matrix", *(f"field:{b.code}" for b in demo[1].fields)}
+    )
+    for name, figure in plain["figures"].items():
+        assert figure == dashboard["figures"][name], name
+    # The matrix names every field and core goal on its axes, the trends every period so far.
+    matrix = plain["figures"]["matrix"]["data"][0]
+    assert {c.core_code for c in demo[1].matrix} <= set(matrix["x"])
+    assert len(matrix["y"]) == len(demo[1].fields)
+    trend = plain["figures"]["field:AF1"]["data"]
+    assert {p for p, _ in demo[1].overall_trend} <= {x for line in trend for x in line["x"]}

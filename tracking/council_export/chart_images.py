@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from tracking import charts
 from tracking import formatting as fmt
@@ -44,6 +45,11 @@ CHART_CACHE_SIZE = 64  # PNGs of about 100 kB each
 STACK_MAX = 10  # trend charts rendered as one image (keeps it far below browser canvas limits)
 STACK_ABOVE_PX, STACK_BELOW_PX = 70, 105  # per band: legend above, rotated period labels below
 _chart_cache: OrderedDict[str, bytes] = OrderedDict()
+# One explicit template for every chart of a report. plotly gives a new figure its process's
+# default template, and the dashboard's process has Streamlit's (set when Streamlit's plotly
+# element is imported): without this, a report made on the page would look other than the same
+# report made by the command line (labels lost, other colours).
+EXPORT_TEMPLATE = pio.templates["plotly_white"]
 
 
 def find_browser() -> str | None:
@@ -98,7 +104,12 @@ def chart_figures(content: CouncilContent) -> Figures:
     for block in content.fields:
         figures[f"field:{block.code}"] = (_trend_figure(content, block), TREND_PX)
     for fig, _ in figures.values():
-        fig.update_layout(font=dict(size=CHART_FONT_PX), height=None, width=None, paper_bgcolor="#ffffff")
+        fig.update_layout(
+            template=EXPORT_TEMPLATE, font=dict(size=CHART_FONT_PX), height=None, width=None, paper_bgcolor="#ffffff"
+        )
+        # Room for every tick label and axis title at the size the chart is placed.
+        fig.update_xaxes(automargin=True)
+        fig.update_yaxes(automargin=True)
     return figures
 
 
