@@ -105,13 +105,13 @@ def fields_section(c: CouncilContent) -> None:
                 )
                 notes = []
                 if block.turned_red:
-                    notes.append("neu rot: " + ", ".join(m.code for m in block.turned_red))
+                    notes.append("neu rot: " + "; ".join(md_text(m.name) for m in block.turned_red))
                 if block.completed:
-                    notes.append("abgeschlossen: " + ", ".join(m.code for m in block.completed))
+                    notes.append("abgeschlossen: " + "; ".join(md_text(m.name) for m in block.completed))
                 if block.advanced_most:
                     notes.append(
                         "am meisten vorangekommen: "
-                        + ", ".join(f"{a.code} ({a.delta:+.0f} Pp.)" for a in block.advanced_most)
+                        + "; ".join(f"{md_text(a.name)} ({a.delta:+.0f} Pp.)" for a in block.advanced_most)
                     )
                 st.caption("; ".join(notes) if notes else "Keine auffälligen Veränderungen.")
             with right:

@@ -33,7 +33,7 @@ from tracking import council_export, schema
 from tracking import formatting as fmt
 from tracking.bootstrap import init_database
 from tracking.cli import main
-from tracking.council import code_list, council_content, count, points
+from tracking.council import council_content, count, name_list, points
 from tracking.council_export import chart_images
 from tracking.council_export import pdf as council_pdf
 from tracking.db import make_engine, transaction
@@ -142,9 +142,9 @@ def test_summary_sentences_match_the_numbers_worked_out_by_hand(engine):
         "Der Gesamtfortschritt beträgt 69 % (2024-H1: 50 %, +19 Prozentpunkte).",
         "Ampeln der eingegangenen Meldungen: 3 ● grün, 0 ▲ gelb, 1 ■ rot; 75 % auf Kurs.",
         "2 Massnahmen sind gegenüber 2024-H1 vorangekommen (von 3 mit Meldung in beiden Perioden).",
-        "1 Massnahme ist neu auf ■ rot: M-B.",
-        "1 Massnahme wurde abgeschlossen: M-C.",
-        "1 Massnahme ist überfällig (geplantes Ende vorbei, nicht abgeschlossen): M-D.",
+        "1 Massnahme ist neu auf ■ rot: Massnahme M-B (STK, M-B).",
+        "1 Massnahme wurde abgeschlossen: Massnahme M-C (FD, M-C).",
+        "1 Massnahme ist überfällig (geplantes Ende vorbei, nicht abgeschlossen): Massnahme M-D (FD, M-D).",
         "1 Massnahme liegt mehr als 15 Prozentpunkte hinter Plan.",
         "1 Meldung hat Plausibilitätshinweise; sie stehen in der Liste «Was braucht Aufmerksamkeit?».",
     ]
@@ -187,10 +187,13 @@ def test_field_blocks_and_decisions_by_hand(engine):
     assert af2.lights == {"gruen": 1, "gelb": 0, "rot": 0, "keine Meldung": 1}
     assert af1.trend == [(H1, pytest.approx(35.0)), (H2, pytest.approx(37.5))]
     # FD: 1 of 2 reported = 50 %, not under 50 %: no decision on missing reports.
-    assert [(d.topic, d.codes) for d in content.decisions] == [
-        ("1 gefährdete Massnahme (■ rot)", ("M-B",)),
-        ("1 überfällige Massnahme", ("M-D",)),
+    assert [(d.topic, d.codes, d.measures) for d in content.decisions] == [
+        ("1 gefährdete Massnahme (■ rot)", ("M-B",), ("Massnahme M-B (STK, M-B)",)),
+        ("1 überfällige Massnahme", ("M-D",), ("Massnahme M-D (FD, M-D)",)),
     ]
+    # The field notes name the measures: title, lead department, code.
+    assert [r.name for r in af1.turned_red] == ["Massnahme M-B (STK, M-B)"]
+    assert [a.name for a in af2.advanced_most] == ["Massnahme M-C (FD, M-C)"]
     assert len(content.matrix) == 2 * 2 and len(content.measures) == 5
 
 
@@ -244,8 +247,9 @@ def test_singular_and_plural_helpers():
     assert count(3, "Massnahme ist", "Massnahmen sind") == "3 Massnahmen sind"
     assert count(1234, "Meldung", "Meldungen") == "1'234 Meldungen"
     assert [points(x) for x in (5.2, -1.0, 0.3, None)] == ["+5 Prozentpunkte", "−1 Prozentpunkt", "unverändert", "–"]
-    assert code_list(["A"]) == "A" and code_list(["A", "B", "C"]) == "A, B und C"
-    assert code_list([f"M{i}" for i in range(7)]) == "M0, M1, M2, M3, M4 und 2 weitere"
+    assert name_list(["A"]) == "A" and name_list(["A", "B", "C"]) == "A, B und C"
+    # Beyond three names: how many more, and where all of them are.
+    assert name_list([f"M{i}" for i in range(5)], "alle in X") == "M0, M1, M2 und 2 weitere (alle in X)"
 
 
 # --- the demo data: what the files show equals the roll-ups ------------------------
@@ -308,9 +312,16 @@ def test_pptx_has_the_slides_in_order_with_the_rollup_numbers(demo, demo_pptx):
     assert "Berichtsperiode 2026-H2 (01.07.2026 – 31.12.2026)" in slide_text(slides[0])
     assert titles[1] == "Wo stehen wir? Zusammenfassung 2026-H2"
     matrix = titles.index("Aktionsfelder × Kernziele")
-    field_slides = slides[matrix + 1 : matrix + 10]
-    assert titles[matrix + 1 : matrix + 10] == [f"{f.code} {f.name}" for f in content.fields]
-    assert titles[matrix + 10] == "Was ist gefährdet?"
+    # A field whose measures by name do not fit on its slide continues on the next one.
+    fields = [i for i in range(matrix + 1, len(titles)) if not titles[i].endswith("(Fortsetzung)")][:9]
+    field_slides = [slides[i] for i in fields]
+    assert [titles[i] for i in fields] == [f"{f.code} {f.name}" for f in content.fields]
+    assert all(
+        titles[i] == f"{titles[i - 1].removesuffix(' (Fortsetzung)')} (Fortsetzung)"
+        for i in range(fields[0], fields[-1])
+        if i not in fields
+    )
+    assert titles[fields[-1] + 1] == "Was ist gefährdet?"
     assert "Was braucht einen Entscheid?" in titles
     assert titles[-1] == "Anhang: Rücklauf nach Departement"
     assert 1 + 1 + 1 + 9 + 1 + 1 + 6 + 1 <= len(slides) <= 40

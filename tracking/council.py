@@ -50,8 +50,11 @@ from tracking.tables import rows_of
 from tracking.vocab import GREEN, LIGHTS, NO_REPORT, RED, YELLOW, light_text, strength_label
 
 OVERALL = "Gesamt"  # the overall line in progress_trend
-# Sentences name at most this many measures; the tables list them all.
-CODES_IN_SENTENCE = 5
+# Sentences name at most this many measures (by name, a line each); the lists name them all.
+NAMES_IN_SENTENCE = 3
+# Where the measures a sentence leaves out are listed.
+IN_ATTENTION = "alle in «Was braucht Aufmerksamkeit?»"
+IN_FIELDS = "alle unter «Die Aktionsfelder»"
 # Per field and kind of change, at most this many measures are named.
 NOTABLE_PER_KIND = 3
 
@@ -73,11 +76,12 @@ def points(delta: float | None) -> str:
     return f"{sign}{fmt.number(abs(rounded))} {unit}"
 
 
-def code_list(codes: list[str], limit: int = CODES_IN_SENTENCE) -> str:
-    """«M-1, M-2 und M-3»; beyond the limit «… und 4 weitere»."""
-    if len(codes) <= limit:
-        return codes[0] if len(codes) == 1 else ", ".join(codes[:-1]) + " und " + codes[-1]
-    return ", ".join(codes[:limit]) + f" und {len(codes) - limit} weitere"
+def name_list(names: list[str], where: str = "", limit: int = NAMES_IN_SENTENCE) -> str:
+    """«A, B und C»; beyond the limit «A, B, C und 4 weitere», and where all of them are listed."""
+    if len(names) <= limit:
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " und " + names[-1]
+    rest = f" und {len(names) - limit} weitere"
+    return ", ".join(names[:limit]) + (f"{rest} ({where})" if where else rest)
 
 
 # --- building the parts -------------------------------------------------------
@@ -121,7 +125,7 @@ def _returns_sentences(period: str, h: dict, comp: pd.DataFrame) -> list[str]:
         return [sentence + " Es fehlt keine Meldung."]
     lacking = comp[comp["missing"] > 0]
     worst = lacking[lacking["missing"] == lacking["missing"].max()]
-    names = code_list(list(worst["department_code"]))
+    names = name_list(list(worst["department_code"]), limit=5)
     if len(lacking) == 1:
         where = f"alle bei {names}" if missing > 1 else names
     else:
@@ -154,14 +158,14 @@ def _change_sentences(period: str, previous: str | None, h: dict, ph: dict | Non
     """What changed since the previous period: advanced, newly red, completed."""
     out = []
     reported = int(h["reported"])
-    red_codes = list(changes.loc[changes["turned_red"], "code"])
-    done_codes = list(changes.loc[changes["completed"], "code"])
+    red_codes = _names(changes[changes["turned_red"]])
+    done_codes = _names(changes[changes["completed"]])
     if previous is None:
         out.append(f"{period} ist die erste Berichtsperiode: Veränderungen werden ab der nächsten Periode gezeigt.")
         if red_codes:
             out.append(
-                f"{count(len(red_codes), 'Massnahme steht', 'Massnahmen stehen')} auf {light_text('rot')}: "
-                f"{code_list(red_codes)}."
+                f"{count(len(red_codes), 'Massnahme steht', 'Massnahmen stehen')} auf {light_text(RED)}: "
+                f"{name_list(red_codes, IN_FIELDS)}."
             )
     else:
         compared = int((changes["has_report"] & changes["prev_has_report"].fillna(False).astype(bool)).sum())
@@ -183,14 +187,15 @@ def _change_sentences(period: str, previous: str | None, h: dict, ph: dict | Non
             )
         if red_codes:
             out.append(
-                f"{count(len(red_codes), 'Massnahme ist', 'Massnahmen sind')} neu auf {light_text('rot')}: "
-                f"{code_list(red_codes)}."
+                f"{count(len(red_codes), 'Massnahme ist', 'Massnahmen sind')} neu auf {light_text(RED)}: "
+                f"{name_list(red_codes, IN_FIELDS)}."
             )
         elif reported:
             out.append(f"Keine Massnahme ist neu auf {light_text('rot')}.")
     if done_codes:
         out.append(
-            f"{count(len(done_codes), 'Massnahme wurde', 'Massnahmen wurden')} abgeschlossen: {code_list(done_codes)}."
+            f"{count(len(done_codes), 'Massnahme wurde', 'Massnahmen wurden')} abgeschlossen: "
+            f"{name_list(done_codes, IN_FIELDS)}."
         )
     elif reported:
         out.append("In dieser Periode wurde keine Massnahme abgeschlossen.")
@@ -200,11 +205,11 @@ def _change_sentences(period: str, previous: str | None, h: dict, ph: dict | Non
 def _risk_sentences(h: dict, changes: pd.DataFrame) -> list[str]:
     """What is at risk: overdue and behind plan."""
     out = []
-    overdue_codes = list(changes.loc[changes["overdue"], "code"])
+    overdue_codes = _names(changes[changes["overdue"]])
     if overdue_codes:
         out.append(
             f"{count(len(overdue_codes), 'Massnahme ist', 'Massnahmen sind')} überfällig "
-            f"(geplantes Ende vorbei, nicht abgeschlossen): {code_list(overdue_codes)}."
+            f"(geplantes Ende vorbei, nicht abgeschlossen): {name_list(overdue_codes, IN_ATTENTION)}."
         )
     else:
         out.append("Keine Massnahme ist überfällig.")
@@ -310,8 +315,16 @@ def _matrix(r: PeriodRollup) -> list[MatrixCell]:
     ]
 
 
+def _names(rows: pd.DataFrame) -> list[str]:
+    """The measures as people read them, in code order."""
+    return [m.name for m in _refs(rows.sort_values("code"))]
+
+
 def _refs(rows: pd.DataFrame) -> list[MeasureRef]:
-    return [MeasureRef(r.code, plain_text(r.title)) for r in rows.itertuples()]
+    return [
+        MeasureRef(r.code, plain_text(r.title), plain_text(r.department_code))
+        for r in rows[["code", "title", "department_code"]].itertuples()
+    ]
 
 
 def _fields(r: PeriodRollup, prev: PeriodRollup | None, changes: pd.DataFrame, trend: pd.DataFrame) -> list[FieldBlock]:
@@ -347,7 +360,7 @@ def _fields(r: PeriodRollup, prev: PeriodRollup | None, changes: pd.DataFrame, t
                 turned_red=_refs(mine[mine["turned_red"]]),
                 completed=_refs(mine[mine["completed"]]),
                 advanced_most=[
-                    Advance(a.code, plain_text(a.title), float(a.progress_delta))
+                    Advance(a.code, plain_text(a.title), float(a.progress_delta), plain_text(a.department_code))
                     for a in advanced.head(NOTABLE_PER_KIND).itertuples()
                 ],
             )
@@ -358,22 +371,24 @@ def _fields(r: PeriodRollup, prev: PeriodRollup | None, changes: pd.DataFrame, t
 def _decisions(attention: list[AttentionRow], comp: pd.DataFrame) -> list[Decision]:
     """What the council may have to decide, derived from the data (a proposal, not a verdict)."""
     out = []
-    red = [a.code for a in attention if a.light == RED]
+    red = [a for a in attention if a.light == RED]
     if red:
         out.append(
             Decision(
-                f"{count(len(red), 'gefährdete Massnahme', 'gefährdete Massnahmen')} ({light_text('rot')})",
+                f"{count(len(red), 'gefährdete Massnahme', 'gefährdete Massnahmen')} ({light_text(RED)})",
                 "Weiterführen mit Korrekturen, sistieren oder abbrechen?",
-                tuple(red),
+                tuple(a.code for a in red),
+                tuple(a.name for a in red),
             )
         )
-    overdue = [a.code for a in attention if "überfällig" in a.why]
+    overdue = [a for a in attention if "überfällig" in a.why]
     if overdue:
         out.append(
             Decision(
                 f"{count(len(overdue), 'überfällige Massnahme', 'überfällige Massnahmen')}",
                 "Neuen Endtermin genehmigen oder die Massnahme abschliessen?",
-                tuple(overdue),
+                tuple(a.code for a in overdue),
+                tuple(a.name for a in overdue),
             )
         )
     low = comp[comp["share"] < 0.5]

@@ -27,10 +27,22 @@ ISSUER = "Kanton Luzern"
 # --- the content ------------------------------------------------------------
 
 
+def measure_name(title: str, department: str, code: str) -> str:
+    """A measure as people read it: «Elektronische Geschäftsverwaltung (FD, M-5.2.01)», the code
+    last, for those who look it up (the code alone when there is no title)."""
+    within = ", ".join(part for part in (department, code) if part)
+    return f"{title} ({within})" if title else code
+
+
 @dataclass(frozen=True)
 class MeasureRef:
     code: str
     title: str
+    department: str = ""  # not in contents stored before names were shown
+
+    @property
+    def name(self) -> str:
+        return measure_name(self.title, self.department, self.code)
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,11 @@ class Advance:
     code: str
     title: str
     delta: float  # percentage points since the previous period
+    department: str = ""
+
+    @property
+    def name(self) -> str:
+        return measure_name(self.title, self.department, self.code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +73,10 @@ class AttentionRow:
     reason: str  # the report's comment, «» when there is none (with the reporter's explanation of warnings)
     why: str
     hints: tuple[str, ...] = ()  # plausibility warnings of the report, in full
+
+    @property
+    def name(self) -> str:
+        return measure_name(self.title, self.department, self.code)
 
 
 @dataclass(frozen=True)
@@ -113,6 +134,12 @@ class Decision:
     topic: str
     question: str
     codes: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()  # the same measures by name (measure_name), in the same order
+
+    @property
+    def measures(self) -> tuple[str, ...]:
+        """What a person reads: the names (the codes in contents stored before names)."""
+        return self.names or self.codes
 
 
 @dataclass(frozen=True)

@@ -182,9 +182,9 @@ def _fields_sheet(wb, c: CouncilContent) -> None:
                 b.summary_light_label,
                 b.n_behind_plan,
                 b.n_overdue,
-                ", ".join(r.code for r in b.turned_red),
-                ", ".join(r.code for r in b.completed),
-                ", ".join(f"{a.code} ({points(a.delta)})" for a in b.advanced_most),
+                "; ".join(r.name for r in b.turned_red),
+                "; ".join(r.name for r in b.completed),
+                "; ".join(f"{a.name} ({points(a.delta)})" for a in b.advanced_most),
             ]
             for b in c.fields
         ],

@@ -267,8 +267,8 @@ def _decision_part(c: CouncilContent, s: dict[str, ParagraphStyle]) -> list:
     if c.decisions:
         for d in c.decisions:
             text = f"<b>{escape(d.topic)}</b>: {escape(d.question)}"
-            if d.codes:
-                text += f"<br/>{escape(', '.join(d.codes))}"
+            for name in d.measures:
+                text += f"<br/>– {escape(name)}"
             decision.append(Paragraph(text, s["bullet"], bulletText="•"))
         decision.append(_p(DECISION_NOTE, s["note"]))
     else:

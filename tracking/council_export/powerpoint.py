@@ -406,18 +406,17 @@ def _field_slide(deck: _Deck, block: FieldBlock, images: ChartImages) -> None:
     width = SLIDE_W - MARGIN - left
     height = BODY_BOTTOM - BODY_TOP
 
-    def paragraphs(titles: bool) -> Paragraphs:
-        out: Paragraphs = [("Fortschritt " + fmt.percent(block.progress), 22, True)]
-        # «Fortschritt» is the line above; the other facts follow.
-        out += [(f"{label}: {value}", 16, False) for label, value in field_facts(deck.content, block)[1:]]
-        for heading, items in field_notable(block, titles=titles):
-            out.append((heading, 16, True))
-            out.extend((f"– {item}", MIN_PT, False) for item in items or ["keine"])
-        return out
-
-    chosen = paragraphs(True)
-    if _block_height(chosen, width, 4) > height:  # too long with titles: name the measures by code only
-        chosen = paragraphs(False)
+    facts: Paragraphs = [("Fortschritt " + fmt.percent(block.progress), 22, True)]
+    # «Fortschritt» is the line above; the other facts follow.
+    facts += [(f"{label}: {value}", 16, False) for label, value in field_facts(deck.content, block)[1:]]
+    notable: list[Paragraphs] = []
+    for heading, items in field_notable(block):
+        notable.append([(heading, 16, True)])
+        notable += [[(f"– {item}", MIN_PT, False)] for item in items or ["keine"]]
+    chosen = facts + [p for b in notable for p in b]
+    overflow: list[Paragraphs] = []
+    if _block_height(chosen, width, 4) > height:  # the measures by name continue on the next slide
+        chosen, overflow = facts, notable
     tf = _textbox(slide, left, BODY_TOP, width, height)
     for i, (text, size, bold) in enumerate(chosen):
         para = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
@@ -427,6 +426,9 @@ def _field_slide(deck: _Deck, block: FieldBlock, images: ChartImages) -> None:
             _light_runs(para, block.summary_light_label, block.summary_light, size, bold=True)
         else:
             _run(para, text, size, bold=bold)
+    if overflow:
+        title = f"{block.code} {block.name} (Fortsetzung)"
+        _flow_slides(deck, title, overflow, slide=deck.slide(title))
 
 
 def _attention_table(content: CouncilContent) -> tuple[list[str], list[list[str]], list[str | None]]:
@@ -453,10 +455,9 @@ def _decision_blocks(content: CouncilContent) -> list[Paragraphs]:
         return [[(NO_DECISION, 20, False)]]
     blocks: list[Paragraphs] = []
     for d in content.decisions:
-        block: Paragraphs = [(d.topic, 20, True), (d.question, 18, False)]
-        if d.codes:
-            block.append((", ".join(d.codes), 16, False))
-        blocks.append(block)
+        blocks.append([(d.topic, 20, True), (d.question, 18, False)])
+        # One block per measure, so that a long list continues on the next slide.
+        blocks += [[(f"– {name}", 16, False)] for name in d.measures]
     blocks.append([(DECISION_NOTE, MIN_PT, False)])
     return blocks
 

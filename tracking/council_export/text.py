@@ -68,19 +68,12 @@ def field_facts(content: CouncilContent, block: FieldBlock) -> list[tuple[str, s
     ]
 
 
-def field_notable(block: FieldBlock, *, titles: bool = True) -> list[tuple[str, list[str]]]:
-    """Notable changes of one field: (heading, items); empty kinds say «keine»."""
-
-    def name(code: str, title: str) -> str:
-        return f"{code} {title}" if titles else code
-
+def field_notable(block: FieldBlock) -> list[tuple[str, list[str]]]:
+    """Notable changes of one field: (heading, the measures by name); empty kinds say «keine»."""
     return [
-        (f"Neu {light_text('rot')}", [name(r.code, r.title) for r in block.turned_red]),
-        ("Abgeschlossen", [name(r.code, r.title) for r in block.completed]),
-        (
-            "Am meisten vorangekommen",
-            [f"{name(a.code, a.title)} ({points(a.delta)})" for a in block.advanced_most],
-        ),
+        (f"Neu {light_text(RED)}", [r.name for r in block.turned_red]),
+        ("Abgeschlossen", [r.name for r in block.completed]),
+        ("Am meisten vorangekommen", [f"{a.name} ({points(a.delta)})" for a in block.advanced_most]),
     ]
 
 
