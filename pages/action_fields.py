@@ -12,7 +12,7 @@ from tracking.scope import Scope
 from tracking.vocab import light_text
 
 
-def key_figures(progress: float, measures: pd.DataFrame, summary: str | None) -> None:
+def key_figures(progress: float, measures: pd.DataFrame, summary: str | None, note: str) -> None:
     # Fortschritt and Sammelampel get the widest tiles: «keine Daten» and «○ keine Meldung» must fit.
     cols = st.columns([1.3, 0.9, 1.6, 1, 1])
     cols[0].metric("Fortschritt", fmt.percent(progress))
@@ -24,6 +24,8 @@ def key_figures(progress: float, measures: pd.DataFrame, summary: str | None) ->
     )
     cols[3].metric("Hinter Plan", fmt.number(int(measures["behind_plan"].sum())))
     cols[4].metric("Überfällig", fmt.number(int(measures["overdue"].sum())))
+    if note:
+        st.caption(f"Sammelampel: {note}")
 
 
 def goals_section(goals: pd.DataFrame) -> None:
@@ -121,8 +123,9 @@ def action_fields() -> None:
     goals = r.goals[r.goals["field_id"] == field["field_id"]]
     dist = ru.light_distribution(measures.assign(alle=field_code), "alle")
     summary = dist["summary_light"].iloc[0] if len(dist) else None
+    note = dist["summary_note"].iloc[0] if len(dist) else ""
 
-    key_figures(fields_row["progress"], measures, summary)
+    key_figures(fields_row["progress"], measures, summary, note)
     goals_section(goals)
     measures_section(measures, field_code, period.name)
     trend_section(field_code, int(field["field_id"]), period.name)

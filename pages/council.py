@@ -102,6 +102,7 @@ def fields_section(c: CouncilContent) -> None:
                     f"{block.summary_light_label}  \n"
                     + " · ".join(f"{light_text(k)} {block.lights.get(k, 0)}" for k in LIGHTS)
                     + f" · {light_text(None)} {block.lights.get(NO_REPORT, 0)}"
+                    + (f"  \n{block.summary_note}" if block.summary_note else "")
                 )
                 notes = []
                 if block.turned_red:

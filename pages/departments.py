@@ -35,11 +35,17 @@ def departments() -> None:
     cols[1].metric(
         "Fortschritt", fmt.percent(own["progress"]), help="Gewichtetes Mittel; sistierte und abgebrochene zählen nicht."
     )
-    cols[2].metric("Sammelampel", light_text(own["summary_light"]))
+    cols[2].metric(
+        "Sammelampel",
+        light_text(own["summary_light"]),
+        help=own["summary_note"] or "Gewichtete Mehrheit, bei Gleichstand die schlechtere Farbe.",
+    )
     cols[3].metric(
         "Hinter Plan / überfällig", f"{fmt.number(int(own['behind_plan']))} / {fmt.number(int(own['overdue']))}"
     )
     cols[4].metric("Rücklauf", fmt.share(own["completeness"]))
+    if own["summary_note"]:
+        st.caption(f"Sammelampel: {own['summary_note']}")
 
     left, right = st.columns(2)
     with left:

@@ -704,3 +704,24 @@ def test_headline_of_the_earlier_period_and_the_trend(engine):
     assert math.isnan(trend[(H2, "AF3")])
     # up_to stops after the named period.
     assert set(progress_trend(snap, up_to=H1)["period"]) == {H1}
+
+
+def test_the_sammelampel_says_why_when_the_rule_decided_a_tie():
+    from tracking.rollup import leading_lights, majority_light, tie_note
+
+    # One of each, weight 1 each: a three-way tie, the worst colour wins (the AF1 case of the demo).
+    three = {"gruen": 1.0, "gelb": 1.0, "rot": 1.0}
+    assert leading_lights(three) == ["gruen", "gelb", "rot"] and majority_light(three) == "rot"
+    assert tie_note(three) == (
+        "Gleichstand nach Gewicht der Massnahmen zwischen grün, gelb und rot: "
+        "bei Gleichstand gilt die schlechtere Farbe, rot."
+    )
+    # Weights 2 + 2 against 1: grün and gelb tie, gelb wins.
+    two = {"gruen": 2.0, "gelb": 2.0, "rot": 1.0}
+    assert majority_light(two) == "gelb"
+    assert (
+        tie_note(two)
+        == "Gleichstand von grün und gelb (gleiches Gewicht): bei Gleichstand gilt die schlechtere Farbe, gelb."
+    )
+    # A clear majority needs no note.
+    assert tie_note({"gruen": 2.0, "rot": 1.0}) == "" and tie_note({}) == ""

@@ -217,7 +217,9 @@ class Truth:
         sums = goals.groupby("field_code")[["n_measures", "n_behind_plan", "n_overdue"]].sum()
         for f in self.figures.fields.itertuples():
             # A field whose measures owe no report has no row of lights: none of each, no Sammelampel.
-            none = pd.Series({**dict.fromkeys([*LIGHTS, NO_REPORT, "total"], 0), "summary_light": None})
+            none = pd.Series(
+                {**dict.fromkeys([*LIGHTS, NO_REPORT, "total"], 0), "summary_light": None, "summary_note": ""}
+            )
             found = lights.loc[f.field_code] if f.field_code in lights.index else none
             yield f.field_code, f.progress, found, sums.loc[f.field_code]
 
@@ -784,7 +786,11 @@ def test_council_page_agrees(truth, data_url, monkeypatch):
         counts = [f"{light_text(k)} {int(lights[k])}" for k in LIGHTS] + [
             f"{light_text(None)} {int(lights[NO_REPORT])}"
         ]
-        assert block.endswith(" · ".join(counts)), code
+        # The distribution, and where the rule decided a tie, why (rollup.tie_note on the SQL sums).
+        assert block.split("  \n")[1:] == [
+            " · ".join(counts),
+            *([lights["summary_note"]] if lights["summary_note"] else []),
+        ], code
 
     attention = app.dataframe[0].value.set_index("Code")
     listed = [code for code in truth.sample if code in attention.index]

@@ -335,12 +335,13 @@ def _fields(r: PeriodRollup, prev: PeriodRollup | None, changes: pd.DataFrame, t
         mine = changes[changes["field_code"] == f.field_code]
         progress, before = plain_number(f.progress), plain_number(prev_progress.get(f.field_code))
         lights = {key: 0 for key in [*LIGHTS, NO_REPORT]}
-        light = None
+        light, note = None, ""
         if f.field_code in dist.index:
             row = dist.loc[f.field_code]
             lights = {key: int(row[key]) for key in lights}
             # None or NaN (pandas turns a column of only None into NaN) when nothing came in.
             light = row["summary_light"] if isinstance(row["summary_light"], str) else None
+            note = plain_text(row["summary_note"])
         advanced = mine[mine["advanced"]].sort_values(["progress_delta", "code"], ascending=[False, True])
         field_trend = trend[trend["field_code"] == f.field_code]
         blocks.append(
@@ -359,6 +360,7 @@ def _fields(r: PeriodRollup, prev: PeriodRollup | None, changes: pd.DataFrame, t
                 trend=[(p, plain_number(v)) for p, v in zip(field_trend["period"], field_trend["progress"])],
                 turned_red=_refs(mine[mine["turned_red"]]),
                 completed=_refs(mine[mine["completed"]]),
+                summary_note=note,
                 advanced_most=[
                     Advance(a.code, plain_text(a.title), float(a.progress_delta), plain_text(a.department_code))
                     for a in advanced.head(NOTABLE_PER_KIND).itertuples()

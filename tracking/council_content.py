@@ -109,6 +109,7 @@ class FieldBlock:
     turned_red: list[MeasureRef] = field(default_factory=list)
     completed: list[MeasureRef] = field(default_factory=list)
     advanced_most: list[Advance] = field(default_factory=list)
+    summary_note: str = ""  # why the Sammelampel, when the rule decided a tie (rollup.tie_note)
 
 
 @dataclass(frozen=True, slots=True)

@@ -274,8 +274,9 @@ def lights_of(sums: pd.DataFrame, by: str) -> pd.DataFrame:
         row["total"] = owing
         present = {key: float(totals[f"w_{key}"][i]) for key in LIGHTS if totals[f"n_{key}"][i] > 0}
         row["summary_light"] = majority_light(present)
+        row["summary_note"] = tie_note(present)
         rows.append(row)
-    return pd.DataFrame(rows, columns=[by, *LIGHTS, NO_REPORT, "total", "summary_light"])
+    return pd.DataFrame(rows, columns=[by, *LIGHTS, NO_REPORT, "total", "summary_light", "summary_note"])
 
 
 def sums_by(keys, into: pd.Index, **values) -> dict[str, np.ndarray]:
@@ -419,12 +420,31 @@ def summary_light(lights: pd.Series, weights: pd.Series | None = None) -> str | 
 
 def majority_light(totals: dict[str, float]) -> str | None:
     """summary_light from the total weight of each light present (the SQL figures' sums)."""
+    leading = leading_lights(totals)
+    return leading[-1] if leading else None
+
+
+def leading_lights(totals: dict[str, float]) -> list[str]:
+    """The lights with the greatest total weight, best to worst: more than one is a tie, which
+    the Sammelampel gives to the worst of them."""
     if not totals:
-        return None
+        return []
     best = max(totals.values())
     # Relative tolerance only: tiny weights must not all look like a tie.
     tied = [light for light, total in totals.items() if np.isclose(total, best, rtol=1e-9, atol=0.0)]
-    return max(tied, key=lambda light: LIGHT_SEVERITY[light])
+    return sorted(tied, key=lambda light: LIGHT_SEVERITY[light])
+
+
+def tie_note(totals: dict[str, float]) -> str:
+    """Why the Sammelampel is what it is when the rule decided a tie; «» otherwise."""
+    tied = leading_lights(totals)
+    if len(tied) < 2:
+        return ""
+    words = [LIGHTS[light] for light in tied]
+    return (
+        f"Gleichstand nach Gewicht der Massnahmen zwischen {', '.join(words[:-1])} und {words[-1]}: "
+        f"bei Gleichstand gilt die schlechtere Farbe, {words[-1]}."
+    )
 
 
 def light_distribution(measures: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -537,6 +557,7 @@ def department_summary(measures: pd.DataFrame, departments: pd.DataFrame) -> pd.
                 **{key: int(sums[f"n_{key}"][i]) for key in LIGHTS},
                 NO_REPORT: owing - reported,
                 "summary_light": lights["summary_light"].get(dep.department_code),
+                "summary_note": lights["summary_note"].get(dep.department_code, ""),
                 "behind_plan": int(sums["n_behind_plan"][i]),
                 "overdue": int(sums["n_overdue"][i]),
                 "completeness": reported / owing if owing else float("nan"),

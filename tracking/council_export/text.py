@@ -65,6 +65,8 @@ def field_facts(content: CouncilContent, block: FieldBlock) -> list[tuple[str, s
             f"{fmt.number(block.n_measures)}; hinter Plan {fmt.number(block.n_behind_plan)}; "
             f"überfällig {fmt.number(block.n_overdue)}",
         ),
+        # Why the Sammelampel, when the rule decided a tie.
+        *([("Gleichstand", block.summary_note)] if block.summary_note else []),
     ]
 
 
