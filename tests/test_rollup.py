@@ -721,7 +721,7 @@ def test_the_sammelampel_says_why_when_the_rule_decided_a_tie():
     assert majority_light(two) == "gelb"
     assert (
         tie_note(two)
-        == "Gleichstand von grün und gelb (gleiches Gewicht): bei Gleichstand gilt die schlechtere Farbe, gelb."
+        == "Gleichstand nach Gewicht der Massnahmen zwischen grün und gelb: bei Gleichstand gilt die schlechtere Farbe, gelb."
     )
     # A clear majority needs no note.
     assert tie_note({"gruen": 2.0, "rot": 1.0}) == "" and tie_note({}) == ""
