@@ -719,9 +719,9 @@ def test_the_sammelampel_says_why_when_the_rule_decided_a_tie():
     # Weights 2 + 2 against 1: grün and gelb tie, gelb wins.
     two = {"gruen": 2.0, "gelb": 2.0, "rot": 1.0}
     assert majority_light(two) == "gelb"
-    assert (
-        tie_note(two)
-        == "Gleichstand nach Gewicht der Massnahmen zwischen grün und gelb: bei Gleichstand gilt die schlechtere Farbe, gelb."
+    assert tie_note(two) == (
+        "Gleichstand nach Gewicht der Massnahmen zwischen grün und gelb: "
+        "bei Gleichstand gilt die schlechtere Farbe, gelb."
     )
     # A clear majority needs no note.
     assert tie_note({"gruen": 2.0, "rot": 1.0}) == "" and tie_note({}) == ""
