@@ -162,3 +162,20 @@ def test_the_library_has_no_import_circle():
     for node in sorted(graph):
         visit(node)
     assert len(done) == len(names) > 20
+
+
+# A module of one concept stays readable whole, a function at a glance.
+MODULE_LINES, FUNCTION_LINES = 600, 80
+
+
+@pytest.mark.parametrize("path", LIBRARY + FACES, ids=rel)
+def test_modules_and_functions_stay_short(path):
+    text = path.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= MODULE_LINES, f"{rel(path)}: {len(text.splitlines())} lines"
+    long = [
+        (node.name, node.end_lineno - node.lineno + 1)
+        for node in ast.walk(ast.parse(text, str(path)))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno - node.lineno + 1 > FUNCTION_LINES
+    ]
+    assert not long, f"{rel(path)}: functions over {FUNCTION_LINES} lines: {long}"
