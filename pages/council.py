@@ -5,7 +5,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from pages import data, sidebar
+from pages import data, sidebar, widgets
 from pages.text import md_text
 from tracking import charts
 from tracking import formatting as fmt
@@ -72,7 +72,7 @@ def attention_section(c: CouncilContent) -> None:
                 "Begründung": [a.reason for a in c.attention],
             }
         )
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(widgets.with_coloured_lights(table), hide_index=True, width="stretch")
     if c.decisions:
         st.markdown("**Vorschläge für Entscheide**")
         for d in c.decisions:

@@ -12,7 +12,7 @@ from tracking import formatting as fmt
 from tracking.access import can
 from tracking.errors import TrackingError
 from tracking.excel_import import import_history
-from tracking.tables import measure_display
+from tracking.tables import light_cell_css, measure_display
 from tracking.undo import undo
 from tracking.xlsx import tables_workbook
 
@@ -43,6 +43,11 @@ MEASURE_COLUMNS = {
 }
 
 
+def with_coloured_lights(table: pd.DataFrame, column: str = "Ampel"):
+    """The table with each light cell tinted in its colour (tracking.tables.light_cell_css)."""
+    return table.style.map(light_cell_css, subset=[column])
+
+
 def show_measures(measures: pd.DataFrame, key: str, file_name: str, *, always_download: bool = False, **kwargs):
     """The measures table (rows of a roll-up) with the same columns everywhere.
 
@@ -56,7 +61,7 @@ def show_measures(measures: pd.DataFrame, key: str, file_name: str, *, always_do
             "Massnahmen (nach Code); die ganze Liste steht in der Excel-Datei."
         )
     event = st.dataframe(
-        measure_display(measures.head(MEASURE_ROWS_LIMIT)),
+        with_coloured_lights(measure_display(measures.head(MEASURE_ROWS_LIMIT))),
         hide_index=True,
         width="stretch",
         column_config=MEASURE_COLUMNS,

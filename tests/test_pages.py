@@ -620,3 +620,36 @@ def test_demo_role_from_environment_only_with_demo_data(request, monkeypatch, fi
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.run()
     assert at.title[0].value == title
+
+
+def _cell_styles(frame) -> dict[tuple[int, int], str]:
+    """(row, column) -> the CSS a styled table gives the cell (pandas Styler, as Streamlit sends it)."""
+    import re
+
+    styles = {}
+    for selectors, css in re.findall(r"([^{}]+)\{\s*([^}]*?)\s*\}", frame.proto.arrow_data.styler.styles):
+        for row, col in re.findall(r"_row(\d+)_col(\d+)", selectors):
+            styles[(int(row), int(col))] = css
+    return styles
+
+
+def test_lights_in_tables_are_tinted_in_their_colour(app):
+    """A red measure stands out: in the Sitzungsbericht's attention list and a field's measures
+    table every light cell carries its colour (vermillion for rot, bold), icon and word stay."""
+    expected = {
+        "■ rot": "background-color: #D55E0066; font-weight: 700",  # Okabe-Ito vermillion, 40 % opaque
+        "▲ gelb": "background-color: #E69F0040",  # orange, 25 %
+        "● grün": "background-color: #009E7333",  # bluish green, 20 %
+    }
+    app.run()
+    for path, table in (("pages/council.py", 0), ("pages/action_fields.py", 1)):
+        app.switch_page(path).run()
+        assert not app.exception, [e.value for e in app.exception]
+        frame = app.dataframe[table]
+        shown = frame.value.reset_index(drop=True)
+        column = list(shown.columns).index("Ampel")
+        styles = _cell_styles(frame)
+        lights = shown["Ampel"].tolist()
+        assert "■ rot" in lights or path.endswith("action_fields.py"), "the demo's attention list holds a red measure"
+        for row, light in enumerate(lights):
+            assert styles.get((row, column), "") == expected.get(light, ""), (path, row, light)

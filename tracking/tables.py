@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pandas as pd
 
 from tracking import formatting as fmt
-from tracking.vocab import NO_REPORT, STATUSES, light_text
+from tracking.vocab import GREEN, LIGHT_COLOURS, LIGHTS, NO_REPORT, RED, STATUSES, YELLOW, light_text
 
 
 def rows_of(frame: pd.DataFrame) -> Iterator[tuple]:
@@ -19,6 +19,22 @@ def rows_of(frame: pd.DataFrame) -> Iterator[tuple]:
     # rename: a heading that is no Python name (e.g. "Geplantes Ende") is read by position.
     Row = namedtuple("Row", [str(column) for column in frame.columns], rename=True)
     return map(Row._make, zip(*(frame[column].tolist() for column in frame.columns)))
+
+
+# A light as a table shows it («■ rot») -> the CSS of its cell: a tint of the light's colour (the
+# text stays dark and readable; yellow text on white would not be), red the strongest, so that a
+# red measure stands out. Icon and word stay: the colour is never the only sign.
+_TINT = {GREEN: "33", YELLOW: "40", RED: "66"}  # alpha of the cell's background, hex
+LIGHT_CELL_CSS = {
+    light_text(light): f"background-color: {LIGHT_COLOURS[light]}{_TINT[light]}"
+    + ("; font-weight: 700" if light == RED else "")
+    for light in LIGHTS
+}
+
+
+def light_cell_css(label: object) -> str:
+    """The CSS for a cell that shows a light label (light_text); «» for anything else."""
+    return LIGHT_CELL_CSS.get(label, "") if isinstance(label, str) else ""
 
 
 def status_text(status: str | None) -> str:
