@@ -43,8 +43,16 @@ MEASURE_COLUMNS = {
 }
 
 
+# Tinting goes through a pandas Styler, which sends every cell a second time as text and costs
+# about 0.3 s per run at 5'000 rows: larger tables keep their lights as icon and word only.
+COLOURED_ROWS_LIMIT = 1_000
+
+
 def with_coloured_lights(table: pd.DataFrame, column: str = "Ampel"):
-    """The table with each light cell tinted in its colour (tracking.tables.light_cell_css)."""
+    """The table with each light cell tinted in its colour (tracking.tables.light_cell_css); a table
+    over COLOURED_ROWS_LIMIT rows as it is."""
+    if len(table) > COLOURED_ROWS_LIMIT:
+        return table
     return table.style.map(light_cell_css, subset=[column])
 
 

@@ -653,3 +653,17 @@ def test_lights_in_tables_are_tinted_in_their_colour(app):
         assert "■ rot" in lights or path.endswith("action_fields.py"), "the demo's attention list holds a red measure"
         for row, light in enumerate(lights):
             assert styles.get((row, column), "") == expected.get(light, ""), (path, row, light)
+
+
+def test_large_tables_keep_their_lights_untinted(app, monkeypatch):
+    """Beyond COLOURED_ROWS_LIMIT rows the light cells are not styled (a Styler resends the table)."""
+    from pages import widgets
+
+    app.run()
+    app.switch_page("pages/action_fields.py").run()
+    rows = len(app.dataframe[1].value)
+    assert _cell_styles(app.dataframe[1])  # within the limit: tinted
+    monkeypatch.setattr(widgets, "COLOURED_ROWS_LIMIT", rows - 1)
+    app.run()
+    assert not app.exception and len(app.dataframe[1].value) == rows
+    assert _cell_styles(app.dataframe[1]) == {}
