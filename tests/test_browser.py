@@ -154,7 +154,8 @@ def test_council_page_exports_a_pdf_in_one_click(server, page, tmp_path):
 
     open_page(page, server, "sitzungsbericht")
     page.get_by_role("heading", name="Wo stehen wir?").wait_for()
-    with page.expect_download(timeout=120_000) as download:
+    # Longer than the export's own limits (two starts of 30 s, 60 s to draw): a failure shows as its message.
+    with page.expect_download(timeout=150_000) as download:
         page.get_by_role("button", name="PDF (A4)").click()
     path = tmp_path / download.value.suggested_filename
     download.value.save_as(path)

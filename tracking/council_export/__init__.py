@@ -5,6 +5,7 @@ to_pptx and to_pdf need the charts as PNG: pass images= from render_charts,
 else they render them (Chromium, see chart_images.py).
 
     chart_images.py  figures of the report, rendered to PNG, cached; find_browser
+    render_worker.py the process that renders them (killed with its browser when it hangs)
     text.py          wording shared by slides and PDF; failure_message for the page
     powerpoint.py    to_pptx: 16:9 slides
     pdf.py           to_pdf: A4 portrait

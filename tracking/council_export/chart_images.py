@@ -1,21 +1,26 @@
 """The export's charts: plotly figures of tracking/charts.py rendered to PNG.
 
 kaleido drives a headless Chromium: one browser per report for all its
-charts, always stopped afterwards. Rendered charts are kept in a small
+charts, in a worker process (render_worker.py) that is killed afterwards. Rendered charts are kept in a small
 in-process cache, so the second format of the same period starts no browser.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import json
 import os
+import select
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -38,9 +43,11 @@ MATRIX_PX = (930, 540)
 TREND_PX = (740, 520)
 CHART_FONT_PX = 20
 CHART_SCALE = 1.5  # about 150 dpi on a slide, 200 dpi in the PDF
-RENDER_TIMEOUT_S = 180.0  # all charts of one report
+RENDER_TIMEOUT_S = 60.0  # all charts of one report, once the browser is up (a few seconds here)
+START_TIMEOUT_S = 30.0  # the browser's start (about 1 s here; 10 s on a busy machine)
+START_ATTEMPTS = 2
 IMAGE_TIMEOUT_S = 60  # one chart, inside kaleido
-_render_lock = threading.Lock()  # kaleido's sync server is one per process
+_render_lock = threading.Lock()  # one browser at a time: two would halve the speed of each
 CHART_CACHE_SIZE = 64  # PNGs of about 100 kB each
 STACK_MAX = 10  # trend charts rendered as one image (keeps it far below browser canvas limits)
 STACK_ABOVE_PX, STACK_BELOW_PX = 70, 105  # per band: legend above, rotated period labels below
@@ -111,38 +118,6 @@ def chart_figures(content: CouncilContent) -> Figures:
         fig.update_xaxes(automargin=True)
         fig.update_yaxes(automargin=True)
     return figures
-
-
-def _wait(work: Callable[[], None], server_alive: Callable[[], bool], timeout: float) -> None:
-    """Run work in a thread; give up when the render server died or time is out.
-
-    kaleido's sync server blocks forever when its browser fails to start
-    (its thread ends, the task is never taken), so we watch it from outside.
-    """
-    outcome: dict[str, BaseException | None] = {}
-
-    def run() -> None:
-        try:
-            work()
-            outcome["error"] = None
-        except BaseException as exc:
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=run, daemon=True, name="council-charts")
-    worker.start()
-    deadline = time.monotonic() + timeout
-    while worker.is_alive():
-        worker.join(0.2)
-        if worker.is_alive() and not server_alive():
-            raise TrackingError("Chromium liess sich nicht starten: die Grafiken konnten nicht erstellt werden.")
-        if time.monotonic() > deadline:
-            raise TrackingError(
-                f"Chromium hat nicht innert {fmt.number(timeout)} Sekunden geantwortet: "
-                "die Grafiken konnten nicht erstellt werden."
-            )
-    error = outcome.get("error")
-    if error is not None:
-        raise TrackingError(f"Die Grafiken konnten nicht erstellt werden ({error.__class__.__name__}: {error}).")
 
 
 def _chart_key(fig: go.Figure, size: tuple[int, int]) -> str:
@@ -235,28 +210,124 @@ def _stacked_jobs(figures: Figures) -> tuple[Figures, list[list[str]]]:
     return jobs, stacks
 
 
-def _write_pngs(kaleido, browser: str, jobs: Figures, timeout: float) -> ChartImages:
-    """Every job as PNG, from one browser that is stopped afterwards."""
-    with tempfile.TemporaryDirectory(prefix="council-charts-") as tmp:
-        # One tab: on two cores a second one slows the start more than it speeds the rendering.
-        kaleido.start_sync_server(path=browser, mathjax=False, n=1, timeout=IMAGE_TIMEOUT_S, silence_warnings=True)
+def _process_tree(pid: int) -> list[int]:
+    """pid and every process below it (Linux /proc; elsewhere only pid).
+
+    kaleido starts Chromium in a session of its own, so killing the worker's
+    process group would leave the browser running.
+    """
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            paths = {name: Path(tmp) / f"chart-{i}.png" for i, name in enumerate(jobs)}
-            specs = [
-                {
-                    "fig": fig,
-                    "path": paths[name],
-                    "opts": {"format": "png", "width": size[0], "height": size[1], "scale": CHART_SCALE},
-                }
-                for name, (fig, size) in jobs.items()
-            ]
-            server = getattr(kaleido, "_global_server", None)
-            thread = getattr(server, "_thread", None)
-            alive = (lambda: thread.is_alive()) if thread is not None else (lambda: True)
-            _wait(lambda: kaleido.write_fig_from_object_sync(specs, cancel_on_error=True), alive, timeout)
-            return {name: path.read_bytes() for name, path in paths.items()}
-        finally:
-            kaleido.stop_sync_server(silence_warnings=True)
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, []))
+    return tree
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    """Stop the worker and every process it started, the browser included."""
+    for pid in _process_tree(proc.pid):  # from the top, so that none starts another
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    proc.wait()
+
+
+class _Lines:
+    """The worker's stdout, one line at a time, each with a deadline."""
+
+    def __init__(self, proc: subprocess.Popen):
+        self.fd = proc.stdout.fileno()
+        self.buffer = b""
+        self.closed = False
+
+    def next(self, deadline: float) -> str | None:
+        """The next line; "" at the end of the output; None when the deadline passed first."""
+        while b"\n" not in self.buffer and not self.closed:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
+                return None
+            chunk = os.read(self.fd, 65536)
+            self.closed = not chunk
+            self.buffer += chunk
+        if b"\n" not in self.buffer:
+            line, self.buffer = self.buffer, b""
+            return line.decode(errors="replace")
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line.decode(errors="replace") + "\n"
+
+
+def _attempt(job_file: Path, timeout: float) -> bool:
+    """One run of the worker. False when the browser did not start in time (worth one more try)."""
+    root = Path(__file__).resolve().parents[2]  # the directory that holds tracking/
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tracking.council_export.render_worker", str(job_file)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,  # Chromium's own chatter
+        env=env,
+        start_new_session=True,
+    )
+    lines = _Lines(proc)
+    try:
+        line = lines.next(time.monotonic() + START_TIMEOUT_S)
+        while line is not None and line not in ("", "ready\n") and not line.startswith(("error", "nobrowser")):
+            line = lines.next(time.monotonic() + START_TIMEOUT_S)  # something else printed: read on
+        if line is None:
+            return False
+        if line == "ready\n":
+            deadline = time.monotonic() + timeout
+            line = lines.next(deadline)
+            while line is not None and line not in ("", "done\n") and not line.startswith("error"):
+                line = lines.next(deadline)
+            if line is None:
+                raise TrackingError(
+                    f"Chromium hat nicht innert {fmt.number(timeout)} Sekunden geantwortet: "
+                    "die Grafiken konnten nicht erstellt werden."
+                )
+        if line.startswith("nobrowser"):
+            raise TrackingError("Chromium liess sich nicht starten: die Grafiken konnten nicht erstellt werden.")
+        if line.startswith("error"):
+            raise TrackingError(f"Die Grafiken konnten nicht erstellt werden ({line[len('error ') :].strip()}).")
+        if line != "done\n":
+            raise TrackingError(
+                f"Die Grafiken konnten nicht erstellt werden (der Hilfsprozess endete mit Code {proc.wait()})."
+            )
+        return True
+    finally:
+        _kill(proc)
+
+
+def _write_pngs(browser: str, jobs: Figures, timeout: float) -> ChartImages:
+    """Every job as PNG, by a worker process that is killed afterwards, browser and all.
+
+    A browser that has not started after START_TIMEOUT_S gets one more try:
+    on a busy machine Chromium now and then hangs at start for good.
+    """
+    with tempfile.TemporaryDirectory(prefix="council-charts-") as tmp:
+        paths = {name: Path(tmp) / f"chart-{i}.png" for i, name in enumerate(jobs)}
+        job_file = Path(tmp) / "jobs.json"
+        images = [
+            {"figure": fig.to_json(), "path": str(paths[name]), "width": w, "height": h, "scale": CHART_SCALE}
+            for name, (fig, (w, h)) in jobs.items()
+        ]
+        job_file.write_text(
+            json.dumps({"browser": browser, "image_timeout": IMAGE_TIMEOUT_S, "images": images}), encoding="utf-8"
+        )
+        for _ in range(START_ATTEMPTS):
+            if _attempt(job_file, timeout):
+                return {name: path.read_bytes() for name, path in paths.items()}
+        raise TrackingError(
+            f"Chromium ist in {START_ATTEMPTS} Versuchen nicht innert {fmt.number(START_TIMEOUT_S)} Sekunden "
+            "gestartet: die Grafiken konnten nicht erstellt werden."
+        )
 
 
 def _render(figures: Figures, timeout: float) -> ChartImages:
@@ -266,10 +337,8 @@ def _render(figures: Figures, timeout: float) -> ChartImages:
             "Für Grafiken wird Chromium benötigt, es wurde aber nicht gefunden. Bitte das Debian-Paket "
             "«chromium» installieren oder BROWSER_PATH auf den Browser setzen."
         )
-    import kaleido  # late: starts nothing, but takes a moment to import
-
     jobs, stacks = _stacked_jobs(figures)
-    images = _write_pngs(kaleido, browser, jobs, timeout)
+    images = _write_pngs(browser, jobs, timeout)
     for number, names in enumerate(stacks):
         images.update(zip(names, _cut(images.pop(f"stack:{number}"), len(names)), strict=True))
     return images
