@@ -27,7 +27,7 @@ from tracking.db import make_engine, transaction
 from tracking.snapshot import load_snapshot
 
 PERIOD = "2026-H2"
-TARGET_S = 10.0
+TARGET_S = 6.0
 
 
 def timed(fn):

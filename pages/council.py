@@ -1,6 +1,8 @@
 """Sitzungsbericht: the council's summary of a period, its exports and a presentation view."""
 
 import time
+from collections.abc import Callable
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -9,18 +11,26 @@ from pages import data, sidebar, widgets
 from pages.text import md_text
 from tracking import charts
 from tracking import formatting as fmt
-from tracking.council import load_council_content
-from tracking.council_content import CouncilContent
+from tracking.briefing import FIELDS_TITLE, MORE_POINTS_WHERE, briefing, fields_table
+from tracking.council import ATTENTION_TITLE, NO_DECISION, load_council_content
+from tracking.council_content import CouncilContent, FieldBlock
 from tracking.vocab import LIGHTS, NO_REPORT, light_text
 
 SECTION_KEY = "praesentation_abschnitt"
+PRESENTING_KEY = "praesentation_an"
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-LARGE_TYPE = """
+# Presentation: the app's header, sidebar and banners out of the way, type for a projector.
+PRESENTATION_CSS = """
 <style>
-[data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li { font-size: 1.5rem; }
-[data-testid="stMainBlockContainer"] h2 { font-size: 2.6rem; }
-[data-testid="stMetricValue"] { font-size: 3.2rem; }
+header[data-testid="stHeader"], section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+.st-key-banners { display: none !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 1.5rem; max-width: 100%; }
+[data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li { font-size: 1.45rem; }
+[data-testid="stMainBlockContainer"] h3 { font-size: 2.4rem; }
+[data-testid="stMetricLabel"] p { font-size: 1.2rem !important; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 3.6rem !important; line-height: 1.15; }
+[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * { font-size: 1.3rem !important; }
 </style>
 """
 
@@ -36,26 +46,44 @@ def _content(url: str, period: str, as_of, write_id: int | None) -> CouncilConte
         return load_council_content(session, period, as_of=as_of, trend=trend)
 
 
-def headline_section(c: CouncilContent) -> None:
-    st.subheader("Wo stehen wir?")
-    h, p = c.headline, c.previous_headline or {}
+def briefing_section(c: CouncilContent) -> None:
+    """Page one of the report: the same briefing as the first slide and the PDF's first page."""
+    b = briefing(c)
+    st.subheader(f"Auf einen Blick: {b.period}")
+    cols = st.columns(len(b.figures))
+    for col, f in zip(cols, b.figures):
+        moved = f.change if f.change and f.change[0] in "+-" else None
+        col.metric(
+            f.label,
+            f.value,
+            moved,
+            delta_color="normal" if f.rising_is_good else "inverse",
+            help=md_text(f.note) if f.note else None,
+        )
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.markdown("**Das Wichtigste**")
+        st.markdown("\n".join(f"- {md_text(sentence)}" for sentence in b.sentences))
+    with right:
+        st.markdown("**Zu entscheiden**")
+        if not b.points:
+            st.markdown(NO_DECISION)
+        for point in b.points:
+            st.markdown(
+                f"- {light_text(point.light)} **{md_text(point.name)}**  \n"
+                f"{md_text(point.why)}: {md_text(point.reason)}  \n*{md_text(point.question)}*"
+            )
+        if b.more_points:
+            st.caption(f"Weitere {fmt.number(b.more_points)}: {MORE_POINTS_WHERE} weiter unten.")
+    with st.expander(f"Alle Veränderungen seit {c.previous_period or 'der letzten Periode'}"):
+        st.markdown("\n".join(f"- {md_text(sentence)}" for sentence in c.summary))
 
-    def delta(key: str, scale: float = 1.0, unit: str = "") -> str | None:
-        return fmt.change(h.get(key), p.get(key), scale, unit)
 
-    cols = st.columns(5)
-    cols[0].metric("Gesamtfortschritt", fmt.percent(h["overall_progress"]), delta("overall_progress", unit=" Pp."))
-    cols[1].metric("Auf Kurs (● grün)", fmt.share(h["on_track_share"]), delta("on_track_share", 100, " Pp."))
-    cols[2].metric("■ Rot", fmt.number(h["red"]), delta("red"), delta_color="inverse")
-    cols[3].metric("Überfällig", fmt.number(h["overdue"]), delta("overdue"), delta_color="inverse")
-    cols[4].metric("Rücklauf", fmt.share(h["completeness"]))
-    st.markdown("**Was sich seit " + (c.previous_period or "der letzten Periode") + " verändert hat**")
-    for sentence in c.summary:
-        st.markdown(f"- {md_text(sentence)}")
+ATTENTION_ROWS_SHOWN = 25  # rows the attention table shows without scrolling
 
 
 def attention_section(c: CouncilContent) -> None:
-    st.subheader("Was braucht Aufmerksamkeit?")
+    st.subheader(ATTENTION_TITLE)
     if not c.attention:
         st.success("Keine Massnahme ist rot, hinter Plan oder überfällig.", icon=":material/check_circle:")
     else:
@@ -72,7 +100,14 @@ def attention_section(c: CouncilContent) -> None:
                 "Begründung": [a.reason for a in c.attention],
             }
         )
-        st.dataframe(widgets.with_coloured_lights(table), hide_index=True, width="stretch")
+        st.dataframe(
+            widgets.with_coloured_lights(table),
+            hide_index=True,
+            width="stretch",
+            # Every row without scrolling inside the box (up to ATTENTION_ROWS_SHOWN), the reasons wide.
+            height=widgets.table_height(min(len(table), ATTENTION_ROWS_SHOWN)),
+            column_config={"Begründung": st.column_config.TextColumn(width="large")},
+        )
     if c.decisions:
         st.markdown("**Vorschläge für Entscheide**")
         for d in c.decisions:
@@ -89,45 +124,74 @@ def matrix_section(c: CouncilContent) -> None:
         col.metric(code, fmt.percent(c.core_progress.get(code)), help=md_text(name))
 
 
+def fields_overview_section(c: CouncilContent) -> None:
+    st.subheader(FIELDS_TITLE)
+    note, header, rows, _ = fields_table(c)
+    table = pd.DataFrame(rows, columns=header)
+    st.dataframe(
+        widgets.with_coloured_lights(table, column="Sammelampel"),
+        hide_index=True,
+        width="stretch",
+        height=widgets.table_height(len(table)),
+    )
+    st.caption(note)
+
+
+def field_detail(c: CouncilContent, block: FieldBlock) -> None:
+    """One field: its figures, why its Sammelampel, what changed, its trend."""
+    left, right = st.columns([2, 3])
+    with left:
+        st.markdown(f"**{block.code} {md_text(block.name)}**")
+        change = "" if block.change is None else f" ({block.change:+.0f} Pp.)"
+        st.markdown(
+            f"Fortschritt **{fmt.percent(block.progress)}**{change} · Sammelampel "
+            f"{block.summary_light_label}  \n"
+            + " · ".join(f"{light_text(k)} {block.lights.get(k, 0)}" for k in LIGHTS)
+            + f" · {light_text(None)} {block.lights.get(NO_REPORT, 0)}"
+            + (f"  \n{block.summary_note}" if block.summary_note else "")
+        )
+        notes = []
+        if block.turned_red:
+            notes.append("neu rot: " + "; ".join(md_text(m.name) for m in block.turned_red))
+        if block.completed:
+            notes.append("abgeschlossen: " + "; ".join(md_text(m.name) for m in block.completed))
+        if block.advanced_most:
+            notes.append(
+                "am meisten vorangekommen: "
+                + "; ".join(f"{md_text(a.name)} ({a.delta:+.0f} Pp.)" for a in block.advanced_most)
+            )
+        st.caption("; ".join(notes) if notes else "Keine auffälligen Veränderungen.")
+    with right:
+        trend = pd.DataFrame([{"period": p, "field_code": block.code, "progress": v} for p, v in block.trend])
+        fig = charts.progress_trend_lines(trend, highlight=block.code)
+        fig.update_layout(height=260, showlegend=False)
+        st.plotly_chart(fig, width="stretch", key=f"council_trend_{block.code}")
+
+
 def fields_section(c: CouncilContent) -> None:
-    st.subheader("Die Aktionsfelder")
-    for block in c.fields:
-        with st.container(border=True):
-            left, right = st.columns([2, 3])
-            with left:
-                st.markdown(f"**{block.code} {md_text(block.name)}**")
-                change = "" if block.change is None else f" ({block.change:+.0f} Pp.)"
-                st.markdown(
-                    f"Fortschritt **{fmt.percent(block.progress)}**{change} · Sammelampel "
-                    f"{block.summary_light_label}  \n"
-                    + " · ".join(f"{light_text(k)} {block.lights.get(k, 0)}" for k in LIGHTS)
-                    + f" · {light_text(None)} {block.lights.get(NO_REPORT, 0)}"
-                    + (f"  \n{block.summary_note}" if block.summary_note else "")
-                )
-                notes = []
-                if block.turned_red:
-                    notes.append("neu rot: " + "; ".join(md_text(m.name) for m in block.turned_red))
-                if block.completed:
-                    notes.append("abgeschlossen: " + "; ".join(md_text(m.name) for m in block.completed))
-                if block.advanced_most:
-                    notes.append(
-                        "am meisten vorangekommen: "
-                        + "; ".join(f"{md_text(a.name)} ({a.delta:+.0f} Pp.)" for a in block.advanced_most)
-                    )
-                st.caption("; ".join(notes) if notes else "Keine auffälligen Veränderungen.")
-            with right:
-                trend = pd.DataFrame([{"period": p, "field_code": block.code, "progress": v} for p, v in block.trend])
-                fig = charts.progress_trend_lines(trend, highlight=block.code)
-                fig.update_layout(height=220, showlegend=False)
-                st.plotly_chart(fig, width="stretch", key=f"council_trend_{block.code}")
+    """Every field in detail, one tab each: the page stays short, the overview table is above."""
+    st.subheader("Die Aktionsfelder im Einzelnen")
+    if not c.fields:
+        st.info("Keine Aktionsfelder erfasst.")
+        return
+    for tab, block in zip(st.tabs([b.code for b in c.fields]), c.fields):
+        with tab:
+            field_detail(c, block)
 
 
 SECTIONS = [
-    ("Wo stehen wir?", headline_section),
-    ("Was braucht Aufmerksamkeit?", attention_section),
+    ("Auf einen Blick", briefing_section),
+    (ATTENTION_TITLE, attention_section),
+    (FIELDS_TITLE, fields_overview_section),
     ("Aktionsfelder × Kernziele", matrix_section),
-    ("Die Aktionsfelder", fields_section),
+    ("Die Aktionsfelder im Einzelnen", fields_section),
 ]
+
+
+def screens(c: CouncilContent) -> list[tuple[str, Callable[[], None]]]:
+    """The presentation: the sections, and each field on a screen of its own instead of tabs."""
+    out = [(title, partial(section, c)) for title, section in SECTIONS[:-1]]
+    return out + [(f"{b.code} {b.name}", partial(field_detail, c, b)) for b in c.fields]
 
 
 EXPORTS_KEY = "sitzungsbericht_exporte"
@@ -207,32 +271,67 @@ def exports(c: CouncilContent) -> None:
     st.caption("PowerPoint und PDF enthalten Grafiken; die Erstellung dauert einige Sekunden.")
 
 
+def _present(on: bool) -> None:
+    st.session_state[PRESENTING_KEY] = on
+    st.session_state[SECTION_KEY] = 0
+
+
+def _step(by: int) -> None:
+    st.session_state[SECTION_KEY] = st.session_state.get(SECTION_KEY, 0) + by
+
+
+def presentation(c: CouncilContent) -> None:
+    """One screen at a time, large type, the app's chrome hidden; arrow keys or buttons move on."""
+    st.html(PRESENTATION_CSS)
+    shown = screens(c)
+    index = max(0, min(st.session_state.get(SECTION_KEY, 0), len(shown) - 1))
+    back, where, forward, leave = st.columns([1, 4, 1, 1], vertical_alignment="center")
+    back.button(
+        "Zurück",
+        icon=":material/arrow_back:",
+        disabled=index == 0,
+        width="stretch",
+        shortcut="Left",
+        on_click=_step,
+        args=(-1,),
+    )
+    where.markdown(f"**{index + 1} / {len(shown)}** · {md_text(c.period)} · {md_text(shown[index][0])}")
+    forward.button(
+        "Weiter",
+        icon=":material/arrow_forward:",
+        disabled=index == len(shown) - 1,
+        width="stretch",
+        shortcut="Right",
+        on_click=_step,
+        args=(1,),
+    )
+    leave.button("Beenden", icon=":material/close:", width="stretch", shortcut="Esc", on_click=_present, args=(False,))
+    shown[index][1]()
+
+
 def council_page() -> None:
-    st.title("Sitzungsbericht")
     period = sidebar.selected_period()
     if period is None:
+        st.title("Sitzungsbericht")
         st.info("Noch keine Berichtsperioden erfasst.")
         return
     c = _content(data.database_url(), period.name, period.reference_day, data.data_version())
+    if st.session_state.get(PRESENTING_KEY):
+        presentation(c)
+        return
+    st.title("Sitzungsbericht")
+    st.button(
+        "Präsentation starten",
+        icon=":material/slideshow:",
+        help="Ein Abschnitt pro Bild, grosse Schrift; weiter mit den Pfeiltasten → und ←, Ende mit Esc.",
+        on_click=_present,
+        args=(True,),
+    )
     st.caption(
         f"Bericht an den Regierungsrat · Berichtsperiode **{c.period}**"
         + (f" im Vergleich mit {c.previous_period}" if c.previous_period else "")
         + f" · Stand {fmt.date(c.as_of)}"
     )
-    presenting = st.toggle("Präsentationsmodus (ein Abschnitt pro Bild, grosse Schrift)", key="praesentation")
-    if presenting:
-        st.html(LARGE_TYPE)
-        index = min(st.session_state.get(SECTION_KEY, 0), len(SECTIONS) - 1)
-        back, where, forward = st.columns([1, 3, 1])
-        if back.button("◀ Zurück", disabled=index == 0, width="stretch"):
-            st.session_state[SECTION_KEY] = index - 1
-            st.rerun()
-        where.markdown(f"**{index + 1} / {len(SECTIONS)} · {SECTIONS[index][0]}**")
-        if forward.button("Weiter ▶", disabled=index == len(SECTIONS) - 1, width="stretch"):
-            st.session_state[SECTION_KEY] = index + 1
-            st.rerun()
-        SECTIONS[index][1](c)
-        return
     exports(c)
     for _, section in SECTIONS:
         st.divider()

@@ -19,15 +19,18 @@ from tracking.xlsx import tables_workbook
 
 def banners() -> None:
     facts = data.store_facts()
-    if facts.demo:
-        st.warning(
-            "**Demodaten** – Massnahmen und Statusberichte sind erfunden und dienen nur der Vorführung.",
-            icon=":material/science:",
-        )
-    if facts.goals_are_examples:
-        st.caption(
-            "Hinweis: Die Ziele pro Aktionsfeld sind **Beispiele**, bis der Wortlaut aus B 108 (Kapitel 4) geladen ist."
-        )
+    # Keyed, so that the Sitzungsbericht's presentation can hide them (class st-key-banners).
+    with st.container(key="banners"):
+        if facts.demo:
+            st.warning(
+                "**Demodaten** – Massnahmen und Statusberichte sind erfunden und dienen nur der Vorführung.",
+                icon=":material/science:",
+            )
+        if facts.goals_are_examples:
+            st.caption(
+                "Hinweis: Die Ziele pro Aktionsfeld sind **Beispiele**, bis der Wortlaut aus B 108 "
+                "(Kapitel 4) geladen ist."
+            )
 
 
 # A measures table shows at most this many rows (the rest by filter or as Excel).
@@ -46,6 +49,14 @@ MEASURE_COLUMNS = {
 # Tinting goes through a pandas Styler, which sends every cell a second time as text and costs
 # about 0.3 s per run at 5'000 rows: larger tables keep their lights as icon and word only.
 COLOURED_ROWS_LIMIT = 1_000
+
+
+ROW_PX = 35  # st.dataframe's row height
+
+
+def table_height(rows: int) -> int:
+    """The pixel height at which st.dataframe shows the header and this many rows without scrolling."""
+    return (rows + 1) * ROW_PX + 3
 
 
 def with_coloured_lights(table: pd.DataFrame, column: str = "Ampel"):

@@ -176,7 +176,7 @@ def test_council_page_says_in_german_when_the_pdf_cannot_be_built(hostile_url, b
         context = browser.new_context(viewport={"width": 1400, "height": 2000}, accept_downloads=True)
         page = context.new_page()
         open_page(page, base, "sitzungsbericht")
-        page.get_by_role("heading", name="Wo stehen wir?").wait_for()
+        page.get_by_role("heading", name=re.compile("^Auf einen Blick")).wait_for()
         page.get_by_role("button", name="PDF (A4)").click()
         alert = page.get_by_text(re.compile("^Das PDF konnte nicht erstellt werden: Chromium"))
         alert.wait_for(timeout=120_000)

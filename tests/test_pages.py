@@ -448,17 +448,27 @@ def test_council_presentation_moves_through_the_sections(app):
     assert not app.exception
     headers = [s.value for s in app.subheader]
     assert headers == [
-        "Wo stehen wir?",
+        "Auf einen Blick: 2026-H2",
         "Was braucht Aufmerksamkeit?",
+        "Aktionsfelder im Überblick",
         "Aktionsfelder × Kernziele",
-        "Die Aktionsfelder",
+        "Die Aktionsfelder im Einzelnen",
     ]
-    app.toggle[0].set_value(True).run()
-    assert [s.value for s in app.subheader] == ["Wo stehen wir?"]
-    forward = next(b for b in app.button if b.label == "Weiter ▶")
+    next(b for b in app.button if b.label == "Präsentation starten").click().run()
+    assert [s.value for s in app.subheader] == ["Auf einen Blick: 2026-H2"]
+    assert not app.title, "the presentation leaves the page's title out"
+    forward = next(b for b in app.button if b.label == "Weiter")
+    assert forward.proto.shortcut == "right"  # the arrow key moves on, too (as Streamlit spells it)
     forward.click().run()
     assert [s.value for s in app.subheader] == ["Was braucht Aufmerksamkeit?"]
-    assert any(m.value.startswith("**2 / 4") for m in app.markdown)
+    # Four sections, then each of the nine fields on a screen of its own.
+    assert any(m.value.startswith("**2 / 13**") for m in app.markdown)
+    for _ in range(11):
+        next(b for b in app.button if b.label == "Weiter").click().run()
+    assert any(m.value.startswith("**13 / 13**") and "AF9" in m.value for m in app.markdown)
+    assert next(b for b in app.button if b.label == "Weiter").disabled
+    next(b for b in app.button if b.label == "Beenden").click().run()
+    assert app.title[0].value == "Sitzungsbericht" and len(app.subheader) == 5
 
 
 ROLE_ACTORS = {
@@ -635,11 +645,13 @@ def _cell_styles(frame) -> dict[tuple[int, int], str]:
 
 def test_lights_in_tables_are_tinted_in_their_colour(app):
     """A red measure stands out: in the Sitzungsbericht's attention list and a field's measures
-    table every light cell carries its colour (vermillion for rot, bold), icon and word stay."""
+    table every light cell carries its colour (red for rot, bold), icon and word stay."""
+    # Each light's colour mixed with white, by hand: red #C62828 at 40 % (255 - (255 - 198) * 0.4 = 232
+    # = E8, 255 - (255 - 40) * 0.4 = 169 = A9), orange #E69F00 at 25 %, bluish green #009E73 at 20 %.
     expected = {
-        "■ rot": "background-color: #D55E0066; font-weight: 700",  # Okabe-Ito vermillion, 40 % opaque
-        "▲ gelb": "background-color: #E69F0040",  # orange, 25 %
-        "● grün": "background-color: #009E7333",  # bluish green, 20 %
+        "■ rot": "background-color: #E8A9A9; font-weight: 700",
+        "▲ gelb": "background-color: #F9E7BF",
+        "● grün": "background-color: #CCECE3",
     }
     app.run()
     for path, table in (("pages/council.py", 0), ("pages/action_fields.py", 1)):

@@ -454,8 +454,8 @@ def _pdf_pages(data: bytes) -> list[str]:
 @pytest.mark.browser
 def test_council_pdf_agrees(truth, council_slides):
     pages = _pdf_pages(council_slides[truth.name]["pdf"])
-    # Key figures: label, this period, the previous one (one line each).
-    lines = [line.strip() for line in pages[0].split("\n")]
+    # Key figures: label, this period, the previous one (one line each), after the briefing.
+    lines = [line.strip() for line in next(p for p in pages if "\nKopfzahlen\n" in p).split("\n")]
     start = lines.index("Kopfzahlen") + 4
     table = {lines[i]: lines[i + 1] for i in range(start, len(lines) - 2, 3)}
     labels = {
@@ -528,11 +528,15 @@ def _pptx_texts(data: bytes) -> tuple[list[list[str]], dict[str, dict[str, str]]
 def test_council_powerpoint_agrees(truth, council_slides):
     frames, rows = _pptx_texts(council_slides[truth.name]["pptx"])
     h = headline_texts(truth.headline)
+    # The briefing's five tiles: label, value, change and note.
     tiles = {f[0]: f[1:] for f in frames if len(f) == 3}
     assert tiles["Gesamtfortschritt"][0] == h["overall_progress"]
-    assert tiles["Rücklauf"] == [h["completeness"], f"{h['reported']} von {h['active']} Meldungen"]
-    assert [tiles[light_text(k)][0] for k in LIGHTS] == [h["green"], h["yellow"], h["red"]]
-    assert tiles["Überfällig"] == [h["overdue"], f"hinter Plan: {h['behind_plan']}"]
+    assert tiles["Auf Kurs (● grün)"][0] == h["on_track_share"]
+    assert tiles["Auf Kurs (● grün)"][1].endswith(f"{h['green']} von {h['reported']} Meldungen")
+    assert tiles[light_text("rot")][0] == h["red"]
+    assert tiles["Überfällig"][0] == h["overdue"]
+    assert tiles["Rücklauf"][0] == h["completeness"]
+    assert tiles["Rücklauf"][1].endswith(f"{h['reported']} von {h['active']} Meldungen")
 
     names = dict(zip(truth.figures.core_goals["core_code"], truth.figures.core_goals["core_name"]))
     paragraphs = [p for f in frames for p in f]
@@ -751,7 +755,7 @@ def test_council_page_agrees(truth, data_url, monkeypatch):
     assert any(f"Stand {fmt.date(truth.period.reference_day)}" in c.value for c in app.caption)
     h = headline_texts(truth.headline)
     shown = metrics(app)
-    assert [shown[k] for k in ("Gesamtfortschritt", "Auf Kurs (● grün)", "■ Rot", "Überfällig", "Rücklauf")] == [
+    assert [shown[k] for k in ("Gesamtfortschritt", "Auf Kurs (● grün)", "■ rot", "Überfällig", "Rücklauf")] == [
         h["overall_progress"],
         h["on_track_share"],
         h["red"],

@@ -53,7 +53,9 @@ OVERALL = "Gesamt"  # the overall line in progress_trend
 # Sentences name at most this many measures (by name, a line each); the lists name them all.
 NAMES_IN_SENTENCE = 3
 # Where the measures a sentence leaves out are listed.
-IN_ATTENTION = "alle in «Was braucht Aufmerksamkeit?»"
+ATTENTION_TITLE = "Was braucht Aufmerksamkeit?"  # the list's title on the page and in every file
+IN_ATTENTION = f"alle in «{ATTENTION_TITLE}»"
+NO_DECISION = "Aus den Daten ergibt sich kein Entscheidungsbedarf."
 IN_FIELDS = "alle unter «Die Aktionsfelder»"
 # Per field and kind of change, at most this many measures are named.
 NOTABLE_PER_KIND = 3
@@ -511,6 +513,6 @@ def _reporting_quality(n_unchanged: int, n_hints: int, reported: int) -> list[st
     if n_hints:
         out.append(
             f"{count(n_hints, 'Meldung hat', 'Meldungen haben')} Plausibilitätshinweise; "
-            "sie stehen in der Liste «Was braucht Aufmerksamkeit?»."
+            f"sie stehen in der Liste «{ATTENTION_TITLE}»."
         )
     return out

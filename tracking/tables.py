@@ -21,20 +21,36 @@ def rows_of(frame: pd.DataFrame) -> Iterator[tuple]:
     return map(Row._make, zip(*(frame[column].tolist() for column in frame.columns)))
 
 
-# A light as a table shows it («■ rot») -> the CSS of its cell: a tint of the light's colour (the
-# text stays dark and readable; yellow text on white would not be), red the strongest, so that a
-# red measure stands out. Icon and word stay: the colour is never the only sign.
-_TINT = {GREEN: "33", YELLOW: "40", RED: "66"}  # alpha of the cell's background, hex
+# A light as a table shows it («■ rot») -> the look of its cell: a tint of the light's colour (the
+# text stays dark and readable; yellow text on white would not be), red the strongest and bold, so
+# that a red measure stands out. Icon and word stay: the colour is never the only sign. The page,
+# the PowerPoint, the PDF and the Excel file all take their tint from light_fill.
+_TINT = {GREEN: 0.2, YELLOW: 0.25, RED: 0.4}  # share of the light's colour, the rest white
+
+
+def light_fill(light: str | None) -> str | None:
+    """The background of a table cell that shows this light, as «#RRGGBB»; None without a light."""
+    if light not in _TINT:
+        return None
+    colour = LIGHT_COLOURS[light].lstrip("#")
+    mixed = (round(255 - (255 - int(colour[i : i + 2], 16)) * _TINT[light]) for i in (0, 2, 4))
+    return "#" + "".join(f"{v:02X}" for v in mixed)
+
+
+def light_is_bold(light: str | None) -> bool:
+    return light == RED
+
+
 LIGHT_CELL_CSS = {
-    light_text(light): f"background-color: {LIGHT_COLOURS[light]}{_TINT[light]}"
-    + ("; font-weight: 700" if light == RED else "")
+    light_text(light): f"background-color: {light_fill(light)}" + ("; font-weight: 700" if light_is_bold(light) else "")
     for light in LIGHTS
 }
 
 
 def light_cell_css(label: object) -> str:
-    """The CSS for a cell that shows a light label (light_text); «» for anything else."""
-    return LIGHT_CELL_CSS.get(label, "") if isinstance(label, str) else ""
+    """The CSS for a cell that shows a light label (light_text, maybe marked «*» for a footnote);
+    «» for anything else."""
+    return LIGHT_CELL_CSS.get(label.removesuffix(" *"), "") if isinstance(label, str) else ""
 
 
 def status_text(status: str | None) -> str:

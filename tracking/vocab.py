@@ -38,7 +38,7 @@ LIGHT_ICONS: dict[str, str] = {"gruen": "●", "gelb": "▲", "rot": "■", "kei
 LIGHT_COLOURS: dict[str, str] = {
     "gruen": "#009E73",  # bluish green
     "gelb": "#E69F00",  # orange
-    "rot": "#D55E00",  # vermillion
+    "rot": "#C62828",  # red that reads as red (vermillion read as orange next to yellow)
     "keine": "#999999",
 }
 # Worse colours sort higher: used for "ties toward the worse colour".

@@ -7,7 +7,8 @@ else they render them (Chromium, see chart_images.py).
     chart_images.py  figures of the report, rendered to PNG, cached; find_browser
     render_worker.py the process that renders them (killed with its browser when it hangs)
     text.py          wording shared by slides and PDF; failure_message for the page
-    powerpoint.py    to_pptx: 16:9 slides
+    slides.py        slide layout: measured text, text and tables over several slides
+    powerpoint.py    to_pptx: the report's 16:9 slides
     pdf.py           to_pdf: A4 portrait
     excel.py         to_xlsx: the tables, one sheet each
 """
@@ -21,7 +22,8 @@ from tracking.council_export.chart_images import (
 )
 from tracking.council_export.excel import PERCENT_FORMAT, SHARE_FORMAT, to_xlsx
 from tracking.council_export.pdf import to_pdf
-from tracking.council_export.powerpoint import BODY_BOTTOM, CUT_NOTE, SLIDE_W, to_pptx
+from tracking.council_export.powerpoint import to_pptx
+from tracking.council_export.slides import BODY_BOTTOM, CUT_NOTE, SLIDE_W
 from tracking.council_export.text import failure_message
 
 __all__ = [

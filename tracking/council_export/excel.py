@@ -15,7 +15,8 @@ from openpyxl.utils import get_column_letter
 
 from tracking.council import points
 from tracking.council_content import CouncilContent
-from tracking.vocab import GREEN, NO_REPORT, RED, YELLOW, light_text
+from tracking.tables import light_fill, light_is_bold
+from tracking.vocab import GREEN, LIGHTS, NO_REPORT, RED, YELLOW, light_text
 from tracking.xlsx import put_cell
 
 PERCENT_FORMAT = '0" %"'
@@ -23,10 +24,25 @@ SHARE_FORMAT = "0%"
 DATE_FORMAT = "DD.MM.YYYY"
 
 
-def _sheet(wb, title: str, header: list[str], rows: list[list], formats: dict[int, str] | None = None, widths=None):
-    """A sheet with a frozen, filterable header; columns as wide as their longest value (10 to 60)."""
+def _sheet(
+    wb,
+    title: str,
+    header: list[str],
+    rows: list[list],
+    formats: dict[int, str] | None = None,
+    widths=None,
+    lights: dict[int, list[str | None]] | None = None,
+):
+    """A sheet with a frozen, filterable header; columns as wide as their longest value (10 to 60).
+
+    lights: column -> each row's light; those cells get the light's tint (red also bold), as on the page.
+    """
     ws = wb.create_sheet(title)
     formats = formats or {}
+    looks = {
+        light: (PatternFill("solid", fgColor=light_fill(light)[1:]), Font(bold=light_is_bold(light)))
+        for light in LIGHTS
+    }
     for c, text in enumerate(header, start=1):
         cell = put_cell(ws, 1, c, text)
         cell.font = Font(bold=True, color="FFFFFF")
@@ -36,6 +52,11 @@ def _sheet(wb, title: str, header: list[str], rows: list[list], formats: dict[in
         for c, value in enumerate(values, start=1):
             cell = put_cell(ws, r, c, value, formats.get(c - 1))
             cell.alignment = Alignment(wrap_text=isinstance(value, str) and len(value) > 30, vertical="top")
+    for c, column_lights in (lights or {}).items():
+        for r, light in enumerate(column_lights, start=2):
+            if light in looks:
+                cell = ws.cell(r, c + 1)
+                cell.fill, cell.font = looks[light]
     for c, text in enumerate(header, start=1):
         longest = max([len(str(text)), *(len(str(v[c - 1])) for v in rows if v[c - 1] is not None)])
         width = widths[c - 1] if widths else min(max(10, longest + 2), 60)
@@ -120,6 +141,7 @@ def _attention_sheet(wb, c: CouncilContent) -> None:
             for a in c.attention
         ],
         formats={5: PERCENT_FORMAT, 6: PERCENT_FORMAT, 7: DATE_FORMAT},
+        lights={4: [a.light for a in c.attention]},
     )
 
 
@@ -189,6 +211,7 @@ def _fields_sheet(wb, c: CouncilContent) -> None:
             for b in c.fields
         ],
         formats={2: PERCENT_FORMAT, 3: PERCENT_FORMAT},
+        lights={10: [b.summary_light for b in c.fields]},
     )
 
 
@@ -230,6 +253,7 @@ def _measures_sheet(wb, c: CouncilContent) -> None:
             for m in c.measures
         ],
         formats={7: PERCENT_FORMAT, 8: PERCENT_FORMAT, 9: DATE_FORMAT},
+        lights={6: [m.light for m in c.measures]},
     )
 
 

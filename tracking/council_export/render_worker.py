@@ -27,6 +27,7 @@ from pathlib import Path
 
 EXIT_FAILED = 1
 EXIT_NO_BROWSER = 3
+_state = {"ready": False}
 
 
 def _say(*words: str) -> None:
@@ -46,20 +47,21 @@ async def _render(jobs: dict) -> None:
     ]
     # One tab: on two cores a second one slows the start more than it speeds the rendering.
     async with kaleido.Kaleido(path=jobs["browser"], n=1, timeout=jobs["image_timeout"], mathjax=False) as k:
+        _state["ready"] = True
         _say("ready")
         await k.write_fig_from_object(specs, cancel_on_error=True)
 
 
 def main(argv: list[str]) -> int:
-    from choreographer.errors import BrowserFailedError
-
     jobs = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     try:
         asyncio.run(_render(jobs))
-    except BrowserFailedError as exc:
-        _say("nobrowser", str(exc))
-        return EXIT_NO_BROWSER
     except Exception as exc:  # the caller turns it into a German message
+        # Before «ready» the browser did not start, whatever the error (a browser that exits at
+        # once shows as BrowserFailedError or, a moment later, as a closed channel).
+        if not _state["ready"]:
+            _say("nobrowser", f"{exc.__class__.__name__}: {exc}")
+            return EXIT_NO_BROWSER
         _say("error", f"{exc.__class__.__name__}: {exc}")
         return EXIT_FAILED
     _say("done")

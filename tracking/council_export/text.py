@@ -15,8 +15,6 @@ from tracking.vocab import GREEN, LIGHT_ICONS, LIGHTS, NO_REPORT, RED, YELLOW, l
 
 NBSP = "\u00a0"
 NO_ATTENTION = "Keine Massnahme ist rot, hinter Plan oder überfällig."
-ATTENTION_TITLE = "Was ist gefährdet?"
-NO_DECISION = "Aus den Daten ergibt sich kein Entscheidungsbedarf."
 DECISION_NOTE = "Vorschläge, abgeleitet aus den Meldungen; entscheiden wird der Regierungsrat."
 TABLE_NOTE = "Ist: gemeldeter Fortschritt · Soll: erwarteter Fortschritt am Stichtag · Ende: geplantes Ende"
 ATTENTION_NOTE = (
