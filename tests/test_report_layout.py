@@ -14,7 +14,8 @@ from tracking.council_export import pdf as council_pdf
 
 WORD = "Datenschutzanforderungen"
 # The syllables of the word by hand (Duden: Da-ten-schutz-an-for-de-run-gen).
-SYLLABLE_ENDS = {"Da", "Daten", "Datenschutz", "Datenschutzan", "Datenschutzanfor", "Datenschutzanforde", "Datenschutzanforderun"}
+SYLLABLES = ["Da", "ten", "schutz", "an", "for", "de", "run", "gen"]
+SYLLABLE_ENDS = {"".join(SYLLABLES[: i + 1]) for i in range(len(SYLLABLES) - 1)}
 
 
 class _Content:
