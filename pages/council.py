@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import data, sidebar, widgets
-from pages.text import md_text
+from pages.text import light_md, md_text
 from tracking import charts
 from tracking import formatting as fmt
 from tracking.briefing import FIELDS_TITLE, MORE_POINTS_WHERE, briefing, fields_table
@@ -70,7 +70,7 @@ def briefing_section(c: CouncilContent) -> None:
             st.markdown(NO_DECISION)
         for point in b.points:
             st.markdown(
-                f"- {light_text(point.light)} **{md_text(point.name)}**  \n"
+                f"- {light_md(point.light)} **{md_text(point.name)}**  \n"
                 f"{md_text(point.why)}: {md_text(point.reason)}  \n*{md_text(point.question)}*"
             )
         if b.more_points:
@@ -332,8 +332,11 @@ def council_page() -> None:
         + (f" im Vergleich mit {c.previous_period}" if c.previous_period else "")
         + f" · Stand {fmt.date(c.as_of)}"
     )
+    # Page one first, as in the files; then the files, then the chapters.
+    briefing_section(c)
+    st.divider()
     exports(c)
-    for _, section in SECTIONS:
+    for _, section in SECTIONS[1:]:
         st.divider()
         section(c)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from tracking.vocab import GREEN, RED, YELLOW, light_text
+
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>$~|#:!{}&])")
 # At the start of a line: a list item («- », «+ », «1. »), a heading underline («===»).
 LINE_START_MARKUP = re.compile(r"(?m)^([ \t]*)(\d*)([-+=.)])")
@@ -22,3 +24,12 @@ def md_text(text: object) -> str:
     value = MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
     value = LINE_START_MARKUP.sub(r"\1\2\\\3", value)
     return AUTOLINK.sub(lambda m: m.group() + ZWJ, value)
+
+
+# Streamlit's markdown colours nearest to each light's colour (tracking.vocab.LIGHT_COLOURS).
+LIGHT_MARKDOWN_COLOURS = {GREEN: "green", YELLOW: "orange", RED: "red"}
+
+
+def light_md(light: str | None) -> str:
+    """A light for st.markdown: icon and word in the light's colour («:red[■ rot]»), grey without one."""
+    return f":{LIGHT_MARKDOWN_COLOURS.get(light, 'gray')}[{light_text(light)}]"
