@@ -46,6 +46,7 @@ CHART_SCALE = 1.5  # about 150 dpi on a slide, 200 dpi in the PDF
 RENDER_TIMEOUT_S = 60.0  # all charts of one report, once the browser is up (a few seconds here)
 START_TIMEOUT_S = 30.0  # the browser's start (about 1 s here; 10 s on a busy machine)
 START_ATTEMPTS = 2
+WORKER = Path(__file__).with_name("render_worker.py")
 IMAGE_TIMEOUT_S = 60  # one chart, inside kaleido
 _render_lock = threading.Lock()  # one browser at a time: two would halve the speed of each
 CHART_CACHE_SIZE = 64  # PNGs of about 100 kB each
@@ -265,14 +266,13 @@ class _Lines:
 
 def _attempt(job_file: Path, timeout: float) -> bool:
     """One run of the worker. False when the browser did not start in time (worth one more try)."""
-    root = Path(__file__).resolve().parents[2]  # the directory that holds tracking/
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tracking.council_export.render_worker", str(job_file)],
+        # By its path, not as a module of the package: the package's imports (pandas, reportlab,
+        # python-pptx) would cost the worker most of a second before it starts the browser.
+        [sys.executable, str(WORKER), str(job_file)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,  # Chromium's own chatter
-        env=env,
         start_new_session=True,
     )
     lines = _Lines(proc)

@@ -1,6 +1,8 @@
 """Render plotly figures to PNG in a process of its own.
 
-    python -m tracking.council_export.render_worker JOBS.json
+    python tracking/council_export/render_worker.py JOBS.json
+
+It imports nothing of the project (so that it starts fast) and is run by its path.
 
 JOBS.json holds the browser, kaleido's per-image timeout and the images
 (figure as plotly JSON, target path, pixel size, scale). The worker prints

@@ -299,19 +299,19 @@ def table_slides(
         run(tf.paragraphs[0], empty, 18)
         return 0
 
+    more = f"{note} · Weitere im Anhang." if note else "Weitere im Anhang."  # the last slide when cut
     top = BODY_TOP
-    if note:
-        top += height_emu(line_count(note, CONTENT_W.pt, MIN_PT), MIN_PT) + int(Inches(0.1))
+    if note or max_slides is not None:
+        longest = more if max_slides is not None else note
+        top += height_emu(line_count(longest, CONTENT_W.pt, MIN_PT), MIN_PT) + int(Inches(0.1))
     every_page = _paginate(header, rows, widths, top)
     pages = every_page[:max_slides]
     for number, indices in enumerate(pages):
-        slide_title = title if number == 0 else f"{title} (Fortsetzung)"
-        if number == len(pages) - 1 and len(pages) < len(every_page):
-            slide_title += " – weitere im Anhang"
-        slide = deck.slide(slide_title)
-        if note:
+        slide = deck.slide(title if number == 0 else f"{title} (Fortsetzung)")
+        cut_here = number == len(pages) - 1 and len(pages) < len(every_page)
+        if note or cut_here:
             tf = textbox(slide, MARGIN, BODY_TOP, CONTENT_W, top - BODY_TOP)
-            run(tf.paragraphs[0], note, MIN_PT, colour=GREY)
+            run(tf.paragraphs[0], more if cut_here else note, MIN_PT, colour=GREY)
         page_lights = {c: [values[i] for i in indices] for c, values in lights.items()}
         _add_table(slide, top, widths, header, [rows[i] for i in indices], page_lights, right)
     return sum(len(indices) for indices in pages)
