@@ -55,3 +55,27 @@ def test_wrapped_field_names_break_lines_and_keep_markup_as_text():
     label = charts.field_core_heatmap(matrix, wrap=30).data[0].y[0]
     # A line break between the lines, and the name's own «<b>» written as text, not markup.
     assert label == "AF1 Bildung, Forschung und<br>Innovation &lt;b&gt;neu&lt;/b&gt;"
+
+
+def test_a_long_word_wraps_at_a_syllable_with_a_hyphen():
+    # Chan-cen-ge-rech-tig-keit: the longest beginning under 14 characters ends after «rech».
+    assert charts.wrapped("Chancengerechtigkeit", 14) == "Chancengerech-<br>tigkeit"
+    assert charts.wrapped("Transparenz und Sicherheit", 14) == "Transparenz<br>und Sicherheit"
+    assert charts.wrapped("Bildung", 14) == "Bildung"
+
+
+def test_the_matrix_columns_carry_the_core_goals_short_names():
+    matrix = pd.DataFrame(
+        {
+            "field_code": ["AF1", "AF1"],
+            "field_name": ["Feld", "Feld"],
+            "core_code": ["K1", "K2"],
+            "core_name": ["Kernziel eins", "Kernziel zwei"],
+            "core_short": ["Bildung", ""],
+            "strength": [3.0, 0.0],
+            "n_goals": [1, 0],
+            "progress": [50.0, float("nan")],
+        }
+    )
+    axis = charts.field_core_heatmap(matrix).layout.xaxis
+    assert list(axis.tickvals) == ["K1", "K2"] and list(axis.ticktext) == ["K1<br>Bildung", "K2"]

@@ -547,15 +547,17 @@ def at_0010(db: AtRevision) -> None:
         db.add("period_goal_sums", period_id=db.ids["H1"], goal_id=db.ids[goal], **dict(zip(ru.SUM_COLUMNS, sums)))
 
 
-def at_0011(db: AtRevision) -> None:
-    """The Sitzungsbericht 2026-H1 stored with its sums: made by the application itself (this
-    revision's schema is the models'), as JSON text it is data like any other."""
+def at_0012(db: AtRevision) -> None:
+    """The Sitzungsbericht 2026-H1 stored with its sums (its table came with 0011): made by the
+    application itself, so at the newest revision, whose schema is the models'; as JSON text it
+    is data like any other. (0012 itself adds the core goals' short name, «» for the rows above.)"""
     with Session(bind=db.conn) as session:
         text_ = to_json(live_council_content(session, "2026-H1", as_of=H1_END))
     db.add("period_council_content", period_id=db.ids["H1"], content=text_)
 
 
-# 0005, 0007 and 0008 change indexes and checks only: nothing new to write there.
+# 0005, 0007 and 0008 change indexes and checks only: nothing new to write there; 0011's table is
+# written at 0012.
 AT_REVISION = {
     "0001": at_0001,
     "0002": at_0002,
@@ -564,13 +566,13 @@ AT_REVISION = {
     "0006": at_0006,
     "0009": at_0009,
     "0010": at_0010,
-    "0011": at_0011,
+    "0012": at_0012,
 }
 
 
 # What a column holds in a row written without it (a row from before the column was added):
 # NULL, except for these.
-DEFAULTS = {("status_report", "unchanged"): False}
+DEFAULTS = {("status_report", "unchanged"): False, ("core_goal", "short_name"): ""}
 
 
 def _refused(engine: Engine, table: str, **values) -> bool:

@@ -146,8 +146,8 @@ def make_snapshot(spec: dict) -> Snapshot:
             columns=["goal_id", "goal_code", "goal_name", "field_id", "goal_weight", "is_example", "goal_position"],
         ),
         core_goals=pd.DataFrame(
-            [(i + 1, f"K{i + 1}", f"Kernziel {i + 1}") for i in range(spec["n_cores"])],
-            columns=["core_goal_id", "core_code", "core_name"],
+            [(i + 1, f"K{i + 1}", f"Kernziel {i + 1}", "") for i in range(spec["n_cores"])],
+            columns=["core_goal_id", "core_code", "core_name", "core_short"],
         ),
         contributions=pd.DataFrame(contrib_rows, columns=["goal_id", "core_goal_id", "weight"]),
         departments=pd.DataFrame(

@@ -71,6 +71,23 @@ def test_luzern_definition_holds_the_published_structure(luzern):
         assert [p.is_open for p in periods] == [False] * 7 + [True]
 
 
+def test_a_core_goal_short_name_is_stored_and_changed_by_the_next_load(engine, tmp_path):
+    data = definition_dict()
+    data["core_goals"][0]["short"] = "Chancen"
+    with transaction(engine, write=True) as session:
+        load_definition(session, data)
+    with transaction(engine) as session:
+        assert {c.code: c.short_name for c in session.scalars(select(CoreGoal))} == {"K1": "Chancen", "K2": ""}
+    data["core_goals"][0]["short"] = "Chancengerechtigkeit"
+    path = tmp_path / "neu.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with transaction(engine, write=True) as session:
+        result = load_strategy_file(session, path, actor="test", today=REFERENCE_DATE)
+    assert "geändert: Kernziel K1 (short_name)" in result.changes
+    with transaction(engine) as session:
+        assert session.scalar(select(CoreGoal.short_name).where(CoreGoal.code == "K1")) == "Chancengerechtigkeit"
+
+
 def test_loading_the_same_file_again_changes_nothing(luzern):
     with transaction(luzern) as session:
         before = counts(session)
@@ -168,6 +185,10 @@ BAD_FILES = [
     (
         _broken(lambda d: d["core_goals"][1].update(code="K 2")),
         "test.yaml: Kernziel Nr. 2: Code «K 2» ist ungültig (nur Buchstaben, Ziffern, Punkt, Binde- und Unterstrich).",
+    ),
+    (
+        _broken(lambda d: d["core_goals"][0].update(short="x" * 41)),
+        "test.yaml: Kernziel K1: Kurzname (short) hat 41 Zeichen, höchstens 40.",
     ),
     (
         _broken(lambda d: d.update(periods={"first": "2024-H3"})),

@@ -40,11 +40,26 @@ def _layout(fig: go.Figure, title: str | None = None, height: int | None = None)
     return fig
 
 
+def _syllables(word: str, width: int) -> list[str]:
+    """A word longer than width in pieces of at most width characters, broken at German
+    syllables with a hyphen («Chancen-», «gerechtigkeit»); a word without a break point whole."""
+    import pyphen  # late: only long words need it
+
+    pieces = []
+    while len(word) > width:
+        cuts = [i for i in pyphen.Pyphen(lang="de_CH").positions(word) if i < width]
+        if not cuts:
+            break
+        pieces.append(word[: cuts[-1]] + "-")
+        word = word[cuts[-1] :]
+    return [*pieces, word]
+
+
 def wrapped(text: object, width: int) -> str:
-    """Data as plotly text in lines of at most width characters: each line escaped (plain),
-    joined by plotly's line break."""
+    """Data as plotly text in lines of at most width characters (longer words hyphenated): each
+    line escaped (plain), joined by plotly's line break."""
     lines, current = [], ""
-    for word in str(text).split():
+    for word in (piece for w in str(text).split() for piece in _syllables(w, width)):
         if current and len(current) + 1 + len(word) > width:
             lines.append(current)
             current = word
@@ -111,8 +126,13 @@ def field_core_heatmap(
         )
     )
     fig.update_yaxes(autorange="reversed", title=None)
-    fig.update_xaxes(side="top", title=None)
-    return _layout(fig, height=60 + 48 * len(fields))
+    # Column headings: the code and the core goal's short name (when the strategy gives one).
+    shorts = dict(zip(matrix["core_code"], matrix["core_short"])) if "core_short" in matrix else {}
+    headings = [
+        f"{c}<br>{wrapped(shorts[c], 14)}" if isinstance(shorts.get(c), str) and shorts[c] else c for c in cores
+    ]
+    fig.update_xaxes(side="top", title=None, tickvals=cores, ticktext=headings, tickangle=0)
+    return _layout(fig, height=60 + 48 * len(fields) + (16 * max(h.count("<br>") for h in headings) if cores else 0))
 
 
 def field_progress_bars(fields: pd.DataFrame) -> go.Figure:

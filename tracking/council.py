@@ -312,6 +312,7 @@ def _matrix(r: PeriodRollup) -> list[MatrixCell]:
             n_goals=int(c.n_goals),
             progress=plain_number(c.progress),
             state=plain_text(c.state),
+            core_short=plain_text(c.core_short),
         )
         for c in r.matrix.itertuples()
     ]

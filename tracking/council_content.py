@@ -90,6 +90,7 @@ class MatrixCell:
     n_goals: int
     progress: float | None
     state: str  # «», «keine Daten» or «kein Beitrag»
+    core_short: str = ""  # the matrix's column heading; «» in contents stored before short names
 
 
 @dataclass

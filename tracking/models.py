@@ -79,6 +79,8 @@ class CoreGoal(Base):
     strategy_id: Mapped[int] = mapped_column(ForeignKey("strategy.id"))
     code: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(400))
+    # A few words for the matrix's column heading («Chancengerechtigkeit»); «» shows the code alone.
+    short_name: Mapped[str] = mapped_column(String(40), default="", server_default="")
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -381,7 +381,7 @@ def field_core_matrix(snap: Snapshot, goals: pd.DataFrame) -> pd.DataFrame:
     """
     serving = _serving_goals(snap, goals)
     fields = snap.fields[["field_id", "field_code", "field_name"]].reset_index(drop=True)
-    cores = snap.core_goals[["core_goal_id", "core_code", "core_name"]].reset_index(drop=True)
+    cores = snap.core_goals[["core_goal_id", "core_code", "core_name", "core_short"]].reset_index(drop=True)
     # One cell per field and core goal, fields first (as a cross join lists them).
     field_at = pd.Index(fields["field_id"]).get_indexer(serving["field_id"])
     core_at = pd.Index(cores["core_goal_id"]).get_indexer(serving["core_goal_id"])
@@ -397,6 +397,7 @@ def field_core_matrix(snap: Snapshot, goals: pd.DataFrame) -> pd.DataFrame:
             "field_name": np.repeat(fields["field_name"].to_numpy(), len(cores)),
             "core_code": np.tile(cores["core_code"].to_numpy(), len(fields)),
             "core_name": np.tile(cores["core_name"].to_numpy(), len(fields)),
+            "core_short": np.tile(cores["core_short"].to_numpy(), len(fields)),
             "strength": strength,
             "n_goals": sums["n_goals"].astype(int),
             "progress": mean_of(sums),

@@ -33,7 +33,7 @@ class Snapshot:
 
     fields: pd.DataFrame  # field_id, field_code, field_name, field_position
     goals: pd.DataFrame  # goal_id, goal_code, goal_name, field_id, goal_weight, is_example
-    core_goals: pd.DataFrame  # core_goal_id, core_code, core_name
+    core_goals: pd.DataFrame  # core_goal_id, core_code, core_name, core_short
     contributions: pd.DataFrame  # goal_id, core_goal_id, weight
     departments: pd.DataFrame  # department_id, department_code, department_name
     measures: pd.DataFrame  # measure_id, code, title, goal_id, department_id, start_date, planned_end, weight, ...
@@ -147,8 +147,10 @@ def _structure(session: Session) -> tuple[pd.DataFrame, ...]:
     goals = goals[goals["field_id"].isin(fields["field_id"])].reset_index(drop=True)
     core_goals = _frame(
         session,
-        select(CoreGoal.id, CoreGoal.code, CoreGoal.name).where(CoreGoal.active.is_(True)).order_by(CoreGoal.position),
-        ["core_goal_id", "core_code", "core_name"],
+        select(CoreGoal.id, CoreGoal.code, CoreGoal.name, CoreGoal.short_name)
+        .where(CoreGoal.active.is_(True))
+        .order_by(CoreGoal.position),
+        ["core_goal_id", "core_code", "core_name", "core_short"],
     )
     contributions = _frame(
         session,

@@ -69,6 +69,7 @@ class Definition:
     departments: list[tuple[str, str]]
     fields: list[FieldDef]
     first_period: str | None
+    core_goal_short_names: dict[str, str] = field(default_factory=dict)  # code -> «Chancengerechtigkeit»
 
 
 @dataclass
@@ -163,6 +164,25 @@ def _code_name_list(check: _Checker, data: dict, key: str, label: str) -> list[t
     return result
 
 
+SHORT_NAME_CHARS = 40  # a column heading of the matrix
+
+
+def _short_names(check: _Checker, data: dict) -> dict[str, str]:
+    """The core goals' optional «short» names (the matrix's column headings)."""
+    items = data.get("core_goals")
+    out = {}
+    for i, item in enumerate(items if isinstance(items, list) else [], start=1):
+        if not isinstance(item, dict) or item.get("short") is None:
+            continue
+        where = f"Kernziel {item.get('code') or f'Nr. {i}'}"
+        short = check.text(item.get("short"), where, "Kurzname (short)", required=False)
+        if short is not None and len(short) > SHORT_NAME_CHARS:
+            check.errors.append(f"{where}: Kurzname (short) hat {len(short)} Zeichen, höchstens {SHORT_NAME_CHARS}.")
+        elif short is not None and item.get("code") is not None:
+            out[str(item["code"]).strip()] = short
+    return out
+
+
 def parse_definition(text: str, source: str = "Datei") -> Definition:
     """Validate a YAML definition; raise TrackingError listing every problem."""
     data = _load_yaml(text, source)
@@ -176,6 +196,7 @@ def parse_definition(text: str, source: str = "Datei") -> Definition:
     name = check.text(head.get("name"), "Strategie", "Name") if head else None
 
     core_goals = _code_name_list(check, data, "core_goals", "Kernziel")
+    short_names = _short_names(check, data)
     principles = _code_name_list(check, data, "principles", "Grundsatz")
     departments = _code_name_list(check, data, "departments", "Departement")
     fields = _parse_fields(check, data, [c for c, _ in core_goals])
@@ -195,6 +216,7 @@ def parse_definition(text: str, source: str = "Datei") -> Definition:
         departments=departments,
         fields=fields,
         first_period=first_period,
+        core_goal_short_names=short_names,
     )
 
 
@@ -350,7 +372,8 @@ def apply_definition(
 
     strategy = _sync_strategy(ap, definition)
     # Departments are shared by all strategies; the other lists belong to this one.
-    cores = _sync_codes(ap, CoreGoal, "Kernziel", definition.core_goals, strategy.id)
+    shorts = {code: {"short_name": definition.core_goal_short_names.get(code, "")} for code, _ in definition.core_goals}
+    cores = _sync_codes(ap, CoreGoal, "Kernziel", definition.core_goals, strategy.id, shorts)
     _sync_codes(ap, Principle, "Grundsatz", definition.principles, strategy.id)
     _sync_codes(ap, Department, "Departement", definition.departments, None)
     _sync_fields(ap, definition, strategy.id, cores)
@@ -384,17 +407,25 @@ def _sync_strategy(ap: _Applier, definition: Definition) -> Strategy:
     )
 
 
-def _sync_codes(ap: _Applier, model, label: str, items: list[tuple[str, str]], strategy_id: int | None) -> dict:
+def _sync_codes(
+    ap: _Applier,
+    model,
+    label: str,
+    items: list[tuple[str, str]],
+    strategy_id: int | None,
+    extra: dict[str, dict[str, Any]] | None = None,
+) -> dict:
     """A list of code and name (core goals, principles, departments): rows by code.
 
-    strategy_id None: the model's rows are not tied to a strategy (departments).
+    strategy_id None: the model's rows are not tied to a strategy (departments). extra: more
+    columns by code (a core goal's short name).
     """
     query = select(model)
     if strategy_id is not None:
         query = query.where(model.strategy_id == strategy_id)
     rows = {r.code: r for r in ap.session.scalars(query)}
     for pos, (code, name) in enumerate(items):
-        values = {"name": name, "active": True}
+        values = {"name": name, "active": True, **(extra or {}).get(code, {})}
         if hasattr(model, "position"):
             values["position"] = pos
         identity = {"code": code, **({"strategy_id": strategy_id} if strategy_id is not None else {})}

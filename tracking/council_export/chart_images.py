@@ -39,7 +39,7 @@ Figures = dict[str, tuple[go.Figure, tuple[int, int]]]  # name -> (figure, pixel
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 # Pixel size and font of each chart kind. Sized so that, placed on a slide,
 # chart text comes out at about 14 pt (px = pt / 72 * px per inch on the slide).
-MATRIX_PX = (930, 540)
+MATRIX_PX = (930, 590)
 TREND_PX = (740, 520)
 CHART_FONT_PX = 20
 CHART_SCALE = 1.5  # about 150 dpi on a slide, 200 dpi in the PDF
@@ -79,6 +79,7 @@ def _matrix_figure(content: CouncilContent) -> go.Figure:
             "field_name": c.field_name,
             "core_code": c.core_code,
             "core_name": c.core_name,
+            "core_short": c.core_short,
             "strength": c.strength,
             "n_goals": c.n_goals,
             "progress": float("nan") if c.progress is None else c.progress,
