@@ -80,6 +80,7 @@ def briefing_section(c: CouncilContent) -> None:
 
 
 ATTENTION_ROWS_SHOWN = 25  # rows the attention table shows without scrolling
+ATTENTION_ROW_PX = 66  # three lines of text
 
 
 def attention_section(c: CouncilContent) -> None:
@@ -91,22 +92,35 @@ def attention_section(c: CouncilContent) -> None:
             {
                 "Code": [a.code for a in c.attention],
                 "Titel": [a.title for a in c.attention],
-                "Departement": [a.department for a in c.attention],
+                "Dep.": [a.department for a in c.attention],
                 "Ampel": [a.light_label for a in c.attention],
-                "Fortschritt": [fmt.percent(a.progress, missing="–") for a in c.attention],
+                "Ist": [fmt.percent(a.progress, missing="–") for a in c.attention],
                 "Soll": [fmt.percent(a.expected, missing="–") for a in c.attention],
                 "Geplantes Ende": [fmt.date(a.planned_end) for a in c.attention],
                 "Warum": [a.why for a in c.attention],
                 "Begründung": [a.reason for a in c.attention],
             }
         )
+        shown = min(len(table), ATTENTION_ROWS_SHOWN)
         st.dataframe(
             widgets.with_coloured_lights(table),
             hide_index=True,
             width="stretch",
-            # Every row without scrolling inside the box (up to ATTENTION_ROWS_SHOWN), the reasons wide.
-            height=widgets.table_height(min(len(table), ATTENTION_ROWS_SHOWN)),
-            column_config={"Begründung": st.column_config.TextColumn(width="large")},
+            # Rows three lines high: the grid wraps a long reason instead of cutting it; up to
+            # ATTENTION_ROWS_SHOWN rows without scrolling inside the box.
+            row_height=ATTENTION_ROW_PX,
+            height=ATTENTION_ROW_PX * shown + 38,  # the header is one line high
+            # Pixel widths that fit the page at 1440 px: the reasons get the most room.
+            column_config={
+                "Code": st.column_config.TextColumn(width=80),
+                "Titel": st.column_config.TextColumn(width=170),
+                "Dep.": st.column_config.TextColumn(width=60, help="Departement"),
+                "Ist": st.column_config.TextColumn(width=50, help="gemeldeter Fortschritt"),
+                "Soll": st.column_config.TextColumn(width=55, help="erwarteter Fortschritt am Stichtag"),
+                "Geplantes Ende": st.column_config.TextColumn("Ende", width=90),
+                "Warum": st.column_config.TextColumn(width=120),
+                "Begründung": st.column_config.TextColumn(width=260),
+            },
         )
     if c.decisions:
         st.markdown("**Vorschläge für Entscheide**")
