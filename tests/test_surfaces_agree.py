@@ -802,9 +802,7 @@ def test_council_page_agrees(truth, data_url, monkeypatch):
     for code in listed:
         m = truth.measure(code)
         assert attention.loc[code, "Soll"] == fmt.percent(m["expected"], missing="–"), code
-        assert attention.loc[code, "Ist"] == fmt.percent(
-            m["progress"] if m["has_report"] else None, missing="–"
-        )
+        assert attention.loc[code, "Ist"] == fmt.percent(m["progress"] if m["has_report"] else None, missing="–")
 
 
 # --- the earlier reports the plausibility rules read -------------------------------------------
