@@ -66,6 +66,14 @@ def demo_form() -> None:
         st.rerun()
 
 
+FIRST_ADMIN_HINT = (
+    "**Für den Betrieb:** Es gibt noch kein Administrationskonto. Legen Sie es auf dem Server im "
+    "Projektordner an:  \n"
+    '`.venv/bin/python -m tracking users add admin --role admin --name "Vorname Name" --password-stdin`  \n'
+    "Das Passwort wird danach eingegeben. Danach verschwindet dieser Hinweis."
+)
+
+
 def sign_in_page() -> None:
     st.title("Anmelden")
     st.caption("Monitoring der Strategie «Digitaler Wandel» des Kantons Luzern")
@@ -84,13 +92,13 @@ def sign_in_page() -> None:
             st.button("Mit Single Sign-on anmelden", on_click=st.login, icon=":material/login:")
             st.caption("oder mit einem lokalen Konto:")
         local_form()
-        with data.read() as session:
-            admin_exists = has_admin(session)
-        if not admin_exists:
-            st.info(
-                "Noch kein Administrator: die erste Administratorin wird auf dem Server angelegt mit  \n"
-                '`python -m tracking users add admin --role admin --name "Vorname Name" --password-stdin`'
-            )
+        # Only a fresh installation needs the hint, and it speaks to whoever runs the server: a
+        # demo, or a database with an administrator, keeps it from every other visitor.
+        if not facts.demo:
+            with data.read() as session:
+                admin_exists = has_admin(session)
+            if not admin_exists:
+                st.info(FIRST_ADMIN_HINT, icon=":material/admin_panel_settings:")
     with right:
         if facts.demo:
             demo_form()

@@ -512,6 +512,22 @@ def test_without_sign_in_the_app_asks_for_it(demo_url, monkeypatch):
     assert any("Demo Regierungsrat" in m.value for m in at.sidebar.markdown)
 
 
+def test_the_first_administrator_hint_shows_only_on_a_fresh_installation(demo_url, bare_url, tmp_path, monkeypatch):
+    """Only a database without an administrator and without demo data needs it; it names the command."""
+    fresh = temp_database_url(tmp_path / "fresh.sqlite")
+    init_database(make_engine(fresh), actor="test", demo=False, today=REFERENCE_DATE)
+    shown = {}
+    for name, url in (("fresh", fresh), ("demo", demo_url), ("with admin", bare_url)):
+        monkeypatch.setenv("DATABASE_URL", url)
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+        at.run()
+        assert not at.exception and at.title[0].value == "Anmelden", name
+        shown[name] = [i.value for i in at.info if "Administrationskonto" in i.value]
+    assert shown["demo"] == [] and shown["with admin"] == []
+    assert len(shown["fresh"]) == 1
+    assert ".venv/bin/python -m tracking users add admin --role admin" in shown["fresh"][0]
+
+
 def test_local_sign_in_with_wrong_and_right_password(bare_url, monkeypatch):
     from tracking.users import UserSpec, create_user, list_users
 
