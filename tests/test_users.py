@@ -649,8 +649,9 @@ def only(entries, **where) -> dict:
 
 
 def parsed(text):
-    """The JSON text of Vorher/Nachher; a missing value (NaN in a pandas string column) is None."""
-    return None if pd.isna(text) else json.loads(text)
+    """The JSON text of Vorher/Nachher; a missing value («–») is None."""
+    assert not pd.isna(text), "the trail shows «–», never an empty cell"
+    return None if text == "–" else json.loads(text)
 
 
 @pytest.fixture
@@ -678,7 +679,7 @@ def test_audit_of_import_and_undo(reported):
         write_id,
         "Kim Koordination",
         "Excel «af5.xlsx»",
-        "status_report",
+        "Statusbericht",
         "M-5.1.01/2026-H2",
         "geändert",
     ]
@@ -710,7 +711,7 @@ def test_audit_of_definition_load(luzern):
     renamed = only(entries, Zeile="5.1")
     assert (renamed["Aktion"], renamed["Tabelle"], renamed["Art"], renamed["Quelle"]) == (
         "Strategie geladen",
-        "goal",
+        "Ziel",
         "geändert",
         "Datei neu.yaml",
     )
@@ -730,11 +731,11 @@ def test_audit_of_periods(luzern):
         set_period_open(session, name="2025-H1", is_open=True, actor=ADMIN)
         add_missing_periods(session, actor=ADMIN, today=dt.date(2027, 2, 1))
         entries = audit_entries(session, actor="anna")
-    closed = only(entries, Aktion="Periode geschlossen", Tabelle="reporting_period")
+    closed = only(entries, Aktion="Periode geschlossen", Tabelle="Berichtsperiode")
     # Closing also froze the period's sums per goal (tracking/frozen.py); 2025-H1, created closed, had none to thaw.
-    frozen = only(entries, Aktion="Periode geschlossen", Tabelle="period_goal_sums")
+    frozen = only(entries, Aktion="Periode geschlossen", Tabelle="Summen je Ziel")
     assert (frozen["Zeile"], frozen["Art"], parsed(frozen["Vorher"])) == ("2026-H2", "neu", None)
-    assert (closed["Tabelle"], closed["Zeile"], closed["Art"]) == ("reporting_period", "2026-H2", "geändert")
+    assert (closed["Tabelle"], closed["Zeile"], closed["Art"]) == ("Berichtsperiode", "2026-H2", "geändert")
     assert (parsed(closed["Vorher"])["is_open"], parsed(closed["Nachher"])["is_open"]) == (True, False)
     assert parsed(closed["Nachher"]) == {
         "name": "2026-H2",
@@ -742,7 +743,7 @@ def test_audit_of_periods(luzern):
         "end_date": "2026-12-31",
         "is_open": False,
     }
-    opened = only(entries, Aktion="Periode geöffnet", Tabelle="reporting_period")
+    opened = only(entries, Aktion="Periode geöffnet", Tabelle="Berichtsperiode")
     assert (opened["Zeile"], parsed(opened["Vorher"])["is_open"], parsed(opened["Nachher"])["is_open"]) == (
         "2025-H1",
         False,
@@ -840,7 +841,7 @@ def test_two_accounts_with_the_same_display_name_are_told_apart(reported, capsys
         assert code == 0 and lines[-1] == "1 Eintrag."
         assert lines[0].startswith(f"{write_id:>5}  ")
         assert (
-            f"  {username} (Sandra Muster)  Import (Excel «{username}.xlsx»)  status_report M-5.1.01/2026-H2"
+            f"  {username} (Sandra Muster)  Import (Excel «{username}.xlsx»)  Statusbericht M-5.1.01/2026-H2"
             in lines[0]
         )
     target = tmp_path / "koord6.xlsx"
@@ -1163,15 +1164,15 @@ def test_cli_audit_text_and_excel(cli_strategy, capsys, monkeypatch, tmp_path):
     lines = out.splitlines()
     # Closing changed the period and froze its sums per goal (tracking/frozen.py).
     assert len(lines) == 3 and lines[-1] == "2 Einträge."
-    assert "  Fachstelle  Periode geschlossen (cli)  reporting_period 2026-H2: geändert  " in lines[0]
+    assert "  Fachstelle  Periode geschlossen (cli)  Berichtsperiode 2026-H2: geändert  " in lines[0]
     assert '"is_open":true' in lines[0] and lines[0].endswith('"name":"2026-H2","start_date":"2026-07-01"}')
-    assert "  Fachstelle  Periode geschlossen (cli)  period_goal_sums 2026-H2: neu  – → {" in lines[1]
+    assert "  Fachstelle  Periode geschlossen (cli)  Summen je Ziel 2026-H2: neu  – → {" in lines[1]
 
     code, out, _ = run(
         capsys, monkeypatch, "audit", "--action", "user", "--since", dt.date.today().strftime("%d.%m.%Y")
     )
     assert out.splitlines()[-1] == "2 Einträge."
-    assert "cli-test  Benutzer (cli)  user_account rita: neu  – → {" in out
+    assert "cli-test  Benutzer (cli)  Benutzerkonto rita: neu  – → {" in out
 
     assert run(capsys, monkeypatch, "audit", "--until", "31.12.2000")[1] == (
         "Keine Einträge im Protokoll für diese Auswahl.\n"
@@ -1183,7 +1184,7 @@ def test_cli_audit_text_and_excel(cli_strategy, capsys, monkeypatch, tmp_path):
     ws = load_workbook(target)["Protokoll"]
     rows = [[c.value for c in row] for row in ws.iter_rows()]
     assert rows[0] == AUDIT_COLUMNS and len(rows) == 2
-    assert rows[1][2:8] == ["cli-test", "Benutzer", "cli", "user_account", "rita", "neu"]
+    assert rows[1][2:8] == ["cli-test", "Benutzer", "cli", "Benutzerkonto", "rita", "neu"]
 
 
 @pytest.mark.parametrize(

@@ -158,6 +158,26 @@ AUDIT_ACTIONS = {
 CHANGE_KINDS = {"insert": "neu", "update": "geändert", "retire": "ausser Kraft"}
 AUDIT_COLUMNS = ["Vorgang", "Zeit", "Person", "Aktion", "Quelle", "Tabelle", "Zeile", "Art", "Vorher", "Nachher"]
 AUDIT_SHEET = "Protokoll"
+# The stored tables as the audit trail names them (the database's own names are English).
+TABLE_LABELS = {
+    "strategy": "Strategie",
+    "core_goal": "Kernziel",
+    "principle": "Grundsatz",
+    "action_field": "Aktionsfeld",
+    "goal": "Ziel",
+    "goal_contribution": "Beitrag an Kernziel",
+    "department": "Departement",
+    "measure": "Massnahme",
+    "reporting_period": "Berichtsperiode",
+    "period_goal_sums": "Summen je Ziel",
+    "period_council_content": "Sitzungsbericht (gespeichert)",
+    "status_report": "Statusbericht",
+    "indicator": "Kennzahl",
+    "indicator_value": "Kennzahlwert",
+    "user_account": "Benutzerkonto",
+    "sign_in_throttle": "Anmeldesperre",
+}
+EMPTY = "–"  # a value the write did not have (before an insert, after a delete)
 # Shown as a placeholder should such a value ever reach the trail.
 _SECRET_KEYS = {"password_hash"}
 
@@ -247,12 +267,12 @@ def audit_entries(
                 at,
                 person,
                 AUDIT_ACTIONS.get(code, code),
-                source,
-                table,
+                source or EMPTY,
+                TABLE_LABELS.get(table, table),
                 key,
                 CHANGE_KINDS.get(kind, kind),
-                _json_text(before),
-                _json_text(after),
+                _json_text(before) or EMPTY,
+                _json_text(after) or EMPTY,
             )
         )
     return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
