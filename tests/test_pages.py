@@ -617,7 +617,7 @@ def test_audit_trail_on_the_page_tells_apart_two_people_with_the_same_name(tmp_p
     def protocol():
         audit = next(d.value for d in at.dataframe if "Vorgang" in d.value.columns)
         # The period's rows (closing and opening also freeze and thaw its sums per goal).
-        rows = audit[audit["Tabelle"] == "reporting_period"]
+        rows = audit[audit["Tabelle"] == "Berichtsperiode"]
         rows = zip(rows["Aktion"], rows["Person"], rows["Zeile"])
         return sorted(r for r in rows if r[0].startswith("Periode"))
 
