@@ -572,15 +572,8 @@ def _cmdline(pid: int) -> str:
 
 def _processes_running(text: str) -> list[str]:
     """The command lines of running processes that mention text."""
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            line = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if text in line:
-            found.append(line)
-    return found
+    lines = (_cmdline(int(path.parent.name)) for path in Path("/proc").glob("[0-9]*/cmdline"))
+    return [line for line in lines if text in line]
 
 
 def _fake_browser(tmp_path, body: str) -> Path:
@@ -702,20 +695,22 @@ print(json.dumps({"default": pio.templates.default, "figures": figures}))
 """
 
 
-def _figures_in_a_process(content, kind: str) -> dict:
+def _in_a_process(script: str, content, kind: str) -> dict:
+    """What the script prints as JSON, run in a fresh process of the kind («plain» or «dashboard»)."""
     done = subprocess.run(
-        [sys.executable, "-c", FIGURES_IN_A_PROCESS, kind],
+        [sys.executable, "-c", script, kind],
         input=pickle.dumps(content),
         capture_output=True,
         cwd=ROOT,
         check=True,
+        timeout=300,
     )
     return json.loads(done.stdout)
 
 
 def test_report_charts_are_the_same_whether_made_on_the_page_or_by_the_command_line(demo):
-    plain = _figures_in_a_process(demo[1], "plain")
-    dashboard = _figures_in_a_process(demo[1], "dashboard")
+    plain = _in_a_process(FIGURES_IN_A_PROCESS, demo[1], "plain")
+    dashboard = _in_a_process(FIGURES_IN_A_PROCESS, demo[1], "dashboard")
     assert (plain["default"], dashboard["default"]) == ("plotly", "streamlit")  # the two processes differ
     assert (
         plain["figures"].keys()
@@ -762,17 +757,7 @@ def test_report_charts_show_every_label_as_text_in_both_processes(demo):
     if council_export.find_browser() is None:
         pytest.skip("Chromium nicht installiert (Debian-Paket chromium)")
     _, content = demo
-    made = {}
-    for kind in ("plain", "dashboard"):
-        done = subprocess.run(
-            [sys.executable, "-c", SVG_IN_A_PROCESS, kind],
-            input=pickle.dumps(content),
-            capture_output=True,
-            cwd=ROOT,
-            check=True,
-            timeout=300,
-        )
-        made[kind] = json.loads(done.stdout)
+    made = {kind: _in_a_process(SVG_IN_A_PROCESS, content, kind) for kind in ("plain", "dashboard")}
     matrix = _svg_texts(made["plain"]["matrix"])
     for block in content.fields:
         assert f"{block.code} {block.name}" in matrix, block.code

@@ -61,31 +61,9 @@ INDICATOR_COLUMNS: list[Column] = [
     Column("direction", "Richtung", 18, False),
     Column("active", "Aktiv", 8, False),
 ]
-MEASURE_FIELDS = [
-    "goal",
-    "title",
-    "description",
-    "department",
-    "responsible_unit",
-    "contact",
-    "partners",
-    "start_date",
-    "planned_end",
-    "budget_chf",
-    "weight",
-    "active",
-]
-INDICATOR_FIELDS = [
-    "goal",
-    "name",
-    "unit",
-    "baseline",
-    "baseline_year",
-    "target",
-    "target_year",
-    "direction",
-    "active",
-]
+# The columns a row of the file sets (everything but its identity: the code, the number).
+MEASURE_FIELDS = [c.key for c in MEASURE_COLUMNS if c.key != "code"]
+INDICATOR_FIELDS = [c.key for c in INDICATOR_COLUMNS if c.key != "id"]
 LABELS = {
     "goal": "Ziel",
     "title": "Titel",

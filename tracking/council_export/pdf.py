@@ -132,11 +132,16 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(clean(text)), style)
 
 
-def _light_p(label: str, light: str | None, style: ParagraphStyle) -> Paragraph:
+def _light_markup(label: str, light: str | None) -> str:
+    """«■ rot» as reportlab markup: the icon in the light's colour, red in bold."""
     icon, _, word = label.partition(" ")
     colour = LIGHT_COLOURS.get(light or "keine", LIGHT_COLOURS["keine"])
     text = f'<font color="{colour}">{escape(icon)}</font> {escape(word)}'
-    return Paragraph(f"<b>{text}</b>" if light_is_bold(light) else text, style)
+    return f"<b>{text}</b>" if light_is_bold(light) else text
+
+
+def _light_p(label: str, light: str | None, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(_light_markup(label, light), style)
 
 
 class _Table(LongTable):
@@ -300,7 +305,7 @@ def _briefing_page(c: CouncilContent, s: dict[str, ParagraphStyle]) -> list:
     if not b.points:
         story.append(_p(NO_DECISION, s["body"]))
     for point in b.points:
-        icon = _light_p(light_text(point.light), point.light, s["bullet"]).text
+        icon = _light_markup(light_text(point.light), point.light)
         story.append(
             Paragraph(
                 f"{icon} <b>{escape(clean(point.name))}</b><br/>"
