@@ -17,7 +17,7 @@ init: $(BIN)/.installed
 
 ## Install, create the database with strategy and demo data, start the dashboard.
 run: init
-	$(BIN)/streamlit run dashboard.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(BIN)/streamlit run server.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 node_modules/axe-core/axe.min.js: package.json
 	npm install --no-audit --no-fund --silent

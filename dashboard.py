@@ -21,28 +21,54 @@ if facts.strategy is None:
     )
     st.stop()
 
+
+def navigation_pages(actor) -> dict[str, st.Page]:
+    """Every page, the ones the actor may not see (all, before sign-in) hidden: a link to such a
+    page (an e-mail, a bookmark) then gets a German answer, not Streamlit's English «Page not
+    found». The default page is served at «/» but reserves its own pathname, so it gets one nobody
+    links to, and a hidden twin answers at «/uebersicht»."""
+    pages = {
+        url: st.Page(
+            path,
+            title=title,
+            icon=icon,
+            url_path="startseite" if i == 0 else url,
+            default=i == 0,
+            visibility="visible" if can_see(actor, url) else "hidden",
+        )
+        for i, (path, title, icon, url, _) in enumerate(PAGES)
+    }
+    # Same script, own address: the switch to «/» would drop the link's filters (?periode=…).
+    path, title, icon, url, _ = PAGES[0]
+    alias = st.Page(path, title=title, icon=icon, url_path=url, visibility="hidden")
+    return {**pages, "": alias}
+
+
 actor = auth.signed_in()
+pages = navigation_pages(actor)
 if actor is None:
     # Resolve the requested page, so that its URL and filters survive, but show the sign-in.
-    st.navigation(
-        [st.Page(path, title=title, url_path=url, default=i == 0) for i, (path, title, _, url, _) in enumerate(PAGES)],
-        position="hidden",
-    )
+    st.navigation(list(pages.values()), position="hidden")
     widgets.banners()
+    auth.hand_over_cookie()
     sign_in.sign_in_page()
     st.stop()
 
-pages = {
-    url: st.Page(path, title=title, icon=icon, url_path=url, default=i == 0)
-    for i, (path, title, icon, url, _) in enumerate(PAGES)
-    if can_see(actor, url)
-}
 navigation = st.navigation(list(pages.values()))
-choices = next(c for _, _, _, url, c in PAGES if url in pages and pages[url].url_path == navigation.url_path)
+auth.hand_over_cookie()
+url = next(u for u, page in pages.items() if page is navigation)
+allowed = not url or can_see(actor, url)
 st.sidebar.markdown("**Strategie «Digitaler Wandel»**  \nKanton Luzern")
 sidebar.period_picker()
-sidebar.sidebar_choices(choices)
+sidebar.sidebar_choices(next((c for _, _, _, u, c in PAGES if u == url and allowed), ()))
 auth.identity_box(actor)
 widgets.banners()
+if not allowed:
+    st.warning(
+        f"Die Seite «{navigation.title}» ist für Ihre Rolle ({actor.role_label}) nicht freigegeben.",
+        icon=":material/lock:",
+    )
+    st.page_link(pages[PAGES[0][3]], label="Zur Übersicht", icon=":material/dashboard:")
+    st.stop()
 navigation.run()
 data.release_memory()

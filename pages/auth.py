@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
 from pages import data
 from pages.sidebar import DEPARTMENT_KEY
 from pages.text import md_text
+from tracking import web_sessions
 from tracking.access import ROLES, Actor
 from tracking.errors import TrackingError
 from tracking.users import AccountInactive, actor_for_email, current_actor, session_minutes
@@ -23,6 +26,12 @@ EXPIRED_KEY = "sitzung_abgelaufen"
 SSO_EMAIL_KEY = "sso_email"
 # Why the session was ended (account disabled or deleted), shown on the sign-in page.
 SIGNED_OUT_KEY = "abgemeldet_weil"
+# The one-time ticket a fresh sign-in hands the browser for its cookie (tracking.web_sessions),
+# and the cookie the session was resumed from.
+TICKET_KEY = "sitzung_ticket"
+COOKIE_KEY = "sitzung_cookie"
+FORGET_KEY = "sitzung_cookie_loeschen"
+ADDRESS_KEY = "sitzung_adresse"
 
 
 def sso_configured() -> bool:
@@ -33,7 +42,12 @@ def sso_configured() -> bool:
         return False
 
 
-def sign_in(actor: Actor) -> None:
+def sign_in(actor: Actor, *, remember: bool = False) -> None:
+    """Sign the session in; remember: also the browser (a cookie, so that a reload or a new tab
+    stays signed in), for a password or demo sign-in."""
+    if remember:
+        with data.write_transaction() as session:
+            st.session_state[TICKET_KEY] = web_sessions.start(session, actor)
     st.session_state[ACTOR_KEY] = actor
     st.session_state[LAST_SEEN_KEY] = dt.datetime.now()
     st.session_state.pop(EXPIRED_KEY, None)
@@ -42,8 +56,72 @@ def sign_in(actor: Actor) -> None:
         st.session_state[DEPARTMENT_KEY] = actor.home_department
 
 
-def sign_out() -> None:
-    for key in (ACTOR_KEY, LAST_SEEN_KEY, SSO_EMAIL_KEY):
+def _address() -> str:
+    """This page's path and query (?periode=…), to come back to."""
+    query = urlencode(st.query_params.to_dict())
+    return (urlsplit(st.context.url or "").path or "/") + (f"?{query}" if query else "")
+
+
+def hand_over_cookie() -> None:
+    """Right after a password or demo sign-in, send the browser for its cookie; right after
+    «Abmelden», to have it deleted. Either way the browser comes back to the page it showed
+    the run before (the sign-in page still has the link's filters; the first run after it may not)."""
+    ticket = st.session_state.pop(TICKET_KEY, None)
+    forget = st.session_state.pop(FORGET_KEY, False)
+    back = st.session_state.get(ADDRESS_KEY) or _address()
+    st.session_state[ADDRESS_KEY] = _address()
+    if ticket is not None:
+        target = f"{web_sessions.START_PATH}?{urlencode({'ticket': ticket, 'weiter': back})}"
+    elif forget:
+        target = f"{web_sessions.END_PATH}?{urlencode({'weiter': back})}"
+    else:
+        return
+    st.html(f"<script>window.location.replace({json.dumps(target)});</script>", unsafe_allow_javascript=True)
+
+
+def _browser_cookie() -> str | None:
+    cookie = st.context.cookies.get(web_sessions.COOKIE_NAME)
+    return cookie if isinstance(cookie, str) else None  # AppTest has no browser and no cookies
+
+
+def _resume_from_cookie(actor: Actor | None) -> Actor | None:
+    """The actor of the browser's sign-in cookie (a reload, a new tab); the session's own actor
+    when the browser holds none. A session that came from the cookie ends with it: signed out
+    in another tab, timed out, or the account disabled."""
+    cookie = _browser_cookie()
+    if not cookie or st.session_state.get(FORGET_KEY):  # no cookie, or signed out here just now
+        return actor
+    if actor is not None and st.session_state.get(COOKIE_KEY) != cookie:  # signed in anew here
+        return actor
+    with data.write_transaction() as session:
+        try:
+            resumed = web_sessions.resume(session, cookie)
+        except AccountInactive as exc:  # caught here: the session's end is committed
+            ended = exc
+        else:
+            ended = None
+    if ended is not None:
+        _end_session(ended, during_write=False)
+        return None
+    if resumed is None:  # timed out, or signed out in another tab: the cookie no longer counts
+        sign_out()
+        st.session_state[EXPIRED_KEY] = True
+        return None
+    if actor is None:
+        sign_in(resumed)
+        st.session_state[COOKIE_KEY] = cookie
+    return resumed
+
+
+def sign_out(*, forget_browser: bool = False) -> None:
+    """End the session (and its cookie's, on the server); forget_browser («Abmelden»): also have
+    the browser delete the cookie, so that the next visit starts at the sign-in quietly."""
+    if forget_browser and st.session_state.get(COOKIE_KEY):
+        st.session_state[FORGET_KEY] = True
+    if st.session_state.get(COOKIE_KEY):
+        with data.write_transaction() as session:
+            web_sessions.end(session, st.session_state[COOKIE_KEY])
+    for key in (ACTOR_KEY, LAST_SEEN_KEY, SSO_EMAIL_KEY, COOKIE_KEY, TICKET_KEY):
         st.session_state.pop(key, None)
     if sso_configured() and getattr(st.user, "is_logged_in", False):
         st.logout()
@@ -51,7 +129,7 @@ def sign_out() -> None:
 
 def signed_in() -> Actor | None:
     """The signed-in actor; None after TRACKING_SESSION_MINUTES without activity."""
-    actor = st.session_state.get(ACTOR_KEY)
+    actor = _resume_from_cookie(st.session_state.get(ACTOR_KEY))
     now = dt.datetime.now()
     if actor is None and sso_configured() and getattr(st.user, "is_logged_in", False):
         with data.write_transaction() as session:
@@ -129,5 +207,5 @@ def identity_box(current: Actor) -> None:
     if current.role == "koordination":
         st.sidebar.caption(f"Geltungsbereich: {md_text(current.scope_label)}")
     if st.sidebar.button("Abmelden", icon=":material/logout:"):
-        sign_out()
+        sign_out(forget_browser=True)
         st.rerun()

@@ -29,7 +29,7 @@ def local_form() -> None:
     if error:
         st.error(error)
         return
-    auth.sign_in(actor)
+    auth.sign_in(actor, remember=True)
     st.rerun()
 
 
@@ -61,7 +61,8 @@ def demo_form() -> None:
                 fields=frozenset(fields),
                 departments=frozenset(departments),
                 home_department=home,
-            )
+            ),
+            remember=True,
         )
         st.rerun()
 

@@ -13,6 +13,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_FLAGS = [
@@ -39,8 +41,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(database_url: str, log_path: Path, script: str = "dashboard.py", env: dict | None = None):
-    """Start the dashboard (or another script) on a free port; yield its base URL; stop it."""
+def streamlit_server(database_url: str, log_path: Path, script: str = "server.py", env: dict | None = None):
+    """Start the dashboard (server.py, or another script) on a free port; yield its base URL; stop it."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
     log = log_path.open("w")
@@ -99,16 +101,10 @@ def wait_idle(page, timeout: float = 60_000) -> None:
     )
 
 
-def dismiss_page_not_found(page) -> None:
-    """Close Streamlit's spurious «Page not found» dialog on a deep link's first load.
-
-    A known Streamlit issue (streamlit/streamlit#9992): the right page is shown
-    underneath; the dialog only blocks clicks.
-    """
-    dialog = page.get_by_role("dialog").filter(has_text="Page not found")
-    if dialog.count():
-        page.keyboard.press("Escape")
-        dialog.wait_for(state="detached")
+def no_page_not_found(page) -> None:
+    """Streamlit's English «Page not found» dialog never shows (server.py keeps Streamlit from
+    reading pages/ as its old pages folder, dashboard.py knows every page's address)."""
+    expect(page.get_by_role("dialog").filter(has_text="Page not found")).to_have_count(0)
 
 
 ROLE_LABELS = {
@@ -123,7 +119,7 @@ def open_page(page, base: str, path: str = "", role: str = "admin") -> None:
     """Open a URL and, on the sign-in screen, start a demo session with the role."""
     page.goto(f"{base}/{path}")
     wait_idle(page)
-    dismiss_page_not_found(page)
+    no_page_not_found(page)
     if page.get_by_role("heading", name="Anmelden").count():
         page.get_by_text(ROLE_LABELS[role], exact=True).click()
         wait_idle(page)

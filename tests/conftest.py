@@ -208,22 +208,14 @@ __all__ = ["REFERENCE_DATE", "Base"]
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory, browser):
-    """`streamlit run dashboard.py` on a free port, on a fresh demo database."""
-    from tests.browser import streamlit_server, wait_idle
+    """`streamlit run server.py` on a free port, on a fresh demo database."""
+    from tests.browser import streamlit_server
     from tracking.bootstrap import init_database
 
     tmp = tmp_path_factory.mktemp("browser")
     url = temp_database_url(tmp / "demo.sqlite")
     init_database(make_engine(url), actor="test", demo=True, today=REFERENCE_DATE)
     with streamlit_server(url, tmp / "streamlit.log") as base:
-        # Streamlit shows a «Page not found» dialog to the very first session of
-        # a new server that opens a page other than the start page
-        # (streamlit/streamlit#9992). One visit to the start page avoids it.
-        context = browser.new_context()
-        warm = context.new_page()
-        warm.goto(f"{base}/")
-        wait_idle(warm)
-        context.close()
         yield base
 
 

@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = sorted((ROOT / "tracking").rglob("*.py"))
-FACES = [*sorted((ROOT / "pages").glob("*.py")), ROOT / "dashboard.py"]
+FACES = [*sorted((ROOT / "pages").glob("*.py")), ROOT / "dashboard.py", ROOT / "server.py"]
 # What a page must leave to the library: the store and the workbook readers and writers.
 NOT_IN_PAGES = ("sqlalchemy", "openpyxl", "python_calamine", "calamine")
 

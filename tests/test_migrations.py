@@ -556,6 +556,20 @@ def at_0012(db: AtRevision) -> None:
     db.add("period_council_content", period_id=db.ids["H1"], content=text_)
 
 
+def at_0013(db: AtRevision) -> None:
+    """A browser's sign-in of Anna (only hashes; tracking/web_sessions.py)."""
+    db.add(
+        "web_session",
+        ticket_hash=None,
+        token_hash="ab" * 32,
+        username="anna",
+        demo_actor=None,
+        created_at=dt.datetime(2026, 11, 30, 9, 0),
+        last_seen_at=dt.datetime(2026, 11, 30, 9, 5),
+        ended_at=None,
+    )
+
+
 # 0005, 0007 and 0008 change indexes and checks only: nothing new to write there; 0011's table is
 # written at 0012.
 AT_REVISION = {
@@ -567,6 +581,7 @@ AT_REVISION = {
     "0009": at_0009,
     "0010": at_0010,
     "0012": at_0012,
+    "0013": at_0013,
 }
 
 

@@ -59,7 +59,7 @@ from tracking.audit import WriteLog
 from tracking.db import SETUP, serialize
 from tracking.errors import TrackingError
 from tracking.frozen import freeze_closed
-from tracking.models import Base, PeriodCouncilContent, local_now
+from tracking.models import Base, PeriodCouncilContent, WebSession, local_now
 from tracking.xlsx import header_cell, text_cell
 
 INDEX_SHEET = "Inhalt"
@@ -87,11 +87,13 @@ _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
 DERIVED_TABLES = {PeriodCouncilContent.__tablename__}
+# Browser sign-ins belong to this server: a restored copy starts with everyone signed out.
+NOT_BACKED_UP = DERIVED_TABLES | {WebSession.__tablename__}
 
 
 def backup_tables() -> list[Table]:
     """The tables an export holds, in the order of their foreign keys."""
-    return [t for t in Base.metadata.sorted_tables if t.name not in DERIVED_TABLES]
+    return [t for t in Base.metadata.sorted_tables if t.name not in NOT_BACKED_UP]
 
 
 def export_workbook(session: Session) -> bytes:

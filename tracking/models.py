@@ -449,3 +449,22 @@ class SignInThrottle(Base):
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_failed_at: Mapped[dt.datetime] = mapped_column(DateTime)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class WebSession(Base):
+    """A browser's sign-in that outlives a reload: the browser holds a signed, HttpOnly cookie
+    with the token, the server this row (only hashes of ticket and token). Sign-out, the
+    inactivity timeout and a disabled account end it (ended_at)."""
+
+    __tablename__ = "web_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The one-time ticket the page hands the browser to fetch its cookie (then cleared).
+    ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A local account by name, or a demo role (name, role, scope) while demo data is loaded.
+    username: Mapped[str | None] = mapped_column(String(100))
+    demo_actor: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
