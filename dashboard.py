@@ -8,6 +8,7 @@ from tracking.access import can_see
 from tracking.errors import TrackingError
 
 st.set_page_config(page_title="Monitoring Digitaler Wandel", page_icon="📊", layout="wide")
+widgets.german_widgets()
 try:
     data.follow_writes()
     facts = data.store_facts()

@@ -9,7 +9,7 @@ from tracking import charts
 from tracking import formatting as fmt
 from tracking import rollup as ru
 from tracking.scope import Scope
-from tracking.vocab import light_text
+from tracking.vocab import TOTAL, light_text
 
 
 def key_figures(progress: float, measures: pd.DataFrame, summary: str | None, note: str) -> None:
@@ -77,7 +77,7 @@ def trend_section(field_code: str, field_id: int, period: str) -> None:
         st.markdown("**Aktionsfeld und Gesamt**")
         trend = data.trend(period)
         st.plotly_chart(
-            charts.progress_trend_lines(trend[trend["field_code"].isin(["Gesamt", field_code])], highlight=field_code),
+            charts.progress_trend_lines(trend[trend["field_code"].isin([TOTAL, field_code])], highlight=field_code),
             width="stretch",
             key="field_trend",
         )

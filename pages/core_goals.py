@@ -8,6 +8,7 @@ from pages.text import md_text
 from tracking import charts
 from tracking import formatting as fmt
 from tracking import rollup as ru
+from tracking.matrix_table import matrix_html
 from tracking.vocab import strength_label
 
 
@@ -64,13 +65,9 @@ def core_goals() -> None:
         )
 
     st.subheader("Aktionsfelder × Kernziele")
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Fortschritt pro Feld und Kernziel**")
-        st.plotly_chart(charts.field_core_bars(r.matrix), width="stretch", key="core_bars")
-    with right:
-        st.markdown("**Matrix (Beitrag und Fortschritt)**")
-        st.plotly_chart(charts.field_core_heatmap(r.matrix, short_labels=True), width="stretch", key="core_heatmap")
+    st.html(matrix_html(r.matrix, "aktionsfelder", {sidebar.PERIOD_KEY: period.name}))
+    st.markdown("**Fortschritt pro Feld und Kernziel**")
+    st.plotly_chart(charts.field_core_bars(r.matrix), width="stretch", key="core_bars")
 
 
 core_goals()

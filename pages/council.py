@@ -14,6 +14,7 @@ from tracking import formatting as fmt
 from tracking.briefing import FIELDS_TITLE, MORE_POINTS_WHERE, briefing, fields_table
 from tracking.council import ATTENTION_TITLE, NO_DECISION, load_council_content
 from tracking.council_content import CouncilContent, FieldBlock
+from tracking.matrix_table import matrix_html
 from tracking.vocab import LIGHTS, NO_REPORT, light_text
 
 SECTION_KEY = "praesentation_abschnitt"
@@ -132,7 +133,7 @@ def matrix_section(c: CouncilContent) -> None:
     st.subheader("Aktionsfelder × Kernziele")
     matrix = pd.DataFrame([cell.__dict__ for cell in c.matrix])
     matrix["progress"] = matrix["progress"].astype(float)
-    st.plotly_chart(charts.field_core_heatmap(matrix), width="stretch", key="council_matrix")
+    st.html(matrix_html(matrix, "aktionsfelder", {sidebar.PERIOD_KEY: c.period}))
     cols = st.columns(len(c.core_goals))
     for col, (code, name) in zip(cols, c.core_goals):
         col.metric(code, fmt.percent(c.core_progress.get(code)), help=md_text(name))

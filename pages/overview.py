@@ -6,6 +6,7 @@ from pages import data, sidebar
 from pages.text import md_text
 from tracking import charts
 from tracking import formatting as fmt
+from tracking.matrix_table import matrix_html
 
 
 def headline_section(h: dict, prev: dict | None) -> None:
@@ -63,14 +64,10 @@ def no_reports_notice(period: str) -> None:
     )
 
 
-def charts_section(current, core_goals, trend) -> None:
+def charts_section(current, core_goals, trend, period: str) -> None:
     """The matrix, the fields' progress and lights, the trend, the core goals."""
     st.subheader("Aktionsfelder × Kernziele")
-    st.caption(
-        "Farbe: Fortschritt der Ziele des Felds, die dem Kernziel dienen (gewichtet nach Beitrag). "
-        "Text: stärkster Beitrag und Fortschritt. «–»: kein Beitrag."
-    )
-    st.plotly_chart(charts.field_core_heatmap(current.matrix), width="stretch", key="heatmap")
+    st.html(matrix_html(current.matrix, "aktionsfelder", {sidebar.PERIOD_KEY: period}))
     with st.expander("Kernziele im Wortlaut"):
         for code, name in zip(core_goals["core_code"], core_goals["core_name"]):
             st.markdown(f"**{code}** – {md_text(name)}")
@@ -115,7 +112,7 @@ def overview() -> None:
     headline_section(current.headline, prev)
     if current.headline["reported"] == 0:
         no_reports_notice(period.name)
-    charts_section(current, structure.core_goals, data.trend(period.name))
+    charts_section(current, structure.core_goals, data.trend(period.name), period.name)
 
 
 overview()

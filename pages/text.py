@@ -26,7 +26,7 @@ def md_text(text: object) -> str:
     return AUTOLINK.sub(lambda m: m.group() + ZWJ, value)
 
 
-# Streamlit's markdown colours nearest to each light's colour (tracking.vocab.LIGHT_COLOURS).
+# Streamlit's markdown colours nearest to each light's colour (tracking.palette.LIGHT_COLOURS).
 LIGHT_MARKDOWN_COLOURS = {GREEN: "green", YELLOW: "orange", RED: "red"}
 
 

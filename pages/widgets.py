@@ -17,6 +17,68 @@ from tracking.undo import undo
 from tracking.xlsx import tables_workbook
 
 
+# Streamlit's own widget texts are English and have no setting: the file uploader's button
+# («Upload») and size note («200MB per file»; our limit of 10 MB is in each label) are replaced
+# in CSS; the choice fields' placeholder («Choose an option»), the date fields' placeholders
+# («dd.mm.yyyy») and the names screen readers hear («day, Beginn») by a script that also
+# follows the fields React draws later. tests/test_browser_german.py reads every page for English words.
+GERMAN_WIDGETS = """
+<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { display: none; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after { content: "Datei wählen"; }
+[data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {
+  content: "oder hierher ziehen"; font-size: 0.875rem; color: #555;
+}
+</style>
+<script>
+(() => {
+  if (window.trackingGermanWidgets) return;
+  window.trackingGermanWidgets = true;
+  const placeholders = { dd: "TT", mm: "MM", yyyy: "JJJJ" };
+  const parts = { "day, ": "Tag, ", "month, ": "Monat, ", "year, ": "Jahr, " };
+  const choices = { "Choose an option": "Bitte wählen", "Choose options": "Bitte wählen" };
+  const german = () => {
+    document.querySelectorAll("input[placeholder]").forEach((input) => {
+      if (choices[input.placeholder]) input.placeholder = choices[input.placeholder];
+    });
+    document.querySelectorAll('[data-testid="stFileUploaderDropzoneInput"][aria-label="file upload"]').forEach(
+      (input) => input.setAttribute("aria-label", "Datei hochladen")
+    );
+    document.querySelectorAll('[data-testid="stSelectboxVirtualDropdownEmpty"], [role="option"]').forEach((item) => {
+      if (item.textContent === "No results") item.textContent = "Keine Treffer";
+    });
+    dates();
+  };
+  const dates = () => document.querySelectorAll('[data-testid="stDateInputField"] [role="spinbutton"]').forEach((seg) => {
+    if (seg.dataset.placeholder === "true" && placeholders[seg.textContent]) seg.textContent = placeholders[seg.textContent];
+    const label = seg.getAttribute("aria-label") || "";
+    for (const [en, de] of Object.entries(parts)) {
+      if (label.startsWith(en)) seg.setAttribute("aria-label", de + label.slice(en.length));
+    }
+    if (seg.getAttribute("aria-valuetext") === "Empty") seg.setAttribute("aria-valuetext", "leer");
+  });
+  // Once per frame however many changes React makes (a page run changes thousands of nodes).
+  let pending = false;
+  const schedule = () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; german(); });
+  };
+  german();
+  new MutationObserver(schedule).observe(document.body, {
+    subtree: true, childList: true, characterData: true, attributes: true,
+    attributeFilter: ["aria-label", "aria-valuetext", "data-placeholder", "placeholder"],
+  });
+})();
+</script>
+"""
+
+
+def german_widgets() -> None:
+    st.html(GERMAN_WIDGETS, unsafe_allow_javascript=True)
+
+
 def banners() -> None:
     facts = data.store_facts()
     # Keyed, so that the Sitzungsbericht's presentation can hide them (class st-key-banners).

@@ -22,10 +22,12 @@ def axe_script() -> Path:
     return AXE
 
 
+@pytest.mark.parametrize("width", [1440, 390], ids=["breit", "telefon"])
 @pytest.mark.parametrize(
     ("url", "title"), [("" if i == 0 else url, title) for i, (_, title, _, url, _) in enumerate(PAGES)]
 )
-def test_page_has_no_serious_accessibility_violations(server, page, axe_script, url, title):
+def test_page_has_no_serious_accessibility_violations(server, page, axe_script, url, title, width):
+    page.set_viewport_size({"width": width, "height": 2200 if width > 1000 else 844})
     open_page(page, server, url)
     page.get_by_role("heading", name=title).first.wait_for()
     page.add_script_tag(path=str(axe_script))

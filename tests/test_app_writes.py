@@ -439,8 +439,9 @@ def test_pages_write_only_through_the_one_write_helper():
     for path in [*(ROOT / "pages").glob("*.py"), ROOT / "dashboard.py"]:
         text = path.read_text(encoding="utf-8")
         assert text.count("), write=True)") == {"data.py": 1}.get(path.name, 0), path.name
-        # auth.write() and the single sign-on in auth.py, the password sign-in in sign_in.py.
-        assert text.count("data.write_transaction()") == {"auth.py": 2, "sign_in.py": 1}.get(path.name, 0), path.name
+        # auth.write(), the single sign-on and the sign-in cookie's session (start, resume, end) in
+        # auth.py, the password sign-in in sign_in.py.
+        assert text.count("data.write_transaction()") == {"auth.py": 5, "sign_in.py": 1}.get(path.name, 0), path.name
 
 
 def test_catalogue_undo_in_the_app_is_refused_after_a_later_form_change(db, monkeypatch):

@@ -21,25 +21,37 @@ from tests.browser import (
 pytestmark = pytest.mark.browser
 
 
-def test_overview_shows_heatmap_and_bars_in_german(server, page):
+def test_overview_shows_the_matrix_and_the_bars_in_german(server, page):
     open_page(page, server, "")
-    page.wait_for_selector(".js-plotly-plot .heatmaplayer", timeout=30_000)
+    page.wait_for_selector(".js-plotly-plot .barlayer", timeout=30_000)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
 
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_role("heading", name="Übersicht").is_visible()
     assert page.get_by_text("Demodaten", exact=False).first.is_visible()
+    # The matrix: a table with its headings (a screen reader reads it as one).
+    matrix = page.get_by_role("table").filter(has_text="Aktionsfeld")
+    for heading in ("K1 Chancengerechtigkeit", "K4 Vernetzung"):
+        expect(matrix.get_by_role("columnheader", name=heading)).to_be_visible()
+    expect(matrix.get_by_role("rowheader", name="AF5 politische Partizipation und E-Government")).to_be_visible()
     charts = page.locator(".js-plotly-plot")
-    assert charts.count() >= 4
-    heatmap = charts.nth(0)
-    for label in ("K1", "K4", "AF5 politische Partizipation und E-Government", "Fortschritt %"):
-        assert heatmap.get_by_text(label, exact=False).count() > 0, label
-    bars = charts.nth(1)
+    assert charts.count() >= 3
+    bars = charts.nth(0)
     assert bars.get_by_text("Fortschritt in %").count() == 1
-    lights = charts.nth(2)
+    lights = charts.nth(1)
     for word in ("● grün", "▲ gelb", "■ rot", "○ keine Meldung"):
         assert lights.get_by_text(word).count() == 1, word
+
+
+def test_a_field_in_the_matrix_opens_its_page_for_the_same_period(server, page):
+    open_page(page, server, "?periode=2025-H1")
+    page.get_by_role("link", name="AF3 Sicherheit").click()
+    page.get_by_role("heading", name="AF3 Sicherheit").wait_for()
+    wait_idle(page)
+    expect(page.get_by_role("combobox", name="Berichtsperiode")).to_have_value("2025-H1")
+    expect(page.get_by_role("combobox", name="Aktionsfeld")).to_have_value("AF3")
+    expect(page.get_by_role("heading", name="Anmelden")).to_have_count(0)  # still signed in after the reload
 
 
 def test_period_in_the_url_opens_that_view(server, page):
@@ -57,8 +69,8 @@ def test_coordinator_downloads_fills_uploads_and_sees_the_overview_change(server
 
     def full_fields_on_overview() -> int:
         open_page(page, server, "")
-        page.wait_for_selector(".js-plotly-plot .heatmaplayer", timeout=30_000)
-        bars = page.locator(".js-plotly-plot").nth(1)
+        page.wait_for_selector(".js-plotly-plot .barlayer", timeout=30_000)
+        bars = page.locator(".js-plotly-plot").nth(0)
         return bars.locator("text.bartext").filter(has_text=re.compile(r"^100 %$")).count()
 
     before = full_fields_on_overview()
@@ -201,7 +213,7 @@ def test_new_measure_from_verwaltung_to_template_to_report_to_overview(server, p
 
     def completeness_on_overview() -> str:
         open_page(page, server, "")
-        page.wait_for_selector(".js-plotly-plot .heatmaplayer", timeout=30_000)
+        page.wait_for_selector("table.af-matrix", timeout=30_000)
         metric = page.locator('[data-testid="stMetric"]').filter(has_text="Rücklauf")
         return metric.locator('[data-testid="stMetricValue"]').inner_text()
 

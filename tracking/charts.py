@@ -13,11 +13,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from tracking import formatting as fmt
-from tracking.vocab import GREEN, LIGHT_COLOURS, LIGHT_ICONS, LIGHTS, NO_REPORT, RED, YELLOW, strength_label
+from tracking import palette
+from tracking.palette import LIGHT_COLOURS, PROGRESS_SCALE
+from tracking.vocab import GREEN, LIGHT_ICONS, LIGHTS, NO_REPORT, RED, TOTAL, YELLOW, strength_label
 
 FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=13)
-# Sequential, colour-blind safe scale for progress 0..100 (light to dark blue).
-PROGRESS_SCALE = [[0.0, "#f7fbff"], [0.5, "#6baed6"], [1.0, "#08306b"]]
 PATTERNS = {GREEN: "", YELLOW: "/", RED: "x", NO_REPORT: "."}
 # Counts with the thousands apostrophe (layout separators), not plotly's «5k».
 COUNT_FORMAT = ",d"
@@ -148,7 +148,7 @@ def field_progress_bars(fields: pd.DataFrame) -> go.Figure:
             text=texts,
             textposition="outside",
             cliponaxis=False,
-            marker_color="#0072B2",
+            marker_color=palette.MAIN_COLOUR,
             hovertemplate="%{y}<br>Fortschritt: %{text}<extra></extra>",
         )
     )
@@ -188,19 +188,21 @@ def light_distribution_bars(dist: pd.DataFrame, by: str, labels: dict[str, str] 
     return _layout(fig, height=90 + 32 * len(dist))
 
 
-def progress_trend_lines(trend: pd.DataFrame, highlight: str = "Gesamt", key: str = "field_code") -> go.Figure:
-    """Progress over the periods: the highlighted series bold, the others thin."""
+def progress_trend_lines(trend: pd.DataFrame, highlight: str = TOTAL, key: str = "field_code") -> go.Figure:
+    """Progress over the periods, one line per series in its palette style (colour, marker and
+    dash); «Gesamt» black and thick everywhere, the highlighted series thick, the others thin."""
     fig = go.Figure()
-    for code, group in trend.groupby(key, sort=False):
-        bold = code == highlight
+    for position, (code, group) in enumerate(trend.groupby(key, sort=False)):
+        colour, symbol, dash, _ = palette.series_style(code, position)
+        thick = code in (TOTAL, highlight)
         fig.add_scatter(
             x=group["period"],
             y=group["progress"],
             mode="lines+markers",
             name=code,
-            line=dict(width=4 if bold else 1.5, color="#000000" if bold else None),
-            opacity=1.0 if bold else 0.75,
-            hovertemplate=f"{code}<br>%{{x}}: %{{y:.0f}} %<extra></extra>",
+            line=dict(width=palette.TOTAL_WIDTH if thick else 2, color=colour, dash=dash),
+            marker=dict(symbol=symbol, size=9 if thick else 7),
+            hovertemplate=f"{plain(code)}<br>%{{x}}: %{{y:.0f}} %<extra></extra>",
         )
     fig.update_yaxes(range=[0, 105], title="Fortschritt in %", ticksuffix=" %")
     fig.update_xaxes(title="Berichtsperiode", type="category")
@@ -240,21 +242,15 @@ def completeness_bars(table: pd.DataFrame, by: str) -> go.Figure:
 def field_core_bars(matrix: pd.DataFrame) -> go.Figure:
     """Grouped bars: for each field, the progress towards each core goal it serves."""
     fig = go.Figure()
-    palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
-    patterns = ["", "/", ".", "x", "-", "+"]
     for i, (core, group) in enumerate(matrix.groupby("core_code", sort=False)):
+        colour, _, _, pattern = palette.series_style(core, i)
         fig.add_bar(
             x=group["field_code"],
             y=group["progress"],
             name=core,
             marker=dict(
-                color=palette[i % len(palette)],
-                pattern=dict(
-                    shape=patterns[i % len(patterns)],
-                    fgcolor="#ffffff",
-                    bgcolor=palette[i % len(palette)],
-                    solidity=0.3,
-                ),
+                color=colour,
+                pattern=dict(shape=pattern, fgcolor="#ffffff", bgcolor=colour, solidity=0.3),
             ),
             customdata=[fmt.percent(p) if n else "kein Beitrag" for p, n in zip(group["progress"], group["n_goals"])],
             hovertemplate=f"%{{x}} → {core}: %{{customdata}}<extra></extra>",
@@ -274,7 +270,7 @@ def measure_history_chart(history: pd.DataFrame) -> go.Figure:
         y=history["expected"],
         mode="lines",
         name="Soll (Plan)",
-        line=dict(dash="dash", color="#555555"),
+        line=dict(dash="dash", color=palette.PLAN_COLOUR),
         hovertemplate="%{x}: Soll %{y:.0f} %<extra></extra>",
     )
     reported = history[history["progress"].notna()]
@@ -283,7 +279,7 @@ def measure_history_chart(history: pd.DataFrame) -> go.Figure:
         y=reported["progress"],
         mode="lines+markers",
         name="Ist (gemeldet)",
-        line=dict(color="#0072B2", width=3),
+        line=dict(color=palette.MAIN_COLOUR, width=3),
         marker=dict(
             size=14,
             symbol=[symbols.get(light, "circle-open") for light in reported["light"]],
@@ -344,21 +340,21 @@ def indicator_chart(values: pd.DataFrame) -> go.Figure:
         y=v["value"],
         mode="lines+markers",
         name="Ist",
-        line=dict(color="#0072B2", width=3),
+        line=dict(color=palette.MAIN_COLOUR, width=3),
         hovertemplate="%{x}: %{y:,.1f} " + plain(first["unit"]) + "<extra></extra>",
     )
     if pd.notna(first["baseline"]):
         fig.add_hline(
             y=first["baseline"],
             line_dash="dot",
-            line_color="#555555",
+            line_color=palette.PLAN_COLOUR,
             annotation_text=f"Ausgangswert {fmt.number(first['baseline'], 1)} ({first['baseline_year']})",
         )
     if pd.notna(first["target"]):
         fig.add_hline(
             y=first["target"],
             line_dash="dash",
-            line_color="#009E73",
+            line_color=palette.TARGET_COLOUR,
             annotation_text=f"Ziel {fmt.number(first['target'], 1)} ({first['target_year']})",
         )
     fig.update_yaxes(title=plain(first["unit"]))

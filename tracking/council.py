@@ -47,9 +47,9 @@ from tracking.rollup import (
 )
 from tracking.snapshot import Snapshot, load_snapshot
 from tracking.tables import rows_of
-from tracking.vocab import GREEN, LIGHTS, NO_REPORT, RED, YELLOW, light_text, strength_label
+from tracking.vocab import GREEN, LIGHTS, NO_REPORT, RED, TOTAL, YELLOW, light_text, strength_label
 
-OVERALL = "Gesamt"  # the overall line in progress_trend
+OVERALL = TOTAL  # the overall line in progress_trend (the palette draws it black and thick)
 # Sentences name at most this many measures (by name, a line each); the lists name them all.
 NAMES_IN_SENTENCE = 3
 # Where the measures a sentence leaves out are listed.

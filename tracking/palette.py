@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from tracking.vocab import TOTAL
+
 LIGHT_COLOURS: dict[str, str] = {
     "gruen": "#009E73",  # bluish green (Okabe-Ito)
     "gelb": "#E69F00",  # orange (Okabe-Ito)
@@ -34,15 +36,16 @@ SERIES: list[tuple[str, str, str, str]] = [
     ("#2A8C82", "cross", "solid", "+"),  # teal
     ("#7A7A00", "x", "dash", "\\"),  # olive
     ("#666666", "star", "dot", "|"),  # grey
-    ("#8C564B", "pentagon", "dashdot", ""),  # brown
+    ("#6A3D9A", "pentagon", "dashdot", "/"),  # violet
 ]
-TOTAL = "Gesamt"
 TOTAL_COLOUR = "#000000"
 TOTAL_WIDTH = 4
 # The one measured line beside a plan (a measure's Ist, an indicator's values) and plain bars.
 MAIN_COLOUR = SERIES[0][0]
 PLAN_COLOUR = "#555555"  # Soll and baselines: dashed grey
 TARGET_COLOUR = SERIES[2][0]
+# A change since the previous period in the reports' key figures: good news green, bad news red.
+GOOD_CHANGE, BAD_CHANGE = "#007A5A", "#B71C1C"
 
 
 def series_index(name: str, position: int) -> int:
@@ -53,4 +56,7 @@ def series_index(name: str, position: int) -> int:
 
 
 def series_style(name: str, position: int) -> tuple[str, str, str, str]:
+    """(colour, marker, dash, bar pattern) of a series; «Gesamt» black, solid, round markers."""
+    if name == TOTAL:
+        return (TOTAL_COLOUR, "circle", "solid", "")
     return SERIES[series_index(name, position)]

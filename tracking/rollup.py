@@ -30,6 +30,7 @@ from tracking.vocab import (
     PAUSED_STATUSES,
     RED,
     RUNNING_STATUSES,
+    TOTAL,
 )
 
 # A measure is behind plan when its progress falls short of the expected
@@ -253,7 +254,7 @@ def overall_progress(fields: pd.DataFrame) -> float:
 
 def trend_rows(period: str, fields: pd.DataFrame) -> list[dict]:
     """One period of a trend: the overall line («Gesamt») and each field's progress."""
-    rows = [{"period": period, "field_code": "Gesamt", "progress": overall_progress(fields)}]
+    rows = [{"period": period, "field_code": TOTAL, "progress": overall_progress(fields)}]
     return rows + [{"period": period, "field_code": f.field_code, "progress": f.progress} for f in fields.itertuples()]
 
 

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import pandas as pd
 
 from tracking import formatting as fmt
-from tracking.vocab import GREEN, LIGHT_COLOURS, LIGHTS, NO_REPORT, RED, STATUSES, YELLOW, light_text
+from tracking.palette import LIGHT_COLOURS
+from tracking.vocab import GREEN, LIGHTS, NO_REPORT, RED, STATUSES, YELLOW, light_text
 
 
 def rows_of(frame: pd.DataFrame) -> Iterator[tuple]:

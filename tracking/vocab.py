@@ -1,9 +1,8 @@
 """Fixed vocabularies: status, traffic light, direction, contribution strength.
 
 Codes are stored in the database (ASCII, stable); labels are what people read.
-Lights are never shown by colour alone: every light has an icon and a word too.
-The colours follow the Okabe-Ito palette, which stays distinct for the common
-forms of colour blindness.
+Lights are never shown by colour alone: every light has an icon and a word too
+(their colours are in tracking.palette).
 """
 
 from __future__ import annotations
@@ -35,17 +34,13 @@ LIGHT_MEANING: dict[str, str] = {
     "rot": "gefährdet",
 }
 LIGHT_ICONS: dict[str, str] = {"gruen": "●", "gelb": "▲", "rot": "■", "keine": "○"}
-LIGHT_COLOURS: dict[str, str] = {
-    "gruen": "#009E73",  # bluish green
-    "gelb": "#E69F00",  # orange
-    "rot": "#C62828",  # red that reads as red (vermillion read as orange next to yellow)
-    "keine": "#999999",
-}
 # Worse colours sort higher: used for "ties toward the worse colour".
 LIGHT_SEVERITY: dict[str, int] = {"gruen": 0, "gelb": 1, "rot": 2}
 NEEDS_REASON = frozenset({"gelb", "rot"})
 
 NO_REPORT = "keine Meldung"
+# The series of the whole strategy beside the fields (trend lines).
+TOTAL = "Gesamt"
 NO_DATA = "keine Daten"
 
 DIRECTIONS: dict[str, str] = {"hoeher": "höher ist besser", "tiefer": "tiefer ist besser"}

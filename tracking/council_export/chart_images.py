@@ -100,9 +100,8 @@ def _matrix_figure(content: CouncilContent) -> go.Figure:
 def _trend_figure(content: CouncilContent, block: FieldBlock) -> go.Figure:
     rows = [{"period": p, "field_code": OVERALL, "progress": v} for p, v in content.overall_trend]
     rows += [{"period": p, "field_code": block.code, "progress": v} for p, v in block.trend]
+    # The palette's styles: «Gesamt» black and thick, the field in its own colour, marker and dash.
     fig = charts.progress_trend_lines(pd.DataFrame(rows, columns=["period", "field_code", "progress"]), block.code)
-    # The overall line dashed, so the two lines differ in print without colour too.
-    fig.update_traces(selector=dict(name=OVERALL), line=dict(color="#0072B2", dash="dash", width=2.5))
     fig.update_xaxes(title=None, tickangle=-45 if len(block.trend) > 4 else 0)
     return fig
 

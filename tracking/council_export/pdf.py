@@ -51,8 +51,9 @@ from tracking.council_export.text import (
     progress_text,
 )
 from tracking.errors import TrackingError
+from tracking.palette import BAD_CHANGE, GOOD_CHANGE, LIGHT_COLOURS
 from tracking.tables import light_fill, light_is_bold
-from tracking.vocab import LIGHT_COLOURS, light_text
+from tracking.vocab import light_text
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 PDF_FONT, PDF_BOLD = "DejaVuSans", "DejaVuSans-Bold"
@@ -65,7 +66,7 @@ MIN_ROWS = 2  # table rows kept together at a page break
 HEADING_ROOM = 40 * mm  # a heading, a table's header and two rows
 HYPHENATION = "de_CH"
 WHOLE_WORDS = {"hyphenationLang": ""}  # headings are not hyphenated
-GOOD, BAD = "#007A5A", "#B71C1C"
+GOOD, BAD = GOOD_CHANGE, BAD_CHANGE
 _fonts_lock = threading.Lock()
 # Binary streams: ASCII85 (reportlab's default) runs in pure Python here and
 # triples the time to write the chart images.

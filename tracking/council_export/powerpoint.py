@@ -47,6 +47,7 @@ from tracking.council_export.text import (
     measure_table,
     progress_text,
 )
+from tracking.palette import BAD_CHANGE, GOOD_CHANGE
 from tracking.vocab import light_text
 
 
@@ -70,7 +71,7 @@ def _title_slide(deck: Deck) -> None:
         run(para, text, size, bold=bold, colour=None if bold else GREY)
 
 
-GOOD, BAD = RGBColor(0x00, 0x7A, 0x5A), RGBColor(0xB7, 0x1C, 0x1C)
+GOOD, BAD = RGBColor.from_string(GOOD_CHANGE[1:]), RGBColor.from_string(BAD_CHANGE[1:])
 
 
 def _change_colour(f: KeyFigure) -> RGBColor:

@@ -18,8 +18,8 @@ from reportlab.pdfbase import pdfmetrics
 
 from tracking.council_content import CouncilContent
 from tracking.council_export.text import clean
+from tracking.palette import LIGHT_COLOURS
 from tracking.tables import light_fill, light_is_bold
-from tracking.vocab import LIGHT_COLOURS
 
 SLIDE_W, SLIDE_H = Emu(12192000), Emu(6858000)  # 13.33 x 7.5 in: exactly 16:9
 MARGIN = Inches(0.5)
