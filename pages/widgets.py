@@ -16,7 +16,6 @@ from tracking.tables import light_cell_css, measure_display
 from tracking.undo import undo
 from tracking.xlsx import tables_workbook
 
-
 # Streamlit's own widget texts are English and have no setting: the file uploader's button
 # («Upload») and size note («200MB per file»; our limit of 10 MB is in each label) are replaced
 # in CSS; the choice fields' placeholder («Choose an option»), the date fields' placeholders
@@ -50,8 +49,10 @@ GERMAN_WIDGETS = """
     });
     dates();
   };
-  const dates = () => document.querySelectorAll('[data-testid="stDateInputField"] [role="spinbutton"]').forEach((seg) => {
-    if (seg.dataset.placeholder === "true" && placeholders[seg.textContent]) seg.textContent = placeholders[seg.textContent];
+  const segments = '[data-testid="stDateInputField"] [role="spinbutton"]';
+  const dates = () => document.querySelectorAll(segments).forEach((seg) => {
+    const german = placeholders[seg.textContent];
+    if (seg.dataset.placeholder === "true" && german) seg.textContent = german;
     const label = seg.getAttribute("aria-label") || "";
     for (const [en, de] of Object.entries(parts)) {
       if (label.startsWith(en)) seg.setAttribute("aria-label", de + label.slice(en.length));

@@ -63,7 +63,8 @@ def test_date_fields_and_file_uploaders_say_it_in_german(server, page):
     uploader = page.locator('[data-testid="stFileUploaderDropzone"]').first
     uploader.scroll_into_view_if_needed()
     expect(uploader.get_by_role("button", name="Datei wählen")).to_be_visible()
-    expect(uploader.get_by_role("button", name="Datei hochladen")).to_have_count(1)  # the file input, for screen readers
+    # The file input, for screen readers.
+    expect(uploader.get_by_role("button", name="Datei hochladen")).to_have_count(1)
     # The note is CSS content (Streamlit's English note hidden): read as the browser draws it.
     note = uploader.locator('[data-testid="stFileUploaderDropzoneInstructions"] > div')
     assert note.evaluate("e => getComputedStyle(e, '::after').content") == '"oder hierher ziehen"'
