@@ -138,14 +138,14 @@ def first_loads(url: str, tmp: Path, browser) -> tuple[dict[str, float], dict[st
     for _, title, _, url_path, _ in PAGES:
         with streamlit_server(url, tmp / f"first-{url_path}.log", env={"TRACKING_DEMO_ROLE": "admin"}) as app:
             context = browser.new_context(viewport={"width": 1400, "height": 2200})
-            cold[title] = load(context, f"{app}/{url_path}", 0)
+            cold[title] = load(context, f"{app}/{url_path}", False)
             context.close()
         if url_path == LIGHT_PAGE:
             continue
         with streamlit_server(url, tmp / f"warm-{url_path}.log", env={"TRACKING_DEMO_ROLE": "admin"}) as app:
             context = browser.new_context(viewport={"width": 1400, "height": 2200})
-            load(context, f"{app}/{LIGHT_PAGE}", 0)
-            first[title] = load(context, f"{app}/{url_path}", 0)
+            load(context, f"{app}/{LIGHT_PAGE}", False)
+            first[title] = load(context, f"{app}/{url_path}", False)
             context.close()
     return cold, first
 
@@ -164,15 +164,15 @@ def render(url: str, tmp: Path) -> tuple[float, float, float, float, tuple[dict[
         browser = p.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
         app_context = browser.new_context(viewport={"width": 1400, "height": 2200})
         empty_context = browser.new_context(viewport={"width": 1400, "height": 2200})
-        first = load(app_context, f"{app}/", 4)  # computes and caches the figures and the trend
-        load(empty_context, f"{empty}/", 0)
+        first = load(app_context, f"{app}/", True)  # computes and caches the figures and the trend
+        load(empty_context, f"{empty}/", False)
         overview, baseline = [], []
         for _ in range(3):
-            overview.append(load(app_context, f"{app}/", 4))
-            baseline.append(load(empty_context, f"{empty}/", 0))
+            overview.append(load(app_context, f"{app}/", True))
+            baseline.append(load(empty_context, f"{empty}/", False))
         # The other pages in the same session: how much memory a session at this scale takes.
         for _, _, _, url_path, _ in PAGES[1:]:
-            load(app_context, f"{app}/{url_path}", 0)
+            load(app_context, f"{app}/{url_path}", False)
         rss = peak_rss_mb(int(app.rsplit(":", 1)[1]))
         pages = first_loads(url, tmp, browser)
         browser.close()

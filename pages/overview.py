@@ -4,9 +4,10 @@ import streamlit as st
 
 from pages import data, sidebar
 from pages.text import md_text
-from tracking import charts
 from tracking import formatting as fmt
+from tracking.bar_tables import light_bars_html, progress_bars_html
 from tracking.matrix_table import matrix_html
+from tracking.trend_svg import trend_svg
 
 
 def headline_section(h: dict, prev: dict | None) -> None:
@@ -75,15 +76,15 @@ def charts_section(current, core_goals, trend, period: str) -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("Fortschritt pro Aktionsfeld")
-        st.plotly_chart(charts.field_progress_bars(current.fields), width="stretch", key="fieldbars")
+        st.html(progress_bars_html(current.fields))
     with right:
         st.subheader("Ampeln pro Aktionsfeld")
-        st.plotly_chart(
-            charts.light_distribution_bars(current.lights_by_field, "field_code"), width="stretch", key="lights"
-        )
+        fields = current.fields
+        names = dict(zip(fields["field_code"], fields["field_code"] + " " + fields["field_name"]))
+        st.html(light_bars_html(current.lights_by_field, "field_code", names))
 
     st.subheader("Verlauf über die Perioden")
-    st.plotly_chart(charts.progress_trend_lines(trend), width="stretch", key="trend")
+    st.html(trend_svg(trend))
 
     with st.expander("Kernziele: Fortschritt"):
         table = current.core_goals.assign(Fortschritt=current.core_goals["progress"].map(fmt.percent))

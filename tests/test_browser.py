@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 
 def test_overview_shows_the_matrix_and_the_bars_in_german(server, page):
     open_page(page, server, "")
-    page.wait_for_selector(".js-plotly-plot .barlayer", timeout=30_000)
+    page.wait_for_selector("table.bar-table", timeout=30_000)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
 
@@ -31,17 +31,46 @@ def test_overview_shows_the_matrix_and_the_bars_in_german(server, page):
     assert page.get_by_role("heading", name="Übersicht").is_visible()
     assert page.get_by_text("Demodaten", exact=False).first.is_visible()
     # The matrix: a table with its headings (a screen reader reads it as one).
-    matrix = page.get_by_role("table").filter(has_text="Aktionsfeld")
+    matrix = page.locator("table.af-matrix")
     for heading in ("K1 Chancengerechtigkeit", "K4 Vernetzung"):
         expect(matrix.get_by_role("columnheader", name=heading)).to_be_visible()
     expect(matrix.get_by_role("rowheader", name="AF5 politische Partizipation und E-Government")).to_be_visible()
-    charts = page.locator(".js-plotly-plot")
-    assert charts.count() >= 3
-    bars = charts.nth(0)
-    assert bars.get_by_text("Fortschritt in %").count() == 1
-    lights = charts.nth(1)
+    # The bars: each field's progress as a number beside its bar; lights with icon, word and count.
+    bars = page.get_by_role("table").filter(has_text="Fortschritt in % (0 bis 100)")
+    expect(
+        bars.get_by_role("row", name=re.compile(r"^AF5 politische Partizipation und E-Government \d+ %$"))
+    ).to_be_visible()
+    legend = page.locator(".bar-legend")
     for word in ("● grün", "▲ gelb", "■ rot", "○ keine Meldung"):
-        assert lights.get_by_text(word).count() == 1, word
+        expect(legend.get_by_text(word)).to_be_visible()
+    # The red light reads red: its computed colour is the palette's red.
+    red = page.locator(".bar-table .stack .rot").first
+    assert red.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(198, 40, 40)"  # #C62828
+    expect(page.get_by_role("img", name=re.compile("^Verlauf: Fortschritt in %"))).to_be_visible()
+    # No plotly on the Übersicht: its 3 MB of script would cost the page a second.
+    assert page.locator(".js-plotly-plot").count() == 0
+
+
+def test_on_a_phone_the_matrix_is_one_card_per_field(server, page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_page(page, server, "")
+    rows = page.locator("table.af-matrix tbody tr")
+    expect(rows).to_have_count(9)
+    row = rows.nth(2)
+    row.scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "overview-phone-matrix.png"))
+    box = row.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # the card fits the screen
+    cells = row.locator("td")
+    # A card: the field's name on top, then the four core goals one below the other, each readable.
+    first, second = cells.nth(0).bounding_box(), cells.nth(1).bounding_box()
+    assert second["y"] >= first["y"] + first["height"] - 1 and first["width"] > 300
+    expect(cells.nth(0).locator(".label")).to_have_text("K1 Chancengerechtigkeit")
+    size = cells.nth(0).locator(".progress").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 16
+    # Nothing of the page runs off to the side.
+    assert page.evaluate("document.querySelector('[data-testid=stMain]').scrollWidth") <= 390
 
 
 def test_a_field_in_the_matrix_opens_its_page_for_the_same_period(server, page):
@@ -69,9 +98,8 @@ def test_coordinator_downloads_fills_uploads_and_sees_the_overview_change(server
 
     def full_fields_on_overview() -> int:
         open_page(page, server, "")
-        page.wait_for_selector(".js-plotly-plot .barlayer", timeout=30_000)
-        bars = page.locator(".js-plotly-plot").nth(0)
-        return bars.locator("text.bartext").filter(has_text=re.compile(r"^100 %$")).count()
+        page.wait_for_selector("table.bar-table", timeout=30_000)
+        return page.locator("table.bar-table .value").filter(has_text=re.compile(r"^100 %$")).count()
 
     before = full_fields_on_overview()
     open_page(page, server, "statusbericht")
