@@ -41,9 +41,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(database_url: str, log_path: Path, script: str = "server.py", env: dict | None = None):
+def streamlit_server(
+    database_url: str, log_path: Path, script: str = "server.py", env: dict | None = None, port: int | None = None
+):
     """Start the dashboard (server.py, or another script) on a free port; yield its base URL; stop it."""
-    port = free_port()
+    port = port or free_port()
     env = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
     log = log_path.open("w")
     proc = subprocess.Popen(
