@@ -36,13 +36,12 @@ def goals_section(goals: pd.DataFrame) -> None:
         {
             "Ziel": goals["goal_code"],
             "Wortlaut": goals["goal_name"],
-            # Whole percent as «Stand» (fmt.percent) rounds: the bar's label «%d» would cut the decimals off.
+            # Whole percent as fmt.percent rounds: the bar's label «%d» would cut the decimals off.
             "Fortschritt": goals["progress"].round(0),
-            "Stand": [fmt.percent(p) for p in goals["progress"]],
             "Massnahmen": goals["n_measures"],
             "hinter Plan": goals["n_behind_plan"],
             "überfällig": goals["n_overdue"],
-            "sistiert/abgebrochen": goals["n_paused"],
+            "pausiert": goals["n_paused"],
             "keine Meldung": goals["n_no_report"],
         }
     )
@@ -50,9 +49,17 @@ def goals_section(goals: pd.DataFrame) -> None:
         goal_table,
         hide_index=True,
         width="stretch",
+        # Two lines per row: a goal's wording wraps instead of being cut.
+        row_height=widgets.WRAPPED_ROW_PX,
+        height=widgets.table_height(len(goal_table), widgets.WRAPPED_ROW_PX),
         column_config={
-            "Fortschritt": st.column_config.ProgressColumn("Fortschritt", min_value=0, max_value=100, format="%d %%"),
+            "Fortschritt": st.column_config.ProgressColumn(
+                "Fortschritt", min_value=0, max_value=100, format="%d %%", width="small"
+            ),
             "Wortlaut": st.column_config.TextColumn("Wortlaut", width="large"),
+            "pausiert": st.column_config.NumberColumn(
+                "pausiert", help="sistiert oder abgebrochen: gezählt, ziehen den Fortschritt nicht herunter"
+            ),
         },
     )
 

@@ -76,7 +76,9 @@ def strategy_section(actor: Actor) -> None:
         st.info("Keine Änderungen: die Datenbank entspricht der Datei bereits.")
         return
     st.markdown(f"**Vorschau: {len(preview.changes)} Änderungen**")
-    st.dataframe(pd.DataFrame({"Änderung": preview.changes}), hide_index=True, width="stretch")
+    # A list, not a grid: each change is a sentence and wraps instead of being cut.
+    with st.container(height=min(400, 40 + 28 * len(preview.changes)), border=True):
+        st.markdown("\n".join(f"- {md_text(change)}" for change in preview.changes))
     if st.button("Definition laden", type="primary"):
         with auth.write() as (session, actor):
             result = apply_definition(session, definition, actor=actor, source=f"Datei {upload.name}")

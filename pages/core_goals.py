@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages import data, sidebar
+from pages import data, sidebar, widgets
 from pages.text import md_text
 from tracking import charts
 from tracking import formatting as fmt
@@ -46,15 +46,17 @@ def core_goals() -> None:
                 "Wortlaut": serving["goal_name"],
                 "Beitrag": [strength_label(w) for w in serving["weight"]],
                 "Gewicht": serving["weight"],
-                # Whole percent as «Stand» rounds: the bar's label «%d» would cut the decimals off.
+                # Whole percent as fmt.percent rounds: the bar's label «%d» would cut the decimals off.
                 "Fortschritt": serving["progress"].round(0),
-                "Stand": [fmt.percent(p) for p in serving["progress"]],
             }
         ).sort_values(["Gewicht", "Aktionsfeld"], ascending=[False, True])
         st.dataframe(
             table,
             hide_index=True,
             width="stretch",
+            # Two lines per row: a goal's wording wraps instead of being cut.
+            row_height=widgets.WRAPPED_ROW_PX,
+            height=widgets.table_height(len(table), widgets.WRAPPED_ROW_PX),
             column_config={
                 "Fortschritt": st.column_config.ProgressColumn(
                     "Fortschritt", min_value=0, max_value=100, format="%d %%"

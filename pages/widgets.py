@@ -44,6 +44,10 @@ GERMAN_WIDGETS = """
     document.querySelectorAll('[data-testid="stFileUploaderDropzoneInput"][aria-label="file upload"]').forEach(
       (input) => input.setAttribute("aria-label", "Datei hochladen")
     );
+    // The button's German text is CSS content, which not every screen reader (nor axe) reads.
+    document.querySelectorAll('[data-testid="stFileUploaderDropzone"] button:not([aria-label])').forEach(
+      (button) => button.setAttribute("aria-label", "Datei wählen")
+    );
     document.querySelectorAll('[data-testid="stSelectboxVirtualDropdownEmpty"], [role="option"]').forEach((item) => {
       if (item.textContent === "No results") item.textContent = "Keine Treffer";
     });
@@ -115,11 +119,13 @@ COLOURED_ROWS_LIMIT = 1_000
 
 
 ROW_PX = 35  # st.dataframe's row height
+WRAPPED_ROW_PX = 56  # two lines: a goal's wording wraps instead of being cut
 
 
-def table_height(rows: int) -> int:
-    """The pixel height at which st.dataframe shows the header and this many rows without scrolling."""
-    return (rows + 1) * ROW_PX + 3
+def table_height(rows: int, row_px: int = ROW_PX) -> int:
+    """The pixel height at which st.dataframe shows the header and this many rows (of row_px) without
+    scrolling."""
+    return ROW_PX + rows * row_px + 3
 
 
 def with_coloured_lights(table: pd.DataFrame, column: str = "Ampel"):

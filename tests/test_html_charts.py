@@ -36,7 +36,7 @@ def test_light_bars_give_every_light_icon_and_count():
 
 
 def _svg(html: str) -> str:
-    data = re.search(r'<div class="trend-chart"><img src="data:image/svg\+xml;base64,([^"]+)"', html).group(1)
+    data = re.search(r'<div class="trend-chart"[^>]*><img src="data:image/svg\+xml;base64,([^"]+)"', html).group(1)
     return base64.b64decode(data).decode()
 
 
