@@ -8,8 +8,11 @@ from pages.text import md_text
 from tracking import charts
 from tracking import formatting as fmt
 from tracking import rollup as ru
+from tracking.bar_tables import table_html
 from tracking.scope import Scope
 from tracking.vocab import TOTAL, light_text
+
+PAUSED_HELP = "sistiert oder abgebrochen: gezählt, ziehen den Fortschritt nicht herunter"
 
 
 def key_figures(progress: float, measures: pd.DataFrame, summary: str | None, note: str) -> None:
@@ -36,8 +39,7 @@ def goals_section(goals: pd.DataFrame) -> None:
         {
             "Ziel": goals["goal_code"],
             "Wortlaut": goals["goal_name"],
-            # Whole percent as fmt.percent rounds: the bar's label «%d» would cut the decimals off.
-            "Fortschritt": goals["progress"].round(0),
+            "Fortschritt": goals["progress"],
             "Massnahmen": goals["n_measures"],
             "hinter Plan": goals["n_behind_plan"],
             "überfällig": goals["n_overdue"],
@@ -45,23 +47,8 @@ def goals_section(goals: pd.DataFrame) -> None:
             "keine Meldung": goals["n_no_report"],
         }
     )
-    st.dataframe(
-        goal_table,
-        hide_index=True,
-        width="stretch",
-        # Two lines per row: a goal's wording wraps instead of being cut.
-        row_height=widgets.WRAPPED_ROW_PX,
-        height=widgets.table_height(len(goal_table), widgets.WRAPPED_ROW_PX),
-        column_config={
-            "Fortschritt": st.column_config.ProgressColumn(
-                "Fortschritt", min_value=0, max_value=100, format="%d %%", width="small"
-            ),
-            "Wortlaut": st.column_config.TextColumn("Wortlaut", width="large"),
-            "pausiert": st.column_config.NumberColumn(
-                "pausiert", help="sistiert oder abgebrochen: gezählt, ziehen den Fortschritt nicht herunter"
-            ),
-        },
-    )
+    # A few rows: an HTML table, whose wording wraps (the grid would cut it).
+    st.html(table_html(goal_table, helps={"pausiert": PAUSED_HELP}))
 
 
 def measures_section(measures: pd.DataFrame, field_code: str, period: str) -> None:

@@ -3,11 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from pages import data, sidebar, widgets
+from pages import data, sidebar
 from pages.text import md_text
 from tracking import charts
 from tracking import formatting as fmt
 from tracking import rollup as ru
+from tracking.bar_tables import table_html
 from tracking.matrix_table import matrix_html
 from tracking.vocab import strength_label
 
@@ -46,25 +47,11 @@ def core_goals() -> None:
                 "Wortlaut": serving["goal_name"],
                 "Beitrag": [strength_label(w) for w in serving["weight"]],
                 "Gewicht": serving["weight"],
-                # Whole percent as fmt.percent rounds: the bar's label «%d» would cut the decimals off.
-                "Fortschritt": serving["progress"].round(0),
+                "Fortschritt": serving["progress"],
             }
         ).sort_values(["Gewicht", "Aktionsfeld"], ascending=[False, True])
-        st.dataframe(
-            table,
-            hide_index=True,
-            width="stretch",
-            # Two lines per row: a goal's wording wraps instead of being cut.
-            row_height=widgets.WRAPPED_ROW_PX,
-            height=widgets.table_height(len(table), widgets.WRAPPED_ROW_PX),
-            column_config={
-                "Fortschritt": st.column_config.ProgressColumn(
-                    "Fortschritt", min_value=0, max_value=100, format="%d %%"
-                ),
-                "Wortlaut": st.column_config.TextColumn("Wortlaut", width="large"),
-                "Gewicht": st.column_config.NumberColumn("Gewicht", help="keine 0, schwach 1, mittel 2, stark 3"),
-            },
-        )
+        # A few rows: an HTML table, whose wording wraps (the grid would cut it).
+        st.html(table_html(table, helps={"Gewicht": "keine 0, schwach 1, mittel 2, stark 3"}))
 
     st.subheader("Aktionsfelder × Kernziele")
     st.html(matrix_html(r.matrix, "aktionsfelder", {sidebar.PERIOD_KEY: period.name}))

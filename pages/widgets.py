@@ -119,13 +119,11 @@ COLOURED_ROWS_LIMIT = 1_000
 
 
 ROW_PX = 35  # st.dataframe's row height
-WRAPPED_ROW_PX = 56  # two lines: a goal's wording wraps instead of being cut
 
 
-def table_height(rows: int, row_px: int = ROW_PX) -> int:
-    """The pixel height at which st.dataframe shows the header and this many rows (of row_px) without
-    scrolling."""
-    return ROW_PX + rows * row_px + 3
+def table_height(rows: int) -> int:
+    """The pixel height at which st.dataframe shows the header and this many rows without scrolling."""
+    return (rows + 1) * ROW_PX + 3
 
 
 def with_coloured_lights(table: pd.DataFrame, column: str = "Ampel"):

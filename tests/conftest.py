@@ -89,7 +89,12 @@ _BOTH_DATABASES = {"engine", "luzern", "sqlite_engine", "migrated_postgres", "em
 
 def pytest_collection_modifyitems(config, items):
     if on_postgres_backend():
-        keep = [item for item in items if not (_BOTH_DATABASES & set(getattr(item, "fixturenames", ())))]
+        keep = [
+            item
+            for item in items
+            if not (_BOTH_DATABASES & set(getattr(item, "fixturenames", ())))
+            and not item.get_closest_marker("first_pass_only")
+        ]
         dropped = [item for item in items if item not in keep]
         if dropped:
             config.hook.pytest_deselected(items=dropped)

@@ -13,7 +13,8 @@ from pages import PAGES
 from tests.browser import ROLE_LABELS, no_page_not_found, open_page
 from tracking.access import PAGE_ROLES
 
-pytestmark = pytest.mark.browser
+# Words and accessibility do not depend on the database: the PostgreSQL pass leaves them out.
+pytestmark = [pytest.mark.browser, pytest.mark.first_pass_only]
 
 # English words Streamlit, plotly or pandas would show: each has been seen on a page once.
 ENGLISH = re.compile(

@@ -64,3 +64,23 @@ def test_the_trend_draws_every_series_in_its_palette_style_with_the_values_as_a_
         ("Gesamt", "50 %", "70 %"),
     ]
     assert "<title>AF3, 2026-H2: 64 %</title>" in svg
+
+
+def test_a_short_table_wraps_its_texts_and_shows_progress_as_bar_and_number():
+    from tracking.bar_tables import table_html
+
+    frame = pd.DataFrame(
+        {
+            "Ziel": ["3.1", "3.2"],
+            "Wortlaut": ["Ein <langer> Satz", "Kurz"],
+            "Fortschritt": [44.4, None],
+            "Gewicht": [3.0, 1.5],
+            "Massnahmen": [4, 2],
+        }
+    )
+    html = table_html(frame, helps={"Gewicht": "keine 0, stark 3"})
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(<td.*?)</tr>", html)]
+    assert [re.sub(r"<[^>]+>", "", cell) for cell in rows[0]] == ["3.1", "Ein &lt;langer&gt; Satz", "44 %", "3", "4"]
+    assert [re.sub(r"<[^>]+>", "", cell) for cell in rows[1]] == ["3.2", "Kurz", "keine Daten", "1.5", "2"]
+    assert "width:26.6%" in rows[0][2]  # 44.4 % of the 60 % the bar may take
+    assert '<th scope="col" title="keine 0, stark 3" class="number">Gewicht</th>' in html

@@ -1,4 +1,5 @@
-"""Bars as HTML tables for the Übersicht: progress per field and lights per field.
+"""Bars as HTML tables: the Übersicht's progress and lights per field, and short tables (a
+field's goals) whose texts wrap.
 
 Drawn by the browser at once (no plotly.js to load), read by a screen reader
 as a table, and the number always stands beside its bar, also on a phone.
@@ -36,6 +37,15 @@ STYLE = """
 .bar-legend span { margin-right: 0.8rem; white-space: nowrap; }
 .bar-legend i { display: inline-block; width: 0.8rem; height: 0.8rem; margin-right: 0.25rem; vertical-align: -1px; }
 @media (max-width: 640px) { .bar-table th { width: 40%; } }
+.data-table { width: 100%; border-collapse: collapse; font-size: 0.9rem; }
+.data-table th, .data-table td { padding: 0.35rem 0.5rem; border-bottom: 1px solid #e3e3e3; vertical-align: top;
+  text-align: left; }
+.data-table thead th { font-weight: 600; border-bottom: 2px solid #c8d2de; }
+.data-table .number { text-align: right; white-space: nowrap; }
+.data-table .track { display: flex; align-items: center; gap: 0.4rem; min-width: 8rem; }
+.data-table .bar { height: 0.8rem; border-radius: 2px; }
+.data-table .value { white-space: nowrap; font-weight: 600; }
+.data-table-wrap { overflow-x: auto; }
 </style>
 """
 
@@ -99,4 +109,42 @@ def light_bars_html(dist: pd.DataFrame, by: str, labels: dict[str, str] | None =
         f'{STYLE}<div class="bar-legend">{legend}</div><table class="bar-table">'
         f'<thead><tr><th scope="col">Aktionsfeld</th><th scope="col">Massnahmen nach Ampel</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _progress_cell(progress) -> str:
+    width = 0 if pd.isna(progress) else max(0.0, min(100.0, float(progress)))
+    bar = f'<span class="bar" style="width:{width * 0.6:.1f}%;background:{MAIN_COLOUR}"></span>' if width else ""
+    return f'<td><div class="track">{bar}<span class="value">{escape(fmt.percent(progress))}</span></div></td>'
+
+
+def table_html(frame: pd.DataFrame, progress: str = "Fortschritt", helps: dict[str, str] | None = None) -> str:
+    """A short table (a field's goals) as HTML: texts wrap instead of being cut, the progress
+    column a bar with its number, whole numbers right-aligned; helps: a heading's explanation
+    (its tooltip)."""
+    helps = helps or {}
+    numeric = {c for c in frame.columns if c != progress and pd.api.types.is_numeric_dtype(frame[c])}
+
+    def head(column: str) -> str:
+        title = f' title="{escape(helps[column])}"' if column in helps else ""
+        align = ' class="number"' if column in numeric else ""
+        return f'<th scope="col"{title}{align}>{escape(column)}</th>'
+
+    heads = "".join(head(c) for c in frame.columns)
+    rows = []
+    for _, row in frame.iterrows():
+        cells = []
+        for column in frame.columns:
+            value = row[column]
+            if column == progress:
+                cells.append(_progress_cell(value))
+            elif column in numeric:
+                decimals = 0 if pd.isna(value) or float(value).is_integer() else 1
+                cells.append(f'<td class="number">{escape(fmt.number(value, decimals))}</td>')
+            else:
+                cells.append(f"<td>{escape(str(value))}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        f'{STYLE}<div class="data-table-wrap" tabindex="0" role="region" aria-label="Tabelle">'
+        f'<table class="data-table"><thead><tr>{heads}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
     )
