@@ -15,7 +15,9 @@ from tracking.bootstrap import init_database
 from tracking.db import make_engine, transaction
 from tracking.users import UserSpec, create_user, update_user
 
-pytestmark = pytest.mark.browser
+# The account lookup by e-mail is tested on both databases (tests/test_users.py); the flow through
+# the browser and the provider does not depend on the database: the PostgreSQL pass leaves it out.
+pytestmark = [pytest.mark.browser, pytest.mark.first_pass_only]
 
 
 @pytest.fixture(scope="module")
