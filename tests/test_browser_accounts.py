@@ -48,6 +48,19 @@ def accounts_server(tmp_path_factory, browser):
         yield base, url
 
 
+def disable_on_the_server(url: str, username: str) -> None:
+    """The Fachstelle disables the account with the command line, as on the server."""
+    result = subprocess.run(
+        [sys.executable, "-m", "tracking", "users", "disable", username],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url, "TRACKING_USER": "fachstelle"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def imports_and_reports(url: str) -> tuple[int, int]:
     engine = make_engine(url)
     with transaction(engine) as session:
@@ -89,15 +102,7 @@ def test_a_disabled_account_is_signed_out_at_the_next_click_and_its_upload_not_s
     before = imports_and_reports(url)
 
     # The Fachstelle disables the account on the server while the tab stays open.
-    result = subprocess.run(
-        [sys.executable, "-m", "tracking", "users", "disable", "koord9"],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url, "TRACKING_USER": "fachstelle"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
+    disable_on_the_server(url, "koord9")
 
     save.click()
     wait_idle(page)
@@ -191,15 +196,7 @@ def test_the_cookie_ends_with_inactivity_and_with_a_disabled_account(accounts_se
     expect(page.get_by_text("Ihre Sitzung ist nach 30 Minuten ohne Aktivität abgelaufen.", exact=False)).to_be_visible()
 
     sign_in_with_password(page, base, "", "rita")
-    result = subprocess.run(
-        [sys.executable, "-m", "tracking", "users", "disable", "rita"],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url, "TRACKING_USER": "fachstelle"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
+    disable_on_the_server(url, "rita")
     page.reload()
     wait_idle(page)
     expect(page.get_by_role("heading", name="Anmelden")).to_be_visible()
