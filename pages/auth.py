@@ -125,6 +125,9 @@ def sign_out(*, forget_browser: bool = False) -> None:
         st.session_state.pop(key, None)
     if sso_configured() and getattr(st.user, "is_logged_in", False):
         st.logout()
+        # Stop rather than rerun: a rerun clears the queue of messages not yet sent, and with it
+        # now and then the redirect to the provider's sign-out (the session stayed signed in).
+        st.stop()
 
 
 def signed_in() -> Actor | None:
