@@ -14,7 +14,7 @@ from tracking.catalogue import apply_catalogue, plan_catalogue, plan_entries, sh
 from tracking.catalogue_export import LABELS, NO, YES, export_catalogue
 from tracking.errors import TrackingError
 from tracking.frozen import set_period_open
-from tracking.periods import add_missing_periods, all_periods
+from tracking.periods import add_missing_periods, all_periods, deadline_text, set_deadline
 from tracking.strategy import apply_definition, parse_definition, preview_definition
 from tracking.users import UserSpec, list_users, save_user, scope_text
 from tracking.vocab import DIRECTIONS
@@ -26,21 +26,24 @@ NEW = "– neu –"
 def periods_section(actor: Actor) -> None:
     st.subheader("Berichtsperioden")
     with data.read() as session:
-        periods = [(p.name, p.start_date, p.end_date, p.is_open) for p in all_periods(session)]
+        periods = [(p.name, p.start_date, p.end_date, p.is_open, p.deadline) for p in all_periods(session)]
     if not periods:
         st.info("Noch keine Perioden. Sie entstehen beim Laden der Strategie-Definition (Abschnitt «periods»).")
-    for name, start, end, is_open in reversed(periods):
-        cols = st.columns([2, 3, 2, 2])
+    for name, start, end, is_open, deadline in reversed(periods):
+        cols = st.columns([2, 3, 2, 4, 2])
         cols[0].markdown(f"**{name}**")
         cols[1].write(f"{fmt.date(start)} – {fmt.date(end)}")
         cols[2].markdown(":material/lock_open: offen" if is_open else ":material/lock: geschlossen")
+        cols[3].write(deadline_text(deadline) if deadline else "kein Meldeschluss")
         label = "Schliessen" if is_open else "Öffnen"
-        if cols[3].button(label, key=f"period_{name}"):
+        if cols[4].button(label, key=f"period_{name}"):
             with auth.write() as (session, actor):
                 set_period_open(session, name=name, is_open=not is_open, actor=actor, source="Verwaltung")
             data.refresh()
             st.session_state["flash"] = f"Periode {name} {'geschlossen' if is_open else 'geöffnet'}."
             st.rerun()
+    if periods:
+        deadline_form([name for name, *_ in reversed(periods)], {name: d for name, *_, d in periods})
     if periods and st.button("Fehlende Halbjahre bis heute anlegen"):
         with auth.write() as (session, actor):
             created = add_missing_periods(session, actor=actor, today=dt.date.today(), source="Verwaltung")
@@ -49,6 +52,34 @@ def periods_section(actor: Actor) -> None:
             f"Neu angelegt: {', '.join(created)}." if created else "Alle Halbjahre bis heute bestehen bereits."
         )
         st.rerun()
+
+
+def deadline_form(names: list[str], deadlines: dict) -> None:
+    """Meldeschluss of one period: set a day, or remove it."""
+    with st.form("meldeschluss"):
+        st.markdown("**Meldeschluss**")
+        left, right = st.columns(2)
+        name = left.selectbox("Periode", names, key="meldeschluss_periode")
+        day = right.date_input("Meldeschluss", value=None, format="DD.MM.YYYY", key="meldeschluss_datum")
+        save = st.form_submit_button("Meldeschluss speichern")
+        remove = st.form_submit_button("Meldeschluss entfernen")
+    if not (save or remove):
+        return
+    if save and day is None:
+        st.error("Bitte ein Datum für den Meldeschluss wählen.")
+        return
+    try:
+        with auth.write() as (session, actor):
+            changed = set_deadline(
+                session, name=name, deadline=None if remove else day, actor=actor, source="Verwaltung"
+            )
+    except TrackingError as exc:
+        st.error(md_text(" ".join(exc.messages)))
+        return
+    data.refresh()
+    shown = f"Meldeschluss {name}: {fmt.date(day)}." if save else f"Meldeschluss {name} entfernt."
+    st.session_state["flash"] = shown if changed else f"{shown} (unverändert)"
+    st.rerun()
 
 
 def strategy_section(actor: Actor) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,7 @@ from tracking.frozen import set_period_open
 from tracking.models import (
     ActionField,
     Base,
+    Department,
     Goal,
     Indicator,
     IndicatorValue,
@@ -38,12 +40,15 @@ from tracking.models import (
     ReportingPeriod,
     RowChange,
     StatusReport,
+    Submission,
     UserAccount,
     WriteRecord,
 )
-from tracking.periods import add_missing_periods
+from tracking.periods import add_missing_periods, set_deadline
+from tracking.reminders import remind
 from tracking.report_sheet import REPORT_COLUMNS
 from tracking.scope import Scope
+from tracking.sign_off import release, return_submissions
 from tracking.strategy import LUZERN_DEFINITION, apply_definition, parse_definition
 from tracking.users import UserSpec, create_user
 
@@ -53,7 +58,7 @@ ACTORS = {
     "admin": Actor(name="Anna Admin", role="admin", username="anna"),
     "koordination": Actor(name="Kim Koordination", role="koordination", fields=frozenset({"AF5"}), username="kim"),
     "departementsleitung": Actor(
-        name="Dora Departement", role="departementsleitung", home_department="GSD", username="dora"
+        name="Dora Departement", role="departementsleitung", home_department="STK", username="dora"
     ),
     "regierungsrat": Actor(name="Rita Rat", role="regierungsrat", username="rita"),
 }
@@ -73,7 +78,9 @@ NOT_BEFORE_VERB = {
     "Statusberichte hochladen": "Statusberichte nicht hochladen",
     "Importe rückgängig machen": "Importe nicht rückgängig machen",
     "die Strategie-Definition laden": "die Strategie-Definition nicht laden",
-    "Berichtsperioden öffnen oder schliessen": "Berichtsperioden nicht öffnen oder schliessen",
+    "Berichtsperioden verwalten": "Berichtsperioden nicht verwalten",
+    "Meldungen freigeben oder zurückweisen": "Meldungen nicht freigeben oder zurückweisen",
+    "Erinnerungen versenden": "Erinnerungen nicht versenden",
     "Benutzer verwalten": "Benutzer nicht verwalten",
     "Daten wiederherstellen": "Daten nicht wiederherstellen",
     "den Massnahmenkatalog ändern": "den Massnahmenkatalog nicht ändern",
@@ -102,6 +109,8 @@ def db_state(engine: Engine) -> dict[str, Any]:
     with transaction(engine) as session:
         return {
             "status_report": count(StatusReport),
+            "submission": count(Submission),
+            "waiting": count(Submission, Submission.state == "eingereicht"),
             "current_reports": sorted(
                 session.execute(
                     select(StatusReport.measure_id, StatusReport.period_id, StatusReport.id).where(
@@ -115,6 +124,7 @@ def db_state(engine: Engine) -> dict[str, Any]:
             "undone": sorted(session.execute(select(WriteRecord.id, WriteRecord.undone_by_id)).all()),
             "user_account": count(UserAccount),
             "periods": dict(session.execute(select(ReportingPeriod.name, ReportingPeriod.is_open)).all()),
+            "deadlines": dict(session.execute(select(ReportingPeriod.name, ReportingPeriod.deadline)).all()),
             "goals": sorted(session.execute(select(Goal.code, Goal.name, Goal.active)).all()),
             "measures": sorted(session.execute(select(Measure.code, Measure.title, Measure.active)).all()),
         }
@@ -199,8 +209,71 @@ def _write_import(session, actor, ctx):
 
 
 def _import_changed(before, after, ctx):
-    assert after["status_report"] == before["status_report"] + len(ctx["codes"])
+    if ctx["role"] == "koordination":
+        # The strategy asks for sign-off: a coordinator's reports wait for the department head.
+        assert after["status_report"] == before["status_report"]
+        assert after["waiting"] == before["waiting"] + len(ctx["codes"])
+    else:
+        assert after["status_report"] == before["status_report"] + len(ctx["codes"])
+        assert after["waiting"] == before["waiting"]
     assert after["write_record"] == before["write_record"] + 1
+
+
+def _prepare_submission(engine):
+    """Kim (AF5) submits a report of an AF5 measure led by the department head's department (STK)."""
+    with_demo(engine)
+    with transaction(engine) as session:
+        code = session.scalar(
+            select(Measure.code)
+            .join(Goal, Goal.id == Measure.goal_id)
+            .join(ActionField, ActionField.id == Goal.field_id)
+            .join(Department, Department.id == Measure.lead_department_id)
+            .where(ActionField.code == "AF5", Department.code == "STK", Measure.active.is_(True))
+            .order_by(Measure.code)
+        )
+    assert code is not None, "the demo data has an AF5 measure of the STK"
+    data, codes = filled_template(engine, Scope(), rows=[code])
+    import_as(engine, data, ACTORS["koordination"])
+    with transaction(engine) as session:
+        submission = session.scalar(select(Submission).where(Submission.state == "eingereicht"))
+        return {"id": submission.id, "measure_id": submission.measure_id, "codes": codes}
+
+
+def _write_release(session, actor, ctx):
+    assert release(session, [ctx["id"]], actor=actor) == 1
+
+
+def _release_changed(before, after, ctx):
+    assert after["status_report"] == before["status_report"] + 1
+    assert after["waiting"] == before["waiting"] - 1
+    assert any(m == ctx["measure_id"] for m, _, _ in set(after["current_reports"]) - set(before["current_reports"]))
+
+
+def _write_return(session, actor, ctx):
+    assert return_submissions(session, [ctx["id"]], "Bitte die Verzögerung begründen.", actor=actor) == 1
+
+
+def _return_changed(before, after, ctx):
+    assert after["status_report"] == before["status_report"]
+    assert after["current_reports"] == before["current_reports"]
+    assert after["waiting"] == before["waiting"] - 1
+
+
+def _write_deadline(session, actor, ctx):
+    assert set_deadline(session, name=PERIOD, deadline=dt.date(2027, 1, 15), actor=actor, source="test")
+
+
+def _deadline_changed(before, after, ctx):
+    assert before["deadlines"][PERIOD] is None and after["deadlines"][PERIOD] == dt.date(2027, 1, 15)
+
+
+def _write_remind(session, actor, ctx):
+    # A dry run: the right is checked before anything is read or sent.
+    remind(lambda write=False: nullcontext(session), PERIOD, actor=actor, today=REFERENCE_DATE, dry_run=True)
+
+
+def _remind_changed(before, after, ctx):
+    assert after == before  # a dry run sends and records nothing
 
 
 def _prepare_undo(engine, *, in_scope: bool):
@@ -375,7 +448,7 @@ CASES = [
     Case(
         "close-period",
         {"admin"},
-        "Berichtsperioden öffnen oder schliessen",
+        "Berichtsperioden verwalten",
         _prepare_nothing,
         _write_close,
         _close_changed,
@@ -383,7 +456,7 @@ CASES = [
     Case(
         "open-period",
         {"admin"},
-        "Berichtsperioden öffnen oder schliessen",
+        "Berichtsperioden verwalten",
         _prepare_nothing,
         _write_open,
         _open_changed,
@@ -391,10 +464,42 @@ CASES = [
     Case(
         "add-missing-periods",
         {"admin"},
-        "Berichtsperioden öffnen oder schliessen",
+        "Berichtsperioden verwalten",
         _prepare_nothing,
         _write_add_periods,
         _add_periods_changed,
+    ),
+    Case(
+        "deadline",
+        {"admin"},
+        "Berichtsperioden verwalten",
+        _prepare_nothing,
+        _write_deadline,
+        _deadline_changed,
+    ),
+    Case(
+        "release",
+        {"admin", "departementsleitung"},
+        "Meldungen freigeben oder zurückweisen",
+        _prepare_submission,
+        _write_release,
+        _release_changed,
+    ),
+    Case(
+        "return",
+        {"admin", "departementsleitung"},
+        "Meldungen freigeben oder zurückweisen",
+        _prepare_submission,
+        _write_return,
+        _return_changed,
+    ),
+    Case(
+        "remind",
+        {"admin"},
+        "Erinnerungen versenden",
+        _prepare_nothing,
+        _write_remind,
+        _remind_changed,
     ),
     Case(
         "create-user",
@@ -426,7 +531,7 @@ CASES = [
 @pytest.mark.parametrize("role", list(ACTORS))
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_every_role_against_every_write(luzern, case: Case, role: str):
-    ctx = case.prepare(luzern)
+    ctx = {**case.prepare(luzern), "role": role}
     actor = ACTORS[role]
     before = db_state(luzern)
     if role in case.allowed:

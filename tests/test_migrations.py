@@ -547,10 +547,42 @@ def at_0010(db: AtRevision) -> None:
         db.add("period_goal_sums", period_id=db.ids["H1"], goal_id=db.ids[goal], **dict(zip(ru.SUM_COLUMNS, sums)))
 
 
-def at_0012(db: AtRevision) -> None:
-    """The Sitzungsbericht 2026-H1 stored with its sums (its table came with 0011): made by the
+def at_0015(db: AtRevision) -> None:
+    """2026-H2's deadline (0014); a report of Sandra's the department returned (0015, sign-off).
+
+    And the Sitzungsbericht 2026-H1 stored with its sums (its table came with 0011): made by the
     application itself, so at the newest revision, whose schema is the models'; as JSON text it
-    is data like any other. (0012 itself adds the core goals' short name, «» for the rows above.)"""
+    is data like any other. (0012 adds the core goals' short name, «» for the rows above.)"""
+    db.update("reporting_period", (db.ids["H2"],), deadline=dt.date(2027, 1, 15))
+    write = db.add(
+        "write_record",
+        actor="koord5",
+        at=dt.datetime(2026, 11, 20, 10, 0, 0),
+        source="Statusbericht_AF1_2026-H2.xlsx",
+        action="import",
+    )
+    db.add(
+        "submission",
+        measure_id=db.ids["M-1.2.01"],
+        period_id=db.ids["H2"],
+        status="in_umsetzung",
+        light="gelb",
+        progress=35,
+        comment="Lieferant im Verzug",
+        next_steps=None,
+        risks=None,
+        unchanged=False,
+        explanation=None,
+        submitted_by="koord5",
+        submitted_by_name="Sandra Muster",
+        submitted_at=dt.datetime(2026, 11, 20, 10, 0, 0),
+        state="zurueckgewiesen",
+        review_comment="Bitte den Verzug beziffern (Wochen).",
+        reviewed_by="Leitung FD",
+        reviewed_at=dt.datetime(2026, 11, 21, 8, 0, 0),
+        write_id=write,
+        report_id=None,
+    )
     with Session(bind=db.conn) as session:
         text_ = to_json(live_council_content(session, "2026-H1", as_of=H1_END))
     db.add("period_council_content", period_id=db.ids["H1"], content=text_)
@@ -571,7 +603,7 @@ def at_0013(db: AtRevision) -> None:
 
 
 # 0005, 0007 and 0008 change indexes and checks only: nothing new to write there; 0011's table is
-# written at 0012.
+# written at 0015 (the newest), 0012's and 0014's columns there or by default.
 AT_REVISION = {
     "0001": at_0001,
     "0002": at_0002,
@@ -580,14 +612,14 @@ AT_REVISION = {
     "0006": at_0006,
     "0009": at_0009,
     "0010": at_0010,
-    "0012": at_0012,
     "0013": at_0013,
+    "0015": at_0015,
 }
 
 
 # What a column holds in a row written without it (a row from before the column was added):
 # NULL, except for these.
-DEFAULTS = {("status_report", "unchanged"): False, ("core_goal", "short_name"): ""}
+DEFAULTS = {("status_report", "unchanged"): False, ("core_goal", "short_name"): "", ("strategy", "sign_off"): False}
 
 
 def _refused(engine: Engine, table: str, **values) -> bool:

@@ -4,7 +4,8 @@ Roles (README «Anmeldung und Rollen»):
 - admin (Administration / Fachstelle): everything.
 - koordination: uploads and undoes reports for the measures in its scope (a set
   of action fields and/or departments); sees everything.
-- departementsleitung: sees everything, its own department preselected; writes nothing.
+- departementsleitung: sees everything, its own department preselected; releases or returns
+  its own department's reports when the strategy asks for sign-off (tracking/sign_off.py).
 - regierungsrat: sees the overview and the meeting summary; writes nothing.
 
 The command line runs on the server: whoever can run it is an administrator,
@@ -34,16 +35,21 @@ WRITE_ACTIONS: dict[str, set[str]] = {
     "users": {"admin"},
     "catalogue": {"admin"},
     "restore": {"admin"},
+    "remind": {"admin"},
+    # Freigabe: a department head their own department's, the Fachstelle all (tracking/sign_off.py).
+    "release": {"admin", "departementsleitung"},
 }
 # (object, verb): «darf Statusberichte nicht hochladen».
 ACTION_LABELS = {
     "import": ("Statusberichte", "hochladen"),
     "undo": ("Importe", "rückgängig machen"),
     "load_strategy": ("die Strategie-Definition", "laden"),
-    "periods": ("Berichtsperioden", "öffnen oder schliessen"),
+    "periods": ("Berichtsperioden", "verwalten"),
     "users": ("Benutzer", "verwalten"),
     "catalogue": ("den Massnahmenkatalog", "ändern"),
     "restore": ("Daten", "wiederherstellen"),
+    "remind": ("Erinnerungen", "versenden"),
+    "release": ("Meldungen", "freigeben oder zurückweisen"),
 }
 
 # Pages by their URL path; a role not listed for a page does not see it.

@@ -154,6 +154,10 @@ AUDIT_ACTIONS = {
     "restore": "Wiederherstellung",
     "catalogue": "Katalog",
     "report": "Meldung",
+    "deadline": "Meldeschluss",
+    "remind": "Erinnerung",
+    "release": "Freigabe",
+    "return": "Zurückgewiesen",
 }
 CHANGE_KINDS = {"insert": "neu", "update": "geändert", "retire": "ausser Kraft"}
 AUDIT_COLUMNS = ["Vorgang", "Zeit", "Person", "Aktion", "Quelle", "Tabelle", "Zeile", "Art", "Vorher", "Nachher"]
@@ -176,6 +180,8 @@ TABLE_LABELS = {
     "indicator_value": "Kennzahlwert",
     "user_account": "Benutzerkonto",
     "sign_in_throttle": "Anmeldesperre",
+    "submission": "Meldung zur Freigabe",
+    "reminder": "Erinnerung",
 }
 EMPTY = "–"  # a value the write did not have (before an insert, after a delete)
 # Shown as a placeholder should such a value ever reach the trail.

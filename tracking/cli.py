@@ -19,7 +19,7 @@ from tracking.backup import export_workbook, restore_workbook
 from tracking.bootstrap import init_database
 from tracking.catalogue import apply_catalogue, plan_catalogue
 from tracking.catalogue_export import export_catalogue
-from tracking.cli_parser import REPORT_FORMATS, build_parser
+from tracking.cli_parser import REPORT_FORMATS, build_parser, date_argument
 from tracking.council import load_council_content
 from tracking.db import database_url, make_engine, transaction
 from tracking.errors import TrackingError
@@ -29,7 +29,8 @@ from tracking.figures import period_figures
 from tracking.files import output_file, read_file, write_file
 from tracking.formatting import count
 from tracking.frozen import set_period_open
-from tracking.periods import Period, all_periods, current_period
+from tracking.periods import Period, all_periods, current_period, deadline_text, set_deadline
+from tracking.reminders import mail_settings, remind
 from tracking.scope import Scope
 from tracking.snapshot import Snapshot, load_snapshot
 from tracking.strategy import load_strategy_file, preview_strategy_file
@@ -128,16 +129,79 @@ def cmd_periods(args: argparse.Namespace) -> int:
                 say("Noch keine Berichtsperioden. Zuerst: python -m tracking init")
             for p in periods:
                 state = "offen" if p.is_open else "geschlossen"
-                say(f"{p.name}  {fmt.date(p.start_date)} – {fmt.date(p.end_date)}  {state}")
+                due = f"  {deadline_text(p.deadline)}" if p.deadline else ""
+                say(f"{p.name}  {fmt.date(p.start_date)} – {fmt.date(p.end_date)}  {state}{due}")
         return 0
     if not args.name:
         raise TrackingError(f"Bitte die Periode angeben, z. B.: python -m tracking periods {args.action} 2026-H2")
+    if args.action == "deadline":
+        return _set_deadline(args)
     is_open = args.action == "open"
     with transaction(engine, write=True) as session:
         changed = set_period_open(session, name=args.name, is_open=is_open, actor=_actor(args))
     word = "geöffnet" if is_open else "geschlossen"
     say(f"Periode {args.name} {word}." if changed else f"Periode {args.name} war bereits {word}.")
     return 0
+
+
+def _set_deadline(args: argparse.Namespace) -> int:
+    if not args.deadline:
+        raise TrackingError(
+            f"Bitte den Meldeschluss angeben, z. B.: python -m tracking periods deadline {args.name} 15.01.2027"
+        )
+    if args.deadline.strip().lower() in ("keiner", "kein", "-"):
+        deadline = None
+    else:
+        try:
+            deadline = date_argument(args.deadline)
+        except argparse.ArgumentTypeError as exc:
+            raise TrackingError(str(exc)) from None
+    with transaction(make_engine(), write=True) as session:
+        changed = set_deadline(session, name=args.name, deadline=deadline, actor=_actor(args))
+    shown = f"Meldeschluss {args.name}: {fmt.date(deadline)}." if deadline else f"Meldeschluss {args.name} entfernt."
+    say(shown if changed else f"{shown} (unverändert)")
+    return 0
+
+
+def cmd_remind(args: argparse.Namespace) -> int:
+    engine = make_engine()
+    today = args.today or dt.date.today()
+    # The settings first: without them nothing is read and nothing is sent.
+    settings = None if args.dry_run else mail_settings()
+    with transaction(engine) as session:
+        name = args.period or _current_period_name(session)
+    result = remind(
+        lambda write=False: transaction(engine, write=write),
+        name,
+        actor=_actor(args),
+        today=today,
+        dry_run=args.dry_run,
+        settings=settings,
+    )
+    verb = "bekäme" if args.dry_run else "erhielt"
+    if args.dry_run:
+        say("Probelauf: es wird nichts versandt.")
+    for r in result.sent:
+        codes = ", ".join(m.code for m in r.measures)
+        owed = count(len(r.measures), "Massnahme", "Massnahmen")
+        say(f"{r.name} <{r.email}> {verb} eine Erinnerung: {owed} ({codes})")
+    for r in result.skipped_today:
+        say(f"{r.name} <{r.email}>: heute bereits erinnert, nichts versandt")
+    for r in result.nothing_owed:
+        say(f"{r.name} <{r.email}>: alles gemeldet, keine Erinnerung")
+    n = len(result.sent)
+    if args.dry_run:
+        say(f"{count(n, 'Erinnerung würde', 'Erinnerungen würden')} versandt (Periode {name}).")
+    else:
+        say(f"{count(n, 'Erinnerung', 'Erinnerungen')} versandt (Periode {name}).")
+    return 0
+
+
+def _current_period_name(session) -> str:
+    found = current_period(session)
+    if found is None:
+        raise TrackingError("Noch keine Berichtsperioden. Zuerst: python -m tracking init")
+    return found.name
 
 
 def _period(session, structure: Snapshot, name: str | None, today: dt.date | None) -> Period:
@@ -468,6 +532,7 @@ COMMANDS = {
     "generate": cmd_generate,
     "load-strategy": cmd_load_strategy,
     "periods": cmd_periods,
+    "remind": cmd_remind,
     "summary": cmd_summary,
     "report": cmd_report,
     "template": cmd_template,

@@ -92,11 +92,21 @@ def _parser_load_strategy(sub) -> None:
 def _parser_periods(sub) -> None:
     p = sub.add_parser(
         "periods",
-        help="Berichtsperioden auflisten, öffnen, schliessen",
-        description=("list: alle Perioden; open NAME / close NAME: Periode öffnen oder schliessen."),
+        help="Berichtsperioden auflisten, öffnen, schliessen, Meldeschluss setzen",
+        description=(
+            "list: alle Perioden; open NAME / close NAME: Periode öffnen oder schliessen; "
+            "deadline NAME DATUM: Meldeschluss setzen (deadline NAME keiner: entfernen)."
+        ),
     )
-    p.add_argument("action", choices=["list", "open", "close"], nargs="?", default="list", help="list, open oder close")
+    p.add_argument(
+        "action",
+        choices=["list", "open", "close", "deadline"],
+        nargs="?",
+        default="list",
+        help="list, open, close oder deadline",
+    )
     p.add_argument("name", nargs="?", metavar="PERIODE", help="z. B. 2026-H2")
+    p.add_argument("deadline", nargs="?", metavar="DATUM", help="Meldeschluss, z. B. 15.01.2027, oder «keiner»")
 
 
 def _parser_summary(sub) -> None:
@@ -306,12 +316,31 @@ def _parser_audit(sub) -> None:
     p.add_argument(
         "--action",
         metavar="CODE",
-        help="nur diese Aktion: import, undo, load-strategy, open-period, close-period, periods, user, demo, restore",
+        help=(
+            "nur diese Aktion: import, undo, load-strategy, open-period, close-period, periods, deadline, "
+            "user, demo, restore, remind, release, return"
+        ),
     )
     p.add_argument("--since", type=date_argument, metavar="DATUM", help="ab diesem Tag, z. B. 01.01.2026")
     p.add_argument("--until", type=date_argument, metavar="DATUM", help="bis und mit diesem Tag, z. B. 31.12.2026")
     p.add_argument("--text", metavar="TEXT", help="Suche in Zeile, Quelle und Person")
     p.add_argument("-o", "--output", metavar="DATEI.xlsx", help="als Excel-Datei speichern statt anzeigen")
+
+
+def _parser_remind(sub) -> None:
+    p = sub.add_parser(
+        "remind",
+        help="Koordination per E-Mail an fehlende Statusberichte erinnern",
+        description=(
+            "Schickt jeder Koordinatorin und jedem Koordinator mit E-Mail-Adresse und Geltungsbereich eine "
+            "E-Mail mit den Massnahmen, deren Statusbericht in der Periode noch fehlt (oder zurückgewiesen "
+            "wurde), dem Meldeschluss und dem Link zur Seite Statusbericht. Höchstens eine pro Person und Tag. "
+            "Braucht TRACKING_SMTP_URL, TRACKING_MAIL_FROM und TRACKING_PUBLIC_URL (ausser mit --dry-run)."
+        ),
+    )
+    p.add_argument("--period", metavar="PERIODE", help="z. B. 2026-H2 (Standard: aktuelle Periode)")
+    p.add_argument("--dry-run", action="store_true", help="nur zeigen, wer was bekäme; nichts versenden")
+    p.add_argument("--today", type=date_argument, metavar="DATUM", help="Datum, das als heute gilt")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -331,6 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
         _parser_generate,
         _parser_load_strategy,
         _parser_periods,
+        _parser_remind,
         _parser_summary,
         _parser_report,
         _parser_template,

@@ -45,6 +45,7 @@ from tracking.rollup import (
     progress_trend,
     rollup,
 )
+from tracking.sign_off import waiting_count
 from tracking.snapshot import Snapshot, load_snapshot
 from tracking.tables import rows_of
 from tracking.vocab import GREEN, LIGHTS, NO_REPORT, RED, TOTAL, YELLOW, light_text, strength_label
@@ -437,8 +438,10 @@ def live_council_content(
     if trend is None:
         trend = figures_trend(session, structure, up_to=period)
     # Only measures reporting in the period get warnings: their history alone is read.
-    earlier = earlier_reports(session, get_period(session, period), reported_in_period=True)
-    return council_content(snap, period, as_of=as_of, trend=trend, earlier=earlier)
+    found = get_period(session, period)
+    earlier = earlier_reports(session, found, reported_in_period=True)
+    waiting = waiting_count(session, found.id)
+    return council_content(snap, period, as_of=as_of, trend=trend, earlier=earlier, n_waiting=waiting)
 
 
 def council_content(
@@ -448,6 +451,7 @@ def council_content(
     as_of: dt.date | None = None,
     trend: pd.DataFrame | None = None,
     earlier: dict[int, list] | None = None,
+    n_waiting: int = 0,
 ) -> CouncilContent:
     """The meeting summary of one period, compared with the period before it.
 
@@ -455,7 +459,8 @@ def council_content(
     as in tracking.rollup.rollup. trend: progress_trend up to the period when
     already computed (figures_trend, in SQL). earlier: each measure's last two reports
     before the period (tracking.reports.earlier_reports) when the snapshot does not hold
-    the whole history. Raises KeyError for an unknown period.
+    the whole history. n_waiting: reports waiting for the department's release (sign-off),
+    which count nowhere yet. Raises KeyError for an unknown period.
     """
     prow = snap.period_row(period)
     current = rollup(snap, period, as_of=as_of)
@@ -474,6 +479,13 @@ def council_content(
     n_unchanged = int((current.measures["has_report"] & current.measures["unchanged"].fillna(False).astype(bool)).sum())
     summary = _summary(period, previous_name, h, ph, changes, comp)
     summary += _reporting_quality(n_unchanged, len(hints), int(h["reported"]))
+    if n_waiting:
+        summary.append(
+            "1 Meldung wartet auf die Freigabe durch das Departement und zählt noch nicht."
+            if n_waiting == 1
+            else f"{fmt.number(n_waiting)} Meldungen warten auf die Freigabe durch die Departemente "
+            "und zählen noch nicht."
+        )
 
     return CouncilContent(
         strategy=STRATEGY_NAME,
@@ -501,6 +513,7 @@ def council_content(
         measure_frame=current.measures,
         n_unchanged=n_unchanged,
         n_hints=len(hints),
+        n_waiting=n_waiting,
     )
 
 

@@ -176,6 +176,7 @@ class CouncilContent:
     completeness: list[CompletenessRow]
     n_unchanged: int = 0  # reports of the period confirmed unchanged
     n_hints: int = 0  # reports of the period with plausibility warnings
+    n_waiting: int = 0  # reports waiting for the department's release (sign-off): not counted
     # Every measure of the period (rollup.measure_status), made into MeasureRows only when a
     # file asks for them: the page does not list them, and at 100'000 measures that takes seconds.
     measure_frame: pd.DataFrame | None = field(default=None, repr=False, compare=False)

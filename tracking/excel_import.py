@@ -56,6 +56,7 @@ from tracking.reports import (
     reportable_measures,
 )
 from tracking.scope import Scope, indicator_scopes, measure_scopes
+from tracking.sign_off import needs_sign_off, submission_scopes, submit_reports, withdraw_import
 from tracking.status_validation import (
     Change,
     IndicatorRow,
@@ -342,6 +343,8 @@ class ImportResult:
     write_id: int | None
     reports_written: int
     values_written: int
+    # With sign-off: the reports that wait for the department head's release (none written yet).
+    reports_submitted: int = 0
 
 
 @gc_paused()
@@ -385,7 +388,13 @@ def apply_import(
         )
         for row in plan.reports
     ]
-    written = record_reports(session, log, period=period, items=items, current=current)
+    submitted = 0
+    if needs_sign_off(session, acting):
+        # Freigabe: the reports wait for the department head; key figures count at once.
+        submitted = submit_reports(session, log, actor=acting, period=period, items=items, current=current)
+        written = 0
+    else:
+        written = record_reports(session, log, period=period, items=items, current=current)
     values = 0
     indicators = {
         i.id: i
@@ -397,12 +406,13 @@ def apply_import(
         ):
             values += 1
     if log.record is not None:
+        reports = f"{submitted} Meldungen zur Freigabe eingereicht" if submitted else f"{written} Meldungen"
         log.record.summary = (
-            f"Periode {plan.period}, {plan.scope.label}: {written} Meldungen, {values} Kennzahlwerte gespeichert."
+            f"Periode {plan.period}, {plan.scope.label}: {reports}, {values} Kennzahlwerte gespeichert."
         )
     session.flush()
     report(1.0, "Gespeichert.")
-    return ImportResult(log.record.id if log.record else None, written, values)
+    return ImportResult(log.record.id if log.record else None, written, values, submitted)
 
 
 # The tables an import writes, and the column that says whose row it is (for the scope check of an undo).
@@ -512,13 +522,16 @@ def undo_import(session: Session, write_id: int, *, actor: Actor | str) -> int:
             f"Import {write_id} betrifft die geschlossene Periode {', '.join(written.closed)} "
             "und kann nicht rückgängig gemacht werden."
         )
+    require_scope(acting, submission_scopes(session, write_id), "zurücksetzen")
     log = WriteLog(session, actor=acting, source=f"Rückgängig: Import {write_id}", action="undo")
     log.ensure_record()
+    withdrawn = withdraw_import(session, log, write_id)
     _put_back(session, log, written.changes)
     record.undone_by_id = log.record.id
-    log.record.summary = f"Import {write_id} rückgängig gemacht: {len(written.changes)} Zeilen auf den früheren Stand."
+    rows = len(written.changes) + withdrawn
+    log.record.summary = f"Import {write_id} rückgängig gemacht: {rows} Zeilen auf den früheren Stand."
     session.flush()
-    return len(written.changes)
+    return rows
 
 
 def _put_back(session: Session, log: WriteLog, changes: list[Any]) -> None:

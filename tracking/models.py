@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from tracking.vocab import DIRECTIONS, LIGHTS, STATUSES
+from tracking.vocab import DIRECTIONS, LIGHTS, STATUSES, SUBMISSION_STATES
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -69,6 +69,8 @@ class Strategy(Base):
     source: Mapped[str | None] = mapped_column(String(400))
     description: Mapped[str | None] = mapped_column(Text)
     goals_are_examples: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Freigabe: a coordinator's report counts once the measure's department head released it.
+    sign_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class CoreGoal(Base):
@@ -220,6 +222,8 @@ class ReportingPeriod(Base):
     start_date: Mapped[dt.date] = mapped_column(Date)
     end_date: Mapped[dt.date] = mapped_column(Date)
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Meldeschluss: the day the coordinators' reports are due (None: not set).
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class PeriodGoalSum(Base):
@@ -323,6 +327,57 @@ class StatusReport(Base):
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     write_id: Mapped[int | None] = mapped_column(ForeignKey("write_record.id"), index=True)
+
+
+class Submission(Base):
+    """A coordinator's report waiting for the department head's release (Freigabe), when the
+    strategy asks for sign-off (Strategy.sign_off). It counts nowhere until released; released,
+    its values become the measure's current StatusReport. A returned one keeps the comment."""
+
+    __tablename__ = "submission"
+    __table_args__ = (
+        CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
+        CheckConstraint(one_of("status", STATUSES), name="status_vocabulary"),
+        CheckConstraint(one_of("light", LIGHTS), name="light_vocabulary"),
+        CheckConstraint(one_of("state", SUBMISSION_STATES), name="state_vocabulary"),
+        CheckConstraint(
+            "state <> 'zurueckgewiesen' OR length(trim(coalesce(review_comment, ''))) > 0",
+            name="return_reason",
+        ),
+        # One submission per measure and period waits at a time.
+        Index(
+            "uq_submission_waiting",
+            "measure_id",
+            "period_id",
+            unique=True,
+            sqlite_where=text("state = 'eingereicht'"),
+            postgresql_where=text("state = 'eingereicht'"),
+        ),
+        Index("ix_submission_period_state", "period_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measure.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_period.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    light: Mapped[str] = mapped_column(String(10))
+    progress: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    next_steps: Mapped[str | None] = mapped_column(Text)
+    risks: Mapped[str | None] = mapped_column(Text)
+    unchanged: Mapped[bool] = mapped_column(Boolean, default=False)
+    explanation: Mapped[str | None] = mapped_column(Text)
+    # Who submitted: the account (nobody releases their own upload) and the name shown.
+    submitted_by: Mapped[str] = mapped_column(String(200))
+    submitted_by_name: Mapped[str] = mapped_column(String(200))
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    state: Mapped[str] = mapped_column(String(20), default="eingereicht")
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The import that submitted it, and the report its release wrote.
+    write_id: Mapped[int | None] = mapped_column(ForeignKey("write_record.id"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("status_report.id"))
 
 
 class Indicator(Base):

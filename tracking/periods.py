@@ -15,7 +15,7 @@ from tracking.errors import TrackingError
 from tracking.models import ReportingPeriod
 
 PERIOD_NAME = re.compile(r"^(\d{4})-H([12])$")
-PERIOD_FIELDS = ["name", "start_date", "end_date", "is_open"]
+PERIOD_FIELDS = ["name", "start_date", "end_date", "is_open", "deadline"]
 
 
 def half_year_bounds(name: str) -> tuple[dt.date, dt.date]:
@@ -163,3 +163,48 @@ def add_missing_periods(session: Session, *, actor: Actor | str, today: dt.date,
         raise TrackingError("Noch keine Perioden: sie entstehen beim Laden der Strategie-Definition.")
     log = WriteLog(session, actor=acting, source=source, action="periods")
     return [p.name for p in ensure_half_years(session, log, first=periods[0].name, today=today)]
+
+
+def set_deadline(
+    session: Session, *, name: str, deadline: dt.date | None, actor: Actor | str, source: str = "cli"
+) -> bool:
+    """Set (or, with None, remove) the period's Meldeschluss; returns False when it was already so."""
+    acting = require(actor, "periods")
+    period = get_period(session, name)
+    if deadline is not None and deadline < period.start_date:
+        raise TrackingError(
+            f"Meldeschluss {deadline:%d.%m.%Y} liegt vor dem Beginn der Periode {period.name} "
+            f"({period.start_date:%d.%m.%Y}). Nichts wurde gespeichert."
+        )
+    if period.deadline == deadline:
+        return False
+    log = WriteLog(session, actor=acting, source=source, action="deadline")
+    before = snapshot(period, PERIOD_FIELDS)
+    period.deadline = deadline
+    log.change("reporting_period", period.name, "update", before=before, after=snapshot(period, PERIOD_FIELDS))
+    record = log.ensure_record()
+    record.summary = (
+        f"Meldeschluss {period.name}: {deadline:%d.%m.%Y}." if deadline else f"Meldeschluss {period.name} entfernt."
+    )
+    return True
+
+
+def deadline_text(deadline: dt.date | None, today: dt.date | None = None) -> str | None:
+    """«Meldeschluss in 12 Tagen (15.01.2027)», «… heute», «… seit 3 Tagen überfällig»; None without one.
+    The one place the words for the deadline live: the pages, the e-mail and the CLI use them."""
+    if deadline is None:
+        return None
+    days = (deadline - (today or dt.date.today())).days
+    day = f"{deadline:%d.%m.%Y}"
+    if days > 1:
+        return f"Meldeschluss in {days} Tagen ({day})"
+    if days == 1:
+        return f"Meldeschluss morgen ({day})"
+    if days == 0:
+        return f"Meldeschluss heute ({day})"
+    late = -days
+    return f"Meldeschluss {day}: seit {late} {'Tag' if late == 1 else 'Tagen'} überfällig"
+
+
+def deadline_passed(deadline: dt.date | None, today: dt.date | None = None) -> bool:
+    return deadline is not None and deadline < (today or dt.date.today())

@@ -70,6 +70,8 @@ class Definition:
     fields: list[FieldDef]
     first_period: str | None
     core_goal_short_names: dict[str, str] = field(default_factory=dict)  # code -> «Chancengerechtigkeit»
+    # Freigabe: coordinators' reports count once the department head released them.
+    sign_off: bool = False
 
 
 @dataclass
@@ -85,6 +87,15 @@ class LoadResult:
 
 
 # --- parsing and validation -------------------------------------------------
+
+
+def _yes_no(check: _Checker, head: dict, key: str, what: str) -> bool:
+    """A switch of the strategy section: true or false (YAML's yes/no read as such); absent: false."""
+    value = head.get(key, False)
+    if not isinstance(value, bool):
+        check.errors.append(f"Strategie: {what} muss true oder false sein, nicht «{value}».")
+        return False
+    return value
 
 
 class _Checker:
@@ -217,6 +228,7 @@ def parse_definition(text: str, source: str = "Datei") -> Definition:
         fields=fields,
         first_period=first_period,
         core_goal_short_names=short_names,
+        sign_off=_yes_no(check, head, "sign_off", "Freigabe (sign_off)"),
     )
 
 
@@ -402,6 +414,7 @@ def _sync_strategy(ap: _Applier, definition: Definition) -> Strategy:
             "source": definition.source,
             "description": definition.description,
             "goals_are_examples": definition.goals_are_examples,
+            "sign_off": definition.sign_off,
         },
         code=definition.code,
     )

@@ -43,6 +43,19 @@ NO_REPORT = "keine Meldung"
 TOTAL = "Gesamt"
 NO_DATA = "keine Daten"
 
+# A report under sign-off (Freigabe), by its stored state.
+WAITING = "eingereicht"
+RELEASED = "freigegeben"
+RETURNED = "zurueckgewiesen"
+SUBMISSION_STATES: dict[str, str] = {
+    WAITING: "eingereicht",
+    RELEASED: "freigegeben",
+    RETURNED: "zurückgewiesen",
+    # withdrawn by undoing the import, or replaced by a later submission before review
+    "zurueckgezogen": "zurückgezogen",
+    "ersetzt": "ersetzt",
+}
+
 DIRECTIONS: dict[str, str] = {"hoeher": "höher ist besser", "tiefer": "tiefer ist besser"}
 
 # Contribution of a goal to a core goal; a plain number is accepted as well.
