@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tracking.audit import WriteLog
-from tracking.models import Department, Goal, Measure
+from tracking.models import Department, Goal, Measure, Strategy
 from tracking.periods import get_period
 from tracking.reports import ReportValues, record_report
 from tracking.strategy import apply_definition, parse_definition
@@ -103,3 +103,8 @@ def add_report(
         period=get_period(session, period),
         values=ReportValues(status=status, light=light, progress=progress, comment=comment),
     )
+
+
+def set_sign_off(session: Session, on: bool) -> None:
+    """Switch the loaded strategy's sign-off (Freigabe) as its YAML definition would."""
+    session.execute(update(Strategy).values(sign_off=on))

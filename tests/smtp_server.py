@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
+from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -39,7 +40,7 @@ class MailServer:
 
     @property
     def url(self) -> str:
-        return f"smtp://{USER}:{PASSWORD.replace(':', '%3A').replace('/', '%2F').replace('@', '%40')}@127.0.0.1:{self.port}"
+        return f"smtp://{USER}:{quote(PASSWORD, safe='')}@127.0.0.1:{self.port}"
 
     def to(self, address: str) -> list[EmailMessage]:
         return [r.message for r in self.received if address in r.rcpt_tos]

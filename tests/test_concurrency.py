@@ -22,13 +22,13 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tests import excel_files as xf
-from tests.factories import add_measure
+from tests.factories import add_measure, set_sign_off
 from tracking import db as tracking_db
 from tracking.access import Actor
 from tracking.db import DatabaseBusy, make_engine, transaction
 from tracking.excel_import import apply_import, plan_import
 from tracking.excel_template import build_template
-from tracking.models import Base, Measure, ReportingPeriod, StatusReport, WriteRecord
+from tracking.models import Base, Measure, ReportingPeriod, StatusReport, Submission, WriteRecord
 from tracking.scope import Scope
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,8 +80,11 @@ def current_reports(engine) -> dict[str, tuple]:
         }
 
 
-def test_eight_coordinators_upload_at_the_same_time(luzern):
+@pytest.mark.parametrize("sign_off", [False, True], ids=["direct", "sign-off"])
+def test_eight_coordinators_upload_at_the_same_time(luzern, sign_off):
     add_grid(luzern, per_pair=5)
+    with transaction(luzern) as session:
+        set_sign_off(session, sign_off)
     coordinators = [
         (Actor(name=f"Koordination {code}", role="koordination", fields=frozenset({code})), Scope("field", code))
         for code in FIELDS
@@ -106,7 +109,8 @@ def test_eight_coordinators_upload_at_the_same_time(luzern):
                 plan = plan_import(session, data, f"{actor.name}.xlsx", actor=actor)
             all_previewed.wait(timeout=60)
             with transaction(luzern, write=True) as session:
-                outcomes[actor.name] = apply_import(session, plan, actor=actor).reports_written
+                result = apply_import(session, plan, actor=actor)
+                outcomes[actor.name] = result.reports_submitted if sign_off else result.reports_written
         except Exception as exc:  # every outcome is asserted below
             outcomes[actor.name] = exc
 
@@ -118,6 +122,9 @@ def test_eight_coordinators_upload_at_the_same_time(luzern):
 
     # 4 fields x 4 departments x 5 measures: each upload has 20 rows, all new or changed.
     assert outcomes == {actor.name: 20 for actor, _ in coordinators}
+    if sign_off:
+        _no_submission_lost(luzern, progress_of)
+        return
     with transaction(luzern) as session:
         imports = dict(
             session.execute(select(WriteRecord.actor, WriteRecord.id).where(WriteRecord.action == "import")).all()
@@ -145,6 +152,33 @@ def test_eight_coordinators_upload_at_the_same_time(luzern):
         # The later upload is the current one.
         latest = max(versions)
         assert [v for v in versions if v[3]] == [latest], code
+
+
+def _no_submission_lost(engine, progress_of: dict[str, int]) -> None:
+    """With sign-off: each measure has the field's and the department's submission; the later one
+    waits for release, the earlier one is replaced; no report was written."""
+    with transaction(engine) as session:
+        rows = session.execute(
+            select(
+                Measure.code, Submission.id, Submission.submitted_by_name, Submission.progress, Submission.state
+            ).join(Measure, Measure.id == Submission.measure_id)
+        ).all()
+        assert (
+            session.scalar(select(func.count()).select_from(StatusReport).where(StatusReport.write_id.is_not(None)))
+            == 0
+        )
+    by_code: dict[str, list] = {}
+    for code, submission_id, name, progress, state in rows:
+        by_code.setdefault(code, []).append((submission_id, name, progress, state))
+    assert len(by_code) == 80
+    for code, versions in by_code.items():
+        field = FIELDS[int(code[2]) - 1]
+        department = code.split(".")[2][:-3]
+        assert sorted(name for _, name, _, _ in versions) == sorted(
+            [f"Koordination {field}", f"Koordination {department}"]
+        ), code
+        assert all(progress == progress_of[name] for _, name, progress, _ in versions), code
+        assert [state for _, _, _, state in sorted(versions)] == ["ersetzt", "eingereicht"], code
 
 
 def test_a_held_write_lock_gives_a_german_refusal_and_writes_nothing(sqlite_engine, monkeypatch, tmp_path):

@@ -1210,7 +1210,8 @@ def test_browser_entries_are_checked_compared_and_saved_like_a_file(af5):
         result = apply_import(session, p, actor=KORA)
         record = session.get(WriteRecord, result.write_id)
         assert (record.actor, record.source) == ("Kora", "Browser-Tabelle")
-    assert result.reports_written == 2
+    # The strategy asks for sign-off: the two rows wait for the department's release.
+    assert (result.reports_written, result.reports_submitted) == (0, 2)
 
 
 def test_browser_entries_name_the_row_and_column_of_each_problem(af5):

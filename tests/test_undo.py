@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, text
 
 from tests import excel_files as xf
-from tests.factories import add_measure, add_report
+from tests.factories import add_measure, add_report, set_sign_off
 from tracking import catalogue
 from tracking.access import AccessDenied, Actor
 from tracking.cli import main
@@ -24,8 +24,18 @@ from tracking.db import transaction
 from tracking.errors import TrackingError
 from tracking.excel_import import apply_import, plan_entries, plan_import
 from tracking.excel_template import build_template
-from tracking.models import Goal, Indicator, IndicatorValue, Measure, ReportingPeriod, StatusReport, WriteRecord
+from tracking.models import (
+    Goal,
+    Indicator,
+    IndicatorValue,
+    Measure,
+    ReportingPeriod,
+    StatusReport,
+    Submission,
+    WriteRecord,
+)
 from tracking.scope import Scope
+from tracking.sign_off import release
 from tracking.undo import UndoResult, undo
 
 PERIOD = "2026-H2"
@@ -174,11 +184,43 @@ def test_a_status_report_file_is_undone(store):
 
 
 def test_an_entry_of_the_browser_table_is_undone(store):
+    with transaction(store) as session:
+        set_sign_off(session, False)
     write_id = enter(store, [{"code": "M-5.1.02", "status": "in Umsetzung", "light": "grün", "progress": 10}], KORA)
     assert progress(store) == {"M-5.1.01": 30, "M-5.1.02": 10}
     result = undone(store, write_id, KORA)
     assert (result.kind, result.rows, result.label) == ("entry", 1, f"Import {write_id}")
     assert progress(store) == {"M-5.1.01": 30}
+
+
+def waiting(engine) -> list[str]:
+    with transaction(engine) as session:
+        return list(
+            session.scalars(
+                select(Measure.code)
+                .join(Submission, Submission.measure_id == Measure.id)
+                .where(Submission.state == "eingereicht")
+            )
+        )
+
+
+def test_with_sign_off_an_undo_withdraws_what_waits_and_is_refused_once_it_was_released(store):
+    entry = [{"code": "M-5.1.02", "status": "in Umsetzung", "light": "grün", "progress": 10}]
+    write_id = enter(store, entry, KORA)
+    assert progress(store) == {"M-5.1.01": 30} and waiting(store) == ["M-5.1.02"]
+    assert undone(store, write_id, KORA).rows == 1
+    assert progress(store) == {"M-5.1.01": 30} and waiting(store) == []
+    # Entered again and released: the import can no longer be undone.
+    write_id = enter(store, entry, KORA)
+    with transaction(store) as session:
+        (submission_id,) = session.scalars(select(Submission.id).where(Submission.state == "eingereicht"))
+        release(session, [submission_id], actor="fachstelle")
+    assert progress(store) == {"M-5.1.01": 30, "M-5.1.02": 10}
+    assert refused(store, write_id, KORA) == (
+        f"Import {write_id} kann nicht rückgängig gemacht werden: die Meldung zu M-5.1.02 wurde bereits "
+        "freigegeben oder zurückgewiesen."
+    )
+    assert progress(store) == {"M-5.1.01": 30, "M-5.1.02": 10}
 
 
 def test_key_figures_of_a_file_are_undone(store):
