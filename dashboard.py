@@ -4,7 +4,7 @@ import streamlit as st
 
 from pages import PAGES, auth, data, sidebar, sign_in, widgets
 from pages.text import md_text
-from tracking.access import can_see
+from tracking.access import can_see, start_page
 from tracking.errors import TrackingError
 
 st.set_page_config(page_title="Monitoring Digitaler Wandel", page_icon="📊", layout="wide")
@@ -26,21 +26,22 @@ if facts.strategy is None:
 def navigation_pages(actor) -> dict[str, st.Page]:
     """Every page, the ones the actor may not see (all, before sign-in) hidden: a link to such a
     page (an e-mail, a bookmark) then gets a German answer, not Streamlit's English «Page not
-    found». The default page is served at «/» but reserves its own pathname, so it gets one nobody
-    links to, and a hidden twin answers at «/uebersicht»."""
+    found». The role's start page (tracking.access.start_page) is served at «/» but reserves its
+    own pathname, so it gets one nobody links to, and a hidden twin answers at its address."""
+    start = start_page(actor)
     pages = {
         url: st.Page(
             path,
             title=title,
             icon=icon,
-            url_path="startseite" if i == 0 else url,
-            default=i == 0,
+            url_path="startseite" if url == start else url,
+            default=url == start,
             visibility="visible" if can_see(actor, url) else "hidden",
         )
-        for i, (path, title, icon, url, _) in enumerate(PAGES)
+        for path, title, icon, url, _ in PAGES
     }
     # Same script, own address: the switch to «/» would drop the link's filters (?periode=…).
-    path, title, icon, url, _ = PAGES[0]
+    path, title, icon, url, _ = next(page for page in PAGES if page[3] == start)
     alias = st.Page(path, title=title, icon=icon, url_path=url, visibility="hidden")
     return {**pages, "": alias}
 
@@ -69,7 +70,7 @@ if not allowed:
         f"Die Seite «{navigation.title}» ist für Ihre Rolle ({actor.role_label}) nicht freigegeben.",
         icon=":material/lock:",
     )
-    st.page_link(pages[PAGES[0][3]], label="Zur Übersicht", icon=":material/dashboard:")
+    st.page_link(pages["uebersicht"], label="Zur Übersicht", icon=":material/dashboard:")
     st.stop()
 navigation.run()
 data.release_memory()

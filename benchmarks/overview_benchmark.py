@@ -61,11 +61,11 @@ def main() -> None:
             # cache holds the static files after the warm-up load.
             app_context = browser.new_context(viewport={"width": 1400, "height": 2200})
             empty_context = browser.new_context(viewport={"width": 1400, "height": 2200})
-            load(app_context, f"{app}/", True)
+            load(app_context, f"{app}/uebersicht", True)
             load(empty_context, f"{empty}/", False)
             overview, baseline = [], []
             for _ in range(RUNS):  # interleaved, so machine noise hits both alike
-                overview.append(load(app_context, f"{app}/", True))
+                overview.append(load(app_context, f"{app}/uebersicht", True))
                 baseline.append(load(empty_context, f"{empty}/", False))
             browser.close()
     o, b = statistics.median(overview), statistics.median(baseline)

@@ -164,15 +164,16 @@ def render(url: str, tmp: Path) -> tuple[float, float, float, float, tuple[dict[
         browser = p.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
         app_context = browser.new_context(viewport={"width": 1400, "height": 2200})
         empty_context = browser.new_context(viewport={"width": 1400, "height": 2200})
-        first = load(app_context, f"{app}/", True)  # computes and caches the figures and the trend
+        first = load(app_context, f"{app}/uebersicht", True)  # computes and caches the figures and the trend
         load(empty_context, f"{empty}/", False)
         overview, baseline = [], []
         for _ in range(3):
-            overview.append(load(app_context, f"{app}/", True))
+            overview.append(load(app_context, f"{app}/uebersicht", True))
             baseline.append(load(empty_context, f"{empty}/", False))
         # The other pages in the same session: how much memory a session at this scale takes.
-        for _, _, _, url_path, _ in PAGES[1:]:
-            load(app_context, f"{app}/{url_path}", False)
+        for _, _, _, url_path, _ in PAGES:
+            if url_path != "uebersicht":
+                load(app_context, f"{app}/{url_path}", False)
         rss = peak_rss_mb(int(app.rsplit(":", 1)[1]))
         pages = first_loads(url, tmp, browser)
         browser.close()

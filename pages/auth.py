@@ -12,7 +12,7 @@ from urllib.parse import urlencode, urlsplit
 import streamlit as st
 
 from pages import data
-from pages.sidebar import DEPARTMENT_KEY
+from pages.sidebar import DEPARTMENT_KEY, FIELD_KEY
 from pages.text import md_text
 from tracking import web_sessions
 from tracking.access import ROLES, Actor
@@ -51,9 +51,14 @@ def sign_in(actor: Actor, *, remember: bool = False) -> None:
     st.session_state[ACTOR_KEY] = actor
     st.session_state[LAST_SEEN_KEY] = dt.datetime.now()
     st.session_state.pop(EXPIRED_KEY, None)
-    if actor.role == "departementsleitung" and actor.home_department:
-        # A department head's Departemente page opens on the own department.
+    # A department head's Departemente page opens on the own department, a coordinator's
+    # Aktionsfelder page on the first own field (unless the link chose one).
+    if actor.role == "departementsleitung" and actor.home_department and DEPARTMENT_KEY not in st.query_params:
         st.session_state[DEPARTMENT_KEY] = actor.home_department
+    if actor.role == "koordination" and FIELD_KEY not in st.query_params:
+        known = [code for code in data.structure().fields["field_code"] if code in actor.fields]
+        if known:
+            st.session_state[FIELD_KEY] = known[0]
 
 
 def _address() -> str:

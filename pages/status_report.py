@@ -15,6 +15,7 @@ from tracking.excel_import import apply_import, plan_entries, plan_import
 from tracking.excel_template import build_template
 from tracking.scope import Scope
 from tracking.status_validation import show_value
+from tracking.tasks import tasks_for
 from tracking.vocab import LIGHTS, STATUSES
 from tracking.workbook import ImportRefused
 
@@ -31,19 +32,31 @@ def template_section(period: str) -> Scope:
         dict(zip(snap.departments["department_code"], snap.departments["department_name"])),
     )
     kinds = {label: kind for label, kind in SCOPE_KINDS.items() if kind in allowed}
+    # A link (the reminder e-mail: ?feld=AF5 or ?departement=FD) chooses the scope to start with.
+    linked_field, linked_department = st.query_params.get("feld"), st.query_params.get("departement")
+    first = "field" if linked_field in field_names else "department" if linked_department in department_names else None
+    labels = list(kinds)
+    start = next((i for i, label in enumerate(labels) if kinds[label] == first), 0)
     left, right = st.columns([1, 2])
-    kind_label = left.radio("Geltungsbereich", list(kinds), key="vorlage_art", horizontal=False)
+    kind_label = left.radio("Geltungsbereich", labels, index=start, key="vorlage_art", horizontal=False)
     kind = kinds[kind_label]
     scope = Scope()
     if kind == "field":
+        fields = list(field_names)
         code = right.selectbox(
-            "Aktionsfeld", list(field_names), format_func=lambda c: f"{c} {field_names[c]}", key="vorlage_feld"
+            "Aktionsfeld",
+            fields,
+            index=fields.index(linked_field) if linked_field in field_names else 0,
+            format_func=lambda c: f"{c} {field_names[c]}",
+            key="vorlage_feld",
         )
         scope = Scope("field", code)
     elif kind == "department":
+        departments = list(department_names)
         code = right.selectbox(
             "Departement",
-            list(department_names),
+            departments,
+            index=departments.index(linked_department) if linked_department in department_names else 0,
             format_func=lambda c: f"{c} – {department_names[c]}",
             key="vorlage_departement",
         )
@@ -157,10 +170,17 @@ def preview_and_save(plan, what: str, cache_key: str, round_key: str) -> None:
         del st.session_state[cache_key]
         st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
         data.refresh()
-        st.session_state["flash"] = (
-            f"Gespeichert als Import {saved.write_id}: {saved.reports_written} Meldungen, "
-            f"{saved.values_written} Kennzahlwerte. Die Übersicht zeigt die neuen Werte."
-        )
+        if saved.reports_submitted:
+            st.session_state["flash"] = (
+                f"Eingereicht als Import {saved.write_id}: {saved.reports_submitted} Meldungen warten auf die "
+                f"Freigabe durch die Departementsleitung, {saved.values_written} Kennzahlwerte gespeichert. "
+                "Freigegeben zählen die Meldungen in allen Auswertungen."
+            )
+        else:
+            st.session_state["flash"] = (
+                f"Gespeichert als Import {saved.write_id}: {saved.reports_written} Meldungen, "
+                f"{saved.values_written} Kennzahlwerte. Die Übersicht zeigt die neuen Werte."
+            )
         st.rerun()
 
 
@@ -317,6 +337,20 @@ def completeness_section(period: str) -> None:
         )
 
 
+def returned_table(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Massnahme": frame["code"],
+            "Titel": frame["title"],
+            "Status": [STATUSES[s] for s in frame["status"]],
+            "Ampel": [LIGHTS[light] for light in frame["light"]],
+            "Fortschritt %": frame["progress"],
+            "Kommentar der Departementsleitung": frame["review_comment"],
+            "von": frame["reviewed_by"],
+        }
+    )
+
+
 def status_report() -> None:
     st.title("Statusbericht")
     selected = sidebar.selected_period()
@@ -326,6 +360,16 @@ def status_report() -> None:
     widgets.flash()
     # Templates, uploads and the Rücklauf need the period's name only (no plan is read here).
     period = selected.name
+    with data.read() as session:
+        tasks = tasks_for(session, auth.actor(), selected, data.owing(period, Scope()))
+    widgets.deadline_banner(tasks, selected.is_open)
+    if auth.actor().role == "koordination" and not tasks.returned.empty:
+        st.warning(
+            f"{fmt.count(len(tasks.returned), 'Meldung wurde', 'Meldungen wurden')} von der Departementsleitung "
+            "zurückgewiesen: bitte überarbeiten und neu melden.",
+            icon=":material/undo:",
+        )
+        st.dataframe(returned_table(tasks.returned), hide_index=True, width="stretch")
     if not can(auth.actor(), "import"):
         st.caption(
             f"Rücklauf der Berichtsperiode {period}. Hochladen dürfen Administration und Koordination; "

@@ -256,3 +256,22 @@ def flash() -> None:
     """Show the message a write left for the next run (st.rerun drops the page's output); it may name data."""
     if message := st.session_state.pop("flash", None):
         st.success(md_text(message), icon=":material/check_circle:")
+
+
+# A deadline this close is shown as a warning, not as a note.
+SOON_DAYS = 14
+
+
+def deadline_banner(tasks, is_open: bool) -> None:
+    """The period's Meldeschluss (tracking.tasks.Tasks), the closer the louder."""
+    if not is_open:
+        st.info(f"Die Berichtsperiode {tasks.period} ist geschlossen: es ist nichts mehr zu melden.")
+        return
+    if tasks.deadline_text is None:
+        st.caption(f"Berichtsperiode {tasks.period}: kein Meldeschluss festgelegt.")
+    elif tasks.deadline_passed:
+        st.error(f"{tasks.deadline_text}.", icon=":material/alarm:")
+    elif tasks.days_left <= SOON_DAYS:
+        st.warning(f"{tasks.deadline_text}.", icon=":material/schedule:")
+    else:
+        st.info(f"{tasks.deadline_text}.", icon=":material/event:")

@@ -75,6 +75,7 @@ def _metric(app, label):
 
 def test_changing_the_period_changes_the_figures(app, demo_url):
     app.run()
+    app.switch_page("pages/overview.py").run()
     assert app.sidebar.selectbox[0].label == "Berichtsperiode"
     with transaction(make_engine(demo_url)) as session:
         snap = load_snapshot(session)
@@ -193,12 +194,12 @@ def test_status_report_entry_table_gives_way_to_the_template_beyond_its_limit(ap
     app.switch_page("pages/status_report.py").run()
     assert not app.exception, [e.value for e in app.exception]
     assert not [d for d in app.get("arrow_data_frame") if "Fortschritt %" in d.value.columns]
-    assert [i.value for i in app.info] == [
+    assert [i.value for i in app.info if "meldepflichtig" in i.value] == [
         f"{in_af1} meldepflichtige Massnahmen (Aktionsfeld AF1): zu viele für die Tabelle im Browser "
         f"(höchstens {in_af1 - 1}). Bitte die Excel-Vorlage verwenden (Schritte 1 und 2)."
     ]
     app.radio(key="vorlage_art").set_value("Alle Massnahmen").run()
-    assert app.info[0].value.endswith(
+    assert [i.value for i in app.info if "meldepflichtig" in i.value][0].endswith(
         "Bitte die Excel-Vorlage verwenden (Schritte 1 und 2) oder in Schritt 1 ein Aktionsfeld oder "
         "Departement wählen."
     )
@@ -512,8 +513,25 @@ def test_without_sign_in_the_app_asks_for_it(demo_url, monkeypatch):
     # Demo data is loaded: a role can be picked without a password.
     at.radio(key="demo_rolle").set_value("regierungsrat").run()
     next(b for b in at.button if b.label == "Demo starten").click().run()
-    assert at.title[0].value == "Übersicht"
+    # The council starts on its meeting summary.
+    assert at.title[0].value == "Sitzungsbericht"
     assert any("Demo Regierungsrat" in m.value for m in at.sidebar.markdown)
+
+
+@pytest.mark.parametrize(
+    ("role", "title"),
+    [
+        ("admin", "Meine Aufgaben"),
+        ("koordination", "Meine Aufgaben"),
+        ("departementsleitung", "Meine Aufgaben"),
+        ("regierungsrat", "Sitzungsbericht"),
+    ],
+)
+def test_each_role_starts_on_its_own_page(demo_url, monkeypatch, role, title):
+    at = signed_in_app(demo_url, monkeypatch, ROLE_ACTORS[role])
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == title
 
 
 def test_the_first_administrator_hint_shows_only_on_a_fresh_installation(demo_url, bare_url, tmp_path, monkeypatch):
@@ -553,7 +571,7 @@ def test_local_sign_in_with_wrong_and_right_password(bare_url, monkeypatch):
     at.text_input[0].input("anna")
     at.text_input[1].input("richtig-lang-1")
     at.button[0].click().run()
-    assert at.title[0].value == "Übersicht"
+    assert at.title[0].value == "Meine Aufgaben"
     assert any("Anna Admin" in m.value for m in at.sidebar.markdown)
 
 
@@ -643,7 +661,7 @@ def test_coordinator_is_refused_a_write_outside_the_page(demo_url, monkeypatch):
         set_period_open(session, name="2026-H2", is_open=False, actor=coordinator)
 
 
-@pytest.mark.parametrize(("fixture", "title"), [("demo_url", "Übersicht"), ("bare_url", "Anmelden")])
+@pytest.mark.parametrize(("fixture", "title"), [("demo_url", "Meine Aufgaben"), ("bare_url", "Anmelden")])
 def test_demo_role_from_environment_only_with_demo_data(request, monkeypatch, fixture, title):
     monkeypatch.setenv("TRACKING_DEMO_ROLE", "admin")
     monkeypatch.setenv("DATABASE_URL", request.getfixturevalue(fixture))

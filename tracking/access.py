@@ -54,6 +54,7 @@ ACTION_LABELS = {
 
 # Pages by their URL path; a role not listed for a page does not see it.
 PAGE_ROLES: dict[str, set[str]] = {
+    "aufgaben": {"admin", "koordination", "departementsleitung"},
     "uebersicht": set(ROLES),
     "aktionsfelder": {"admin", "koordination", "departementsleitung"},
     "kernziele": {"admin", "koordination", "departementsleitung"},
@@ -63,6 +64,20 @@ PAGE_ROLES: dict[str, set[str]] = {
     "sitzungsbericht": set(ROLES),
     "verwaltung": {"admin"},
 }
+
+
+# The page each role lands on after signing in (and at «/»): its own tasks; the council its
+# meeting summary. Before sign-in: the Übersicht (behind the sign-in).
+START_PAGES: dict[str, str] = {
+    "admin": "aufgaben",
+    "koordination": "aufgaben",
+    "departementsleitung": "aufgaben",
+    "regierungsrat": "sitzungsbericht",
+}
+
+
+def start_page(actor: Actor | None) -> str:
+    return START_PAGES[actor.role] if actor is not None else "uebersicht"
 
 
 class AccessDenied(TrackingError):

@@ -15,6 +15,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from tracking.audit import WriteLog, snapshot
+from tracking.demo_cycle import demo_cycle
 from tracking.errors import TrackingError
 from tracking.frozen import freeze_closed
 from tracking.models import (
@@ -286,6 +287,7 @@ def generate_demo(
     reports = _DemoReports(session, log, rng, periods, reference_date).write(measures)
     session.flush()
 
+    demo_cycle(session, log, periods[-1], measures, reference_date)
     indicators = _demo_indicators(session, log, rng, periods, reference_date)
     # Demo reports in the closed half-years: their frozen sums include them.
     freeze_closed(session, log)

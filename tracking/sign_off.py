@@ -216,14 +216,6 @@ def for_reviewer(frame: pd.DataFrame, actor: Actor) -> pd.DataFrame:
     return frame[mine]
 
 
-def returned_to(frame: pd.DataFrame, actor: Actor, returned: dict[int, str]) -> pd.DataFrame:
-    """The returned submissions still open for the coordinator: in the scope, the latest of the measure."""
-    rows = frame[frame["measure_id"].isin(returned)]
-    if actor.role == "admin":
-        return rows
-    return rows[[actor.covers(f, d) for f, d in zip(rows["field_code"], rows["department_code"])]]
-
-
 def _reviewable(session: Session, ids: list[int], actor: Actor) -> list[tuple[Submission, Measure, str | None]]:
     """The waiting submissions by id, checked: the actor may review each; else nothing is written."""
     if not ids:
