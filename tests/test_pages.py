@@ -199,7 +199,7 @@ def test_status_report_entry_table_gives_way_to_the_template_beyond_its_limit(ap
         f"(höchstens {in_af1 - 1}). Bitte die Excel-Vorlage verwenden (Schritte 1 und 2)."
     ]
     app.radio(key="vorlage_art").set_value("Alle Massnahmen").run()
-    assert [i.value for i in app.info if "meldepflichtig" in i.value][0].endswith(
+    assert next(i.value for i in app.info if "meldepflichtig" in i.value).endswith(
         "Bitte die Excel-Vorlage verwenden (Schritte 1 und 2) oder in Schritt 1 ein Aktionsfeld oder "
         "Departement wählen."
     )

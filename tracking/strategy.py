@@ -212,6 +212,7 @@ def parse_definition(text: str, source: str = "Datei") -> Definition:
     departments = _code_name_list(check, data, "departments", "Departement")
     fields = _parse_fields(check, data, [c for c, _ in core_goals])
     first_period = _first_period(check, data)
+    sign_off = _yes_no(check, head, "sign_off", "Freigabe (sign_off)")
 
     if check.errors:
         raise TrackingError([f"{source}: {e}" for e in check.errors])
@@ -228,7 +229,7 @@ def parse_definition(text: str, source: str = "Datei") -> Definition:
         fields=fields,
         first_period=first_period,
         core_goal_short_names=short_names,
-        sign_off=_yes_no(check, head, "sign_off", "Freigabe (sign_off)"),
+        sign_off=sign_off,
     )
 
 
