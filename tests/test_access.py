@@ -644,6 +644,7 @@ def test_command_line_name_is_an_administrator():
 
 EVERYONE_BUT_COUNCIL = {"admin", "koordination", "departementsleitung"}
 VISIBLE = {
+    "aufgaben": EVERYONE_BUT_COUNCIL,
     "uebersicht": set(ROLES),
     "aktionsfelder": EVERYONE_BUT_COUNCIL,
     "kernziele": EVERYONE_BUT_COUNCIL,

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracking.audit import WriteLog
-from tracking.models import Department, Measure, ReportingPeriod, StatusReport, Strategy, Submission
+from tracking.models import Department, Measure, ReportingPeriod, Strategy, Submission
+from tracking.reports import owing_reports
 from tracking.vocab import GREEN, IN_PROGRESS, RETURNED, WAITING, YELLOW
 
 # The open period's reporting cycle as a department head finds it (with sign-off on): a few
@@ -28,14 +29,12 @@ def demo_cycle(
     log.change("reporting_period", period.name, "update", after={"deadline": period.deadline.isoformat()})
     if not bool(session.scalar(select(Strategy.sign_off).limit(1))):
         return
-    reported = set(
-        session.scalars(
-            select(StatusReport.measure_id).where(StatusReport.period_id == period.id, StatusReport.is_current)
-        )
-    )
+    # The measures that owe a report and have none yet (not those ended in an earlier period).
+    owing = owing_reports(session, period)
+    owed = set(owing.loc[~owing["has_report"], "measure_id"])
     by_department: dict[int, list[Measure]] = {}
     for m in sorted(measures, key=lambda m: m.code):
-        if m.id not in reported and m.start_date <= period.end_date and m.active:
+        if m.id in owed:
             by_department.setdefault(m.lead_department_id, []).append(m)
     codes = {d.id: d.code for d in session.scalars(select(Department))}
     at = dt.datetime.combine(reference_date - dt.timedelta(days=2), dt.time(10))
