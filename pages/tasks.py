@@ -118,17 +118,20 @@ def review_section(tasks: Tasks, is_open: bool) -> None:
         "Freigegebene Meldungen zählen ab sofort in allen Auswertungen und im Sitzungsbericht; zurückgewiesene "
         "gehen mit Ihrem Kommentar an die Koordination zurück. Eigene Meldungen gibt eine andere Person frei."
     )
-    table = submission_table(tasks.to_release)
-    table.insert(0, "Auswählen", False)
-    edited = st.container(key="freigabe").data_editor(
-        table,
-        key=f"freigabe_{tasks.period}_{st.session_state.get('freigabe_runde', 0)}",
-        hide_index=True,
-        width="stretch",
-        disabled=[c for c in table.columns if c != "Auswählen"],
-        column_config={"Auswählen": st.column_config.CheckboxColumn("Auswählen", width=100)},
+    st.dataframe(submission_table(tasks.to_release), hide_index=True, width="stretch")
+    waiting = tasks.to_release
+    names = {int(i): f"{c} {t}" for i, c, t in zip(waiting["submission_id"], waiting["code"], waiting["title"])}
+    round_ = st.session_state.get("freigabe_runde", 0)
+    every = st.checkbox(f"Alle {fmt.number(len(names))} auswählen", key=f"freigabe_alle_{round_}")
+    chosen = st.multiselect(
+        "Meldungen auswählen",
+        list(names),
+        default=list(names) if every else [],
+        format_func=names.get,
+        key=f"freigabe_wahl_{round_}_{every}",
+        placeholder="Massnahme wählen",
+        disabled=every,
     )
-    chosen = [int(i) for i, on in zip(tasks.to_release["submission_id"], edited["Auswählen"]) if on]
     left, right = st.columns([1, 2])
     if left.button(f"Auswahl freigeben ({len(chosen)})", type="primary", icon=":material/task_alt:"):
         _review(lambda session, actor: release(session, chosen, actor=actor), "freigegeben", len(chosen))
