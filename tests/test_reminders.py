@@ -178,3 +178,12 @@ def test_a_wrong_password_or_an_untrusted_server_sends_nothing_and_records_nothi
     assert f"Versand über 127.0.0.1:{smtp.port} fehlgeschlagen" in err
     with transaction(cycle) as session:
         assert session.scalar(select(WriteRecord).where(WriteRecord.action == "remind")) is None
+
+
+def test_within_days_of_the_deadline_only(cycle, smtp, capsys):
+    """The cron line runs every Monday with --within 14: 26 days before the deadline nothing goes out."""
+    code, out, _ = remind(capsys, "--within", "14")
+    assert code == 0 and smtp.received == []
+    assert out.strip() == "Meldeschluss in 26 Tagen (15.01.2025): noch keine Erinnerung (--within 14)."
+    code, out, _ = remind(capsys, "--within", "26")
+    assert code == 0 and len(smtp.received) == 2

@@ -29,7 +29,7 @@ from tracking.figures import period_figures
 from tracking.files import output_file, read_file, write_file
 from tracking.formatting import count
 from tracking.frozen import set_period_open
-from tracking.periods import Period, all_periods, current_period, deadline_text, set_deadline
+from tracking.periods import Period, all_periods, current_period, deadline_text, due_within, get_period, set_deadline
 from tracking.reminders import mail_settings, remind
 from tracking.scope import Scope
 from tracking.snapshot import Snapshot, load_snapshot
@@ -170,6 +170,11 @@ def cmd_remind(args: argparse.Namespace) -> int:
     settings = None if args.dry_run else mail_settings()
     with transaction(engine) as session:
         name = args.period or _current_period_name(session)
+        deadline = get_period(session, name).deadline
+    if args.within is not None and not due_within(deadline, args.within, today):
+        why = f"{deadline_text(deadline, today)}" if deadline else "Kein Meldeschluss festgelegt"
+        say(f"{why}: noch keine Erinnerung (--within {args.within}).")
+        return 0
     result = remind(
         lambda write=False: transaction(engine, write=write),
         name,

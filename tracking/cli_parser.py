@@ -340,6 +340,12 @@ def _parser_remind(sub) -> None:
     )
     p.add_argument("--period", metavar="PERIODE", help="z. B. 2026-H2 (Standard: aktuelle Periode)")
     p.add_argument("--dry-run", action="store_true", help="nur zeigen, wer was bekäme; nichts versenden")
+    p.add_argument(
+        "--within",
+        type=whole_number_argument,
+        metavar="TAGE",
+        help="nur erinnern, wenn der Meldeschluss höchstens so viele Tage entfernt (oder vorbei) ist, z. B. 14",
+    )
     p.add_argument("--today", type=date_argument, metavar="DATUM", help="Datum, das als heute gilt")
 
 

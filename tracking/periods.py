@@ -208,3 +208,8 @@ def deadline_text(deadline: dt.date | None, today: dt.date | None = None) -> str
 
 def deadline_passed(deadline: dt.date | None, today: dt.date | None = None) -> bool:
     return deadline is not None and deadline < (today or dt.date.today())
+
+
+def due_within(deadline: dt.date | None, days: int, today: dt.date | None = None) -> bool:
+    """Whether the deadline is at most `days` away or past (reminders start then); never without one."""
+    return deadline is not None and (deadline - (today or dt.date.today())).days <= days
