@@ -235,7 +235,9 @@ def _prepare_submission(engine):
     data, codes = filled_template(engine, Scope(), rows=[code])
     import_as(engine, data, ACTORS["koordination"])
     with transaction(engine) as session:
-        submission = session.scalar(select(Submission).where(Submission.state == "eingereicht"))
+        submission = session.scalar(
+            select(Submission).where(Submission.state == "eingereicht", Submission.submitted_by == "kim")
+        )
         return {"id": submission.id, "measure_id": submission.measure_id, "codes": codes}
 
 

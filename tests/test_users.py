@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from tests import excel_files as xf
 from tests.conftest import temp_database_url
-from tests.factories import add_measure, add_report
+from tests.factories import add_measure, add_report, set_sign_off
 from tracking.access import AccessDenied, Actor
 from tracking.audit import AUDIT_COLUMNS, WriteLog, audit_entries, audit_workbook
 from tracking.cli import main
@@ -665,6 +665,7 @@ def reported(luzern):
 
 def test_audit_of_import_and_undo(reported):
     with transaction(reported) as session:
+        set_sign_off(session, False)  # the report counts at once: its row is in the trail (sign-off: test_sign_off)
         data = build_template(session, period="2026-H2", scope=Scope.of(field="AF5"), generated_by="test")
     data = xf.fill_template(data, {"M-5.1.01": {"progress": 55, "comment": "besser als geplant"}})
     kim = Actor(name="Kim Koordination", role="koordination", fields=frozenset({"AF5"}))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from tracking import formatting as fmt
 from tracking.council import ATTENTION_TITLE, count, name_list
-from tracking.council_content import AttentionRow, CouncilContent
+from tracking.council_content import AttentionRow, CouncilContent, waiting_sentence
 from tracking.rollup import BEHIND_PLAN_MARGIN
 from tracking.vocab import GREEN, NO_REPORT, RED, YELLOW, light_text
 
@@ -101,6 +101,8 @@ def _sentences(c: CouncilContent) -> list[str]:
         )
     else:
         out.append(f"Für {c.period} ist keine Massnahme meldepflichtig.")
+    if waiting := waiting_sentence(c.n_waiting):
+        out.append(waiting)
     ranked = sorted((b for b in c.fields if b.progress is not None), key=lambda b: b.progress)
     if len(ranked) >= 2:
         low, high = ranked[0], ranked[-1]

@@ -29,6 +29,7 @@ from tracking.council_content import (
     plain_number,
     plain_text,
     report_day,
+    waiting_sentence,
 )
 from tracking.council_json import stored_content
 from tracking.figures import figures_trend
@@ -480,12 +481,7 @@ def council_content(
     summary = _summary(period, previous_name, h, ph, changes, comp)
     summary += _reporting_quality(n_unchanged, len(hints), int(h["reported"]))
     if n_waiting:
-        summary.append(
-            "1 Meldung wartet auf die Freigabe durch das Departement und zählt noch nicht."
-            if n_waiting == 1
-            else f"{fmt.number(n_waiting)} Meldungen warten auf die Freigabe durch die Departemente "
-            "und zählen noch nicht."
-        )
+        summary.append(waiting_sentence(n_waiting))
 
     return CouncilContent(
         strategy=STRATEGY_NAME,

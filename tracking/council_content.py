@@ -27,6 +27,15 @@ ISSUER = "Kanton Luzern"
 # --- the content ------------------------------------------------------------
 
 
+def waiting_sentence(n_waiting: int) -> str | None:
+    """What the council reads about reports waiting for the department's release (sign-off)."""
+    if not n_waiting:
+        return None
+    if n_waiting == 1:
+        return "1 Meldung wartet auf die Freigabe durch das Departement und zählt noch nicht."
+    return f"{fmt.number(n_waiting)} Meldungen warten auf die Freigabe durch die Departemente und zählen noch nicht."
+
+
 def measure_name(title: str, department: str, code: str) -> str:
     """A measure as people read it: «Elektronische Geschäftsverwaltung (FD, M-5.2.01)», the code
     last, for those who look it up (the code alone when there is no title)."""
