@@ -743,6 +743,7 @@ def test_audit_of_periods(luzern):
         "start_date": "2026-07-01",
         "end_date": "2026-12-31",
         "is_open": False,
+        "deadline": None,
     }
     opened = only(entries, Aktion="Periode geöffnet", Tabelle="Berichtsperiode")
     assert (opened["Zeile"], parsed(opened["Vorher"])["is_open"], parsed(opened["Nachher"])["is_open"]) == (
@@ -808,6 +809,8 @@ def test_two_accounts_with_the_same_display_name_are_told_apart(reported, capsys
     """koord5 and koord6 are both «Sandra Muster»: the trail keeps the account names apart."""
     from tracking.models import StatusReport
 
+    with transaction(reported) as session:
+        set_sign_off(session, False)  # «gemeldet von» of the reports themselves (sign-off: test_sign_off)
     writes = {}
     for username, progress in (("koord5", 40), ("koord6", 45)):
         with transaction(reported) as session:
