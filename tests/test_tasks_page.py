@@ -118,3 +118,20 @@ def test_the_tasks_page_works_without_a_deadline(demo_url, tmp_path, monkeypatch
     finally:
         with transaction(make_engine(demo_url)) as session:
             session.scalar(select(ReportingPeriod).where(ReportingPeriod.name == PERIOD)).deadline = deadline
+
+
+def test_a_coordinators_aktionsfelder_page_opens_on_the_first_own_field(demo_url, monkeypatch):  # noqa: F811
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_pages import ROOT
+
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    at.radio(key="demo_rolle").set_value("koordination").run()
+    at.multiselect(key="demo_felder").set_value(["AF9", "AF7"]).run()
+    next(b for b in at.button if b.label == "Demo starten").click().run()
+    assert at.title[0].value == "Meine Aufgaben"
+    at.switch_page("pages/action_fields.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.sidebar.selectbox(key="feld").value == "AF7"
