@@ -174,14 +174,13 @@ def admin_view(tasks: Tasks, is_open: bool) -> None:
             "missing": "fehlt",
         }
     )
-    table["Anteil gezählt"] = tasks.completeness["reported"] / tasks.completeness["active"].where(
-        tasks.completeness["active"] > 0
-    )
+    active = tasks.completeness["active"]
+    table["Anteil gezählt"] = 100 * tasks.completeness["reported"] / active.where(active > 0)
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
-        column_config={"Anteil gezählt": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
+        column_config={"Anteil gezählt": st.column_config.ProgressColumn(format="%.0f %%", min_value=0, max_value=100)},
     )
     st.subheader(f"Hängig ({fmt.number(len(tasks.stuck))})")
     if tasks.stuck.empty:

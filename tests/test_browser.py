@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_overview_shows_the_matrix_and_the_bars_in_german(server, page):
-    open_page(page, server, "")
+    open_page(page, server, "uebersicht")
     page.wait_for_selector("table.bar-table", timeout=30_000)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
@@ -53,7 +53,7 @@ def test_overview_shows_the_matrix_and_the_bars_in_german(server, page):
 
 def test_on_a_phone_the_matrix_is_one_card_per_field(server, page):
     page.set_viewport_size({"width": 390, "height": 844})
-    open_page(page, server, "")
+    open_page(page, server, "uebersicht")
     rows = page.locator("table.af-matrix tbody tr")
     expect(rows).to_have_count(9)
     row = rows.nth(2)
@@ -74,7 +74,7 @@ def test_on_a_phone_the_matrix_is_one_card_per_field(server, page):
 
 
 def test_a_field_in_the_matrix_opens_its_page_for_the_same_period(server, page):
-    open_page(page, server, "?periode=2025-H1")
+    open_page(page, server, "uebersicht?periode=2025-H1")
     page.get_by_role("link", name="AF3 Sicherheit").click()
     page.get_by_role("heading", name="AF3 Sicherheit").wait_for()
     wait_idle(page)
@@ -84,7 +84,7 @@ def test_a_field_in_the_matrix_opens_its_page_for_the_same_period(server, page):
 
 
 def test_period_in_the_url_opens_that_view(server, page):
-    open_page(page, server, "?periode=2024-H1")
+    open_page(page, server, "uebersicht?periode=2024-H1")
     assert page.get_by_text("Berichtsperiode 2024-H1").count() >= 1
     assert page.get_by_role("combobox", name="Berichtsperiode").input_value() == "2024-H1"
     ARTIFACTS.mkdir(exist_ok=True)
@@ -97,7 +97,7 @@ def test_coordinator_downloads_fills_uploads_and_sees_the_overview_change(server
     from tracking.report_sheet import REPORT_COLUMNS, letter_of
 
     def full_fields_on_overview() -> int:
-        open_page(page, server, "")
+        open_page(page, server, "uebersicht")
         page.wait_for_selector("table.bar-table", timeout=30_000)
         return page.locator("table.bar-table .value").filter(has_text=re.compile(r"^100 %$")).count()
 
@@ -143,7 +143,7 @@ def test_coordinator_downloads_fills_uploads_and_sees_the_overview_change(server
 
 
 def test_department_head_goes_from_overview_to_a_field_to_a_measure(server, page):
-    open_page(page, server, "")
+    open_page(page, server, "uebersicht")
     page.get_by_role("link", name="Aktionsfelder", exact=True).click()
     wait_idle(page)
     page.get_by_role("combobox", name="Aktionsfeld").click()
@@ -240,7 +240,7 @@ def test_new_measure_from_verwaltung_to_template_to_report_to_overview(server, p
     from tracking.report_sheet import REPORT_COLUMNS, letter_of
 
     def completeness_on_overview() -> str:
-        open_page(page, server, "")
+        open_page(page, server, "uebersicht")
         page.wait_for_selector("table.af-matrix", timeout=30_000)
         metric = page.locator('[data-testid="stMetric"]').filter(has_text="Rücklauf")
         return metric.locator('[data-testid="stMetricValue"]').inner_text()

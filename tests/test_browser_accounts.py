@@ -147,7 +147,7 @@ def test_a_reload_and_a_new_tab_stay_signed_in_until_sign_out(accounts_server, p
 
     page.reload()
     wait_idle(page)
-    expect(page.get_by_role("heading", name="Übersicht", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Sitzungsbericht", exact=True)).to_be_visible()  # the council's start page
     expect(page.get_by_text("Rita Rat")).to_be_visible()
     expect(page.get_by_role("combobox", name="Berichtsperiode")).to_have_value("2026-H1")
 

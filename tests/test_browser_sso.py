@@ -79,7 +79,7 @@ def sign_in_as(page, base: str, person: str) -> None:
 def test_single_sign_on_finds_the_account_by_e_mail_shows_its_pages_and_signs_out(sso_server, page):
     sign_in_as(page, sso_server, "rita")
     # The e-mail (in other letters' case) found Rita's account: her name and role, the council's pages.
-    expect(page.get_by_role("heading", name="Übersicht")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sitzungsbericht")).to_be_visible()  # the council's start page
     expect(page.get_by_text("Rita Rat")).to_be_visible()
     nav = page.get_by_test_id("stSidebarNav")
     expect(nav.get_by_role("link")).to_have_text([re.compile("Übersicht$"), re.compile("Sitzungsbericht$")])

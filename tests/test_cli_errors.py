@@ -382,7 +382,10 @@ def test_help_is_german(command):
             "python -m tracking report: Fehler: Angabe --format: ungültige Auswahl: 'doc' (möglich: 'pptx', 'pdf', "
             "'xlsx')",
         ),
-        (["periods", "list", "2026-H2", "zuviel"], "python -m tracking: Fehler: unbekannte Angaben: zuviel"),
+        (
+            ["periods", "list", "2026-H2", "15.01.2027", "zuviel"],
+            "python -m tracking: Fehler: unbekannte Angaben: zuviel",
+        ),
         (["summary", "--period"], "python -m tracking summary: Fehler: Angabe --period: erwartet einen Wert"),
         (["undo", "drei"], "python -m tracking undo: Fehler: Angabe IMPORT_ID: «drei» ist keine ganze Zahl"),
     ],
