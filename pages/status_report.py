@@ -9,11 +9,13 @@ from tracking import charts
 from tracking import formatting as fmt
 from tracking import rollup as ru
 from tracking.access import can, in_scope, template_choices
+from tracking.council_content import waiting_sentence
 from tracking.entry_table import EMPTY, LAST_REPORT, entries_from_table, entry_table
 from tracking.errors import TrackingError
 from tracking.excel_import import apply_import, plan_entries, plan_import
 from tracking.excel_template import build_template
 from tracking.scope import Scope
+from tracking.sign_off import waiting_count
 from tracking.status_validation import show_value
 from tracking.tasks import tasks_for
 from tracking.vocab import LIGHTS, STATUSES
@@ -302,6 +304,10 @@ def completeness_section(period: str) -> None:
             f"({fmt.share(total['share'])})"
         ),
     )
+    with data.read() as session:
+        waiting = waiting_count(session, data.structure().resolve(period).id)
+    if waiting:
+        st.caption(f"{waiting_sentence(waiting)} Freigegeben wird unter «Meine Aufgaben» der Departementsleitung.")
     left, right = st.columns(2)
     with left:
         st.markdown("**Nach Departement**")
