@@ -131,6 +131,21 @@ def open_page(page, base: str, path: str = "", role: str = "admin") -> None:
         wait_idle(page)
 
 
+def sign_in_with_password(page, username: str, password: str) -> None:
+    """On the sign-in screen (at any address): the account's name and password; then the browser
+    fetches its cookie and comes back, a new page run signed in from the cookie."""
+    page.get_by_role("textbox", name="Benutzername").fill(username)
+    page.get_by_role("textbox", name="Passwort").fill(password)
+    page.get_by_role("button", name="Anmelden", exact=True).click()
+    deadline = time.monotonic() + 20
+    while not [c for c in page.context.cookies() if c["name"] == "tracking_sitzung"]:
+        assert time.monotonic() < deadline, "kein Anmelde-Cookie"
+        page.wait_for_timeout(100)
+    page.wait_for_load_state()
+    wait_idle(page)
+    page.get_by_role("button", name="Abmelden").wait_for()
+
+
 def data_grid_cell(grid, column: int, row: int):
     """One cell of a Streamlit data grid, as its accessible twin (the grid itself draws on a canvas)."""
     return grid.locator(f"td#glide-cell-{column}-{row}")

@@ -6,14 +6,13 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from tests import excel_files as xf
-from tests.browser import ROOT, no_page_not_found, streamlit_server, wait_idle
+from tests.browser import ROOT, no_page_not_found, sign_in_with_password, streamlit_server, wait_idle
 from tests.conftest import REFERENCE_DATE, temp_database_url
 from tracking.bootstrap import init_database
 from tracking.db import make_engine, transaction
@@ -114,21 +113,11 @@ def test_a_disabled_account_is_signed_out_at_the_next_click_and_its_upload_not_s
     assert imports_and_reports(url) == before
 
 
-def sign_in_with_password(page, base: str, path: str, username: str) -> None:
+def sign_in_at(page, base: str, path: str, username: str) -> None:
     page.goto(f"{base}/{path}")
     wait_idle(page)
     no_page_not_found(page)
-    page.get_by_role("textbox", name="Benutzername").fill(username)
-    page.get_by_role("textbox", name="Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden", exact=True).click()
-    # The browser fetches its cookie and comes back: a new page run, signed in from the cookie.
-    deadline = time.monotonic() + 20
-    while not [c for c in page.context.cookies() if c["name"] == "tracking_sitzung"]:
-        assert time.monotonic() < deadline, "kein Anmelde-Cookie"
-        page.wait_for_timeout(100)
-    page.wait_for_load_state()
-    wait_idle(page)
-    expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
+    sign_in_with_password(page, username, PASSWORD)
 
 
 def sign_in_cookie(page) -> dict:
@@ -139,7 +128,7 @@ def sign_in_cookie(page) -> dict:
 
 def test_a_reload_and_a_new_tab_stay_signed_in_until_sign_out(accounts_server, page):
     base, _ = accounts_server
-    sign_in_with_password(page, base, "?periode=2026-H1", "rita")
+    sign_in_at(page, base, "?periode=2026-H1", "rita")
     expect(page).to_have_url(f"{base}/?periode=2026-H1")
     cookie = sign_in_cookie(page)
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
@@ -182,7 +171,7 @@ def test_a_reload_and_a_new_tab_stay_signed_in_until_sign_out(accounts_server, p
 
 def test_the_cookie_ends_with_inactivity_and_with_a_disabled_account(accounts_server, page):
     base, url = accounts_server
-    sign_in_with_password(page, base, "", "rita")
+    sign_in_at(page, base, "", "rita")
 
     # Nobody used the session for two hours (TRACKING_SESSION_MINUTES is 30).
     engine = make_engine(url)
@@ -195,7 +184,7 @@ def test_the_cookie_ends_with_inactivity_and_with_a_disabled_account(accounts_se
     expect(page.get_by_role("heading", name="Anmelden")).to_be_visible()
     expect(page.get_by_text("Ihre Sitzung ist nach 30 Minuten ohne Aktivität abgelaufen.", exact=False)).to_be_visible()
 
-    sign_in_with_password(page, base, "", "rita")
+    sign_in_at(page, base, "", "rita")
     disable_on_the_server(url, "rita")
     page.reload()
     wait_idle(page)

@@ -6,7 +6,6 @@ sees the returned one; the council's figures count only the released one."""
 from __future__ import annotations
 
 import re
-import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,7 +13,14 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests import excel_files as xf
-from tests.browser import data_grid_cell, data_grid_row, no_page_not_found, streamlit_server, wait_idle
+from tests.browser import (
+    data_grid_cell,
+    data_grid_row,
+    no_page_not_found,
+    sign_in_with_password,
+    streamlit_server,
+    wait_idle,
+)
 from tests.conftest import REFERENCE_DATE, temp_database_url
 from tests.smtp_server import mail_server
 from tracking import cli
@@ -66,17 +72,7 @@ def setting_up(url: str) -> tuple[str, str]:
 
 
 def sign_in(page, username: str) -> None:
-    """On the sign-in screen (any address): the account's password; the browser fetches its cookie."""
-    page.get_by_role("textbox", name="Benutzername").fill(username)
-    page.get_by_role("textbox", name="Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden", exact=True).click()
-    deadline = time.monotonic() + 20
-    while not [c for c in page.context.cookies() if c["name"] == "tracking_sitzung"]:
-        assert time.monotonic() < deadline, "kein Anmelde-Cookie"
-        page.wait_for_timeout(100)
-    page.wait_for_load_state()
-    wait_idle(page)
-    page.get_by_role("button", name="Abmelden").wait_for()
+    sign_in_with_password(page, username, PASSWORD)
 
 
 def sign_out(page) -> None:

@@ -31,7 +31,7 @@ from tracking.models import (
 )
 from tracking.periods import lock_period
 from tracking.reports import REPORT_FIELDS, ReportItem, ReportValues, current_report, record_report
-from tracking.vocab import RELEASED, RETURNED, WAITING
+from tracking.vocab import RELEASED, REPLACED, RETURNED, WAITING, WITHDRAWN
 
 SUBMISSION_TABLE = "submission"
 RELEASE_ACTION = "release"
@@ -80,15 +80,9 @@ def submit_reports(
             continue
         key = f"{item.code}/{period.name}"
         if before is not None:
-            before.state = "ersetzt"
+            before.state = REPLACED
             session.flush()  # one waiting submission per measure and period (partial unique index)
-            log.change(
-                SUBMISSION_TABLE,
-                key,
-                "update",
-                before={"id": before.id, "state": WAITING},
-                after={"id": before.id, "state": "ersetzt"},
-            )
+            _log_step(log, key, before.id, REPLACED)
         record = log.ensure_record()
         submission = Submission(
             measure_id=item.measure_id,
@@ -109,6 +103,17 @@ def submit_reports(
     return count
 
 
+def _log_step(log: WriteLog, key: str, submission_id: int, state: str, **more) -> None:
+    """A waiting submission's step (released, returned, replaced, withdrawn) in the audit trail."""
+    log.change(
+        SUBMISSION_TABLE,
+        key,
+        "update",
+        before={"id": submission_id, "state": WAITING},
+        after={"id": submission_id, "state": state, **more},
+    )
+
+
 def _values(submission: Submission) -> ReportValues:
     return ReportValues(*(getattr(submission, f) for f in REPORT_FIELDS))
 
@@ -118,7 +123,7 @@ def latest_states(session: Session, period_id: int) -> pd.DataFrame:
     withdrawn or released since): measure_id, state, review_comment."""
     latest = (
         select(Submission.measure_id, func.max(Submission.id).label("id"))
-        .where(Submission.period_id == period_id, Submission.state.not_in(["ersetzt", "zurueckgezogen"]))
+        .where(Submission.period_id == period_id, Submission.state.not_in([REPLACED, WITHDRAWN]))
         .group_by(Submission.measure_id)
         .subquery()
     )
@@ -276,13 +281,7 @@ def release(session: Session, ids: list[int], *, actor: Actor | str, source: str
         report.reported_by = submission.submitted_by_name
         submission.state, submission.reviewed_by, submission.reviewed_at = RELEASED, acting.name, now
         submission.report_id = report.id
-        log.change(
-            SUBMISSION_TABLE,
-            f"{measure.code}/{period.name}",
-            "update",
-            before={"id": submission.id, "state": WAITING},
-            after={"id": submission.id, "state": RELEASED},
-        )
+        _log_step(log, f"{measure.code}/{period.name}", submission.id, RELEASED)
     log.ensure_record().summary = f"{len(rows)} Meldung{'en' if len(rows) != 1 else ''} freigegeben."
     session.flush()
     return len(rows)
@@ -305,13 +304,8 @@ def return_submissions(
     for submission, measure, _ in rows:
         submission.state, submission.review_comment = RETURNED, comment
         submission.reviewed_by, submission.reviewed_at = acting.name, now
-        log.change(
-            SUBMISSION_TABLE,
-            f"{measure.code}/{session.get(ReportingPeriod, submission.period_id).name}",
-            "update",
-            before={"id": submission.id, "state": WAITING},
-            after={"id": submission.id, "state": RETURNED, "review_comment": comment},
-        )
+        key = f"{measure.code}/{session.get(ReportingPeriod, submission.period_id).name}"
+        _log_step(log, key, submission.id, RETURNED, review_comment=comment)
     log.ensure_record().summary = f"{len(rows)} Meldung{'en' if len(rows) != 1 else ''} zurückgewiesen: {comment}"
     session.flush()
     return len(rows)
@@ -333,18 +327,11 @@ def withdraw_import(session: Session, log: WriteLog, write_id: int) -> int:
         )
     waiting = [s for s, _ in rows if s.state == WAITING]
     if waiting:
-        session.execute(
-            update(Submission).where(Submission.id.in_([s.id for s in waiting])).values(state="zurueckgezogen")
-        )
+        session.execute(update(Submission).where(Submission.id.in_([s.id for s in waiting])).values(state=WITHDRAWN))
+        names = dict(session.execute(select(ReportingPeriod.id, ReportingPeriod.name)).all())
         for s, code in rows:
             if s.state == WAITING:
-                log.change(
-                    SUBMISSION_TABLE,
-                    code,
-                    "update",
-                    before={"id": s.id, "state": WAITING},
-                    after={"id": s.id, "state": "zurueckgezogen"},
-                )
+                _log_step(log, f"{code}/{names[s.period_id]}", s.id, WITHDRAWN)
         for s in waiting:
             session.expire(s, ["state"])
     return len(waiting)

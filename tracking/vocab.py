@@ -47,13 +47,14 @@ NO_DATA = "keine Daten"
 WAITING = "eingereicht"
 RELEASED = "freigegeben"
 RETURNED = "zurueckgewiesen"
+WITHDRAWN = "zurueckgezogen"  # the import that submitted it was undone
+REPLACED = "ersetzt"  # a later upload replaced it before review
 SUBMISSION_STATES: dict[str, str] = {
     WAITING: "eingereicht",
     RELEASED: "freigegeben",
     RETURNED: "zurückgewiesen",
-    # withdrawn by undoing the import, or replaced by a later submission before review
-    "zurueckgezogen": "zurückgezogen",
-    "ersetzt": "ersetzt",
+    WITHDRAWN: "zurückgezogen",
+    REPLACED: "ersetzt",
 }
 
 DIRECTIONS: dict[str, str] = {"hoeher": "höher ist besser", "tiefer": "tiefer ist besser"}
