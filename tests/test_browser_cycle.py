@@ -148,8 +148,14 @@ def test_from_the_reminder_to_the_released_report(tmp_path, page, monkeypatch):
         wait_idle(page)
         expect(page.get_by_text("1 Meldung freigegeben.")).to_be_visible()
         choose(page, "Meldungen auswählen", second)
-        page.get_by_role("textbox", name="Kommentar für die Koordination (zum Zurückweisen nötig)").fill(COMMENT)
-        page.get_by_role("button", name="Auswahl zurückweisen (1)").click()
+        back = page.get_by_role("button", name="Auswahl zurückweisen (1)")
+        back.wait_for()  # the run after the choice has drawn the page: the comment box stays
+        comment = page.get_by_role("textbox", name="Kommentar für die Koordination (zum Zurückweisen nötig)")
+        comment.fill(COMMENT)
+        comment.press("Control+Enter")  # as a person leaving the box: the text counts
+        wait_idle(page)
+        expect(comment).to_have_value(COMMENT)
+        back.click()
         wait_idle(page)
         expect(page.get_by_text("1 Meldung zurückgewiesen.")).to_be_visible()
         sign_out(page)
