@@ -177,6 +177,12 @@ def test_returning_needs_a_comment_and_a_closed_period_takes_no_release(cycle):
     with pytest.raises(TrackingError) as refused, transaction(cycle) as session:
         return_submissions(session, ids, "  ", actor=STK_HEAD)
     assert refused.value.messages[0].startswith("Bitte begründen, warum die Meldung zurückgewiesen wird")
+    with pytest.raises(TrackingError) as refused, transaction(cycle) as session:
+        return_submissions(session, ids, "Bitte\x00prüfen", actor=STK_HEAD)  # PostgreSQL cannot store NUL
+    assert refused.value.messages == [
+        "Der Kommentar enthält unzulässige Steuerzeichen (U+0000). Erlaubt sind Text, Tabulator und "
+        "Zeilenumbrüche; bitte die Zelle neu eintippen. Nichts wurde gespeichert."
+    ]
     with transaction(cycle) as session:
         session.execute(update(ReportingPeriod).where(ReportingPeriod.name == PERIOD).values(is_open=False))
     with pytest.raises(TrackingError) as refused, transaction(cycle) as session:

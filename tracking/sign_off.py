@@ -31,6 +31,7 @@ from tracking.models import (
 )
 from tracking.periods import lock_period
 from tracking.reports import REPORT_FIELDS, ReportItem, ReportValues, current_report, record_report
+from tracking.text_rules import text_problem
 from tracking.vocab import RELEASED, REPLACED, RETURNED, WAITING, WITHDRAWN
 
 SUBMISSION_TABLE = "submission"
@@ -298,6 +299,8 @@ def return_submissions(
             "Bitte begründen, warum die Meldung zurückgewiesen wird: die Koordination sieht den Kommentar. "
             "Nichts wurde gespeichert."
         )
+    if problem := text_problem(comment, "comment"):
+        raise TrackingError(f"Der Kommentar {problem} Nichts wurde gespeichert.")
     rows = _reviewable(session, ids, acting)
     log = WriteLog(session, actor=acting, source=source, action=RETURN_ACTION)
     now = local_now()
