@@ -10,8 +10,6 @@ Reports the Fachstelle (Administration) enters count at once. Nobody releases th
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -31,6 +29,7 @@ from tracking.models import (
 )
 from tracking.periods import lock_period
 from tracking.reports import REPORT_FIELDS, ReportItem, ReportValues, current_report, record_report
+from tracking.scope import measure_scopes
 from tracking.text_rules import text_problem
 from tracking.vocab import RELEASED, REPLACED, RETURNED, WAITING, WITHDRAWN
 
@@ -342,18 +341,5 @@ def withdraw_import(session: Session, log: WriteLog, write_id: int) -> int:
 
 def submission_scopes(session: Session, write_id: int) -> list[tuple[str, str | None, str | None]]:
     """(code, field, department) of the measures an import submitted, for require_scope."""
-    return [
-        tuple(row)
-        for row in session.execute(
-            select(Measure.code, ActionField.code, Department.code)
-            .join(Submission, Submission.measure_id == Measure.id)
-            .join(Goal, Goal.id == Measure.goal_id)
-            .join(ActionField, ActionField.id == Goal.field_id)
-            .outerjoin(Department, Department.id == Measure.lead_department_id)
-            .where(Submission.write_id == write_id)
-        )
-    ]
-
-
-def days_waiting(submitted_at: dt.datetime, today: dt.date | None = None) -> int:
-    return ((today or dt.date.today()) - submitted_at.date()).days
+    submitted = session.scalars(select(Submission.measure_id).where(Submission.write_id == write_id))
+    return measure_scopes(session, list(submitted))
