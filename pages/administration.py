@@ -332,6 +332,13 @@ def measure_form(actor: Actor) -> None:
             active = st.checkbox(
                 "aktiv (ohne Haken: ausser Kraft ab der nächsten Periode)", value=values.get("active", True)
             )
+            public = st.checkbox(
+                "öffentlich",
+                value=values.get("public", False),
+                help="Titel, Aktionsfeld, Ziel, Federführung, Status, Fortschritt, Ampel und Termine erscheinen "
+                "auf der öffentlichen Seite und in den offenen Daten. Begründungen, Risiken, nächste Schritte, "
+                "Kommentare und Personen nie.",
+            )
             submitted = st.form_submit_button("Massnahme speichern", type="primary")
         if submitted:
             entry = {
@@ -348,6 +355,7 @@ def measure_form(actor: Actor) -> None:
                 "budget_chf": budget,
                 "weight": weight,
                 "active": YES if active else NO,
+                "public": YES if public else NO,
             }
             _save_entries(actor, measures=[entry])
 

@@ -103,14 +103,45 @@ def test_export_has_every_entry_and_reimports_unchanged(catalogue):
     assert measures["E3"].value == "STK" and measures["L4"].value == 2 and measures["M2"].value == "ja"
     assert workbook[INDICATOR_SHEET]["C2"].value == "Online-Dienstleistungen"
     assert workbook[INDICATOR_SHEET]["I2"].value == "höher ist besser"
-    # Dropdowns for goal, department, active (measures) and goal, direction, active (indicators).
-    assert len(measures.data_validations.dataValidation) == 3
+    # Not public unless decided so: «nein» in column N.
+    assert measures["N1"].value == "Öffentlich" and measures["N2"].value == "nein"
+    # Dropdowns for goal, department, active, public (measures) and goal, direction, active (indicators).
+    assert len(measures.data_validations.dataValidation) == 4
     assert len(workbook[INDICATOR_SHEET].data_validations.dataValidation) == 3
     before = state(catalogue)
     p = plan(catalogue, data)
     assert (p.count("neu"), p.count("geändert"), p.count("ausser Kraft"), p.count("unverändert")) == (0, 0, 0, 4)
     assert apply(catalogue, data) is None
     assert state(catalogue) == before
+
+
+def test_public_flag_is_set_by_the_workbook_and_a_wrong_word_is_refused_by_cell(catalogue):
+    def make_public(measures, _indicators):
+        measures[f"N{row_of(measures, 'M-5.1.02')}"] = "ja"
+
+    apply(catalogue, edited(exported(catalogue), make_public))
+    with transaction(catalogue) as session:
+        assert dict(session.execute(select(Measure.code, Measure.public)).all()) == {
+            "M-1.1.01": False,
+            "M-5.1.01": False,
+            "M-5.1.02": True,
+        }
+
+    def wrong_word(measures, _indicators):
+        measures[f"N{row_of(measures, 'M-1.1.01')}"] = "vielleicht"
+
+    before = state(catalogue)
+    with pytest.raises(ImportRefused) as refused:
+        plan(catalogue, edited(exported(catalogue), wrong_word))
+    (problem,) = refused.value.problems
+    assert (problem.sheet, problem.row, problem.column) == (MEASURE_SHEET, row_of_code(catalogue, "M-1.1.01"), "N")
+    assert problem.message == "«vielleicht» ist nicht erlaubt. Erlaubt: ja, nein."
+    assert state(catalogue) == before
+
+
+def row_of_code(engine, code: str) -> int:
+    workbook = load_workbook(io.BytesIO(exported(engine)))
+    return row_of(workbook[MEASURE_SHEET], code)
 
 
 def _new_changed_retired(measures, indicators):

@@ -619,7 +619,12 @@ AT_REVISION = {
 
 # What a column holds in a row written without it (a row from before the column was added):
 # NULL, except for these.
-DEFAULTS = {("status_report", "unchanged"): False, ("core_goal", "short_name"): "", ("strategy", "sign_off"): False}
+DEFAULTS = {
+    ("status_report", "unchanged"): False,
+    ("core_goal", "short_name"): "",
+    ("strategy", "sign_off"): False,
+    ("measure", "public"): False,
+}
 
 
 def _refused(engine: Engine, table: str, **values) -> bool:

@@ -542,5 +542,7 @@ def _set_measure(measure: Measure, values: dict, goals: dict, departments: dict,
     if measure.active != values["active"]:
         measure.active = values["active"]
         measure.retired_on = None if values["active"] else today
+    # An audit row from before the flag existed leaves it as it is.
+    measure.public = values.get("public", measure.public)
     codes = values["partners"].split(", ") if values["partners"] else []
     measure.partners = [by_id[departments[c]] for c in codes]

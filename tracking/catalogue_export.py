@@ -48,6 +48,7 @@ MEASURE_COLUMNS: list[Column] = [
     Column("budget_chf", "Budget CHF", 14, False),
     Column("weight", "Gewicht", 9, False),
     Column("active", "Aktiv", 8, False),
+    Column("public", "Öffentlich", 11, False),
 ]
 INDICATOR_COLUMNS: list[Column] = [
     Column("id", "Nr.", 6, True),
@@ -77,6 +78,7 @@ LABELS = {
     "budget_chf": "Budget CHF",
     "weight": "Gewicht",
     "active": "Aktiv",
+    "public": "Öffentlich",
     "name": "Kennzahl",
     "unit": "Einheit",
     "baseline": "Ausgangswert",
@@ -127,6 +129,7 @@ def measure_entries(session: Session, goal: str | None = None) -> dict[str, dict
             "budget_chf": Decimal(m.budget_chf).quantize(Decimal("0.01")) if m.budget_chf is not None else None,
             "weight": float(m.weight),
             "active": bool(m.active),
+            "public": bool(m.public),
         }
     return rows
 
@@ -175,7 +178,12 @@ def export_catalogue(session: Session, *, generated_by: str = "", now: dt.dateti
     measures = wb.create_sheet(MEASURE_SHEET)
     _header(measures, MEASURE_COLUMNS)
     for row, (code, values) in enumerate(measure_entries(session).items(), start=HEADER_ROW + 1):
-        cells = {"code": code, **values, "active": YES if values["active"] else NO}
+        cells = {
+            "code": code,
+            **values,
+            "active": YES if values["active"] else NO,
+            "public": YES if values["public"] else NO,
+        }
         for index, column in enumerate(MEASURE_COLUMNS, start=1):
             number_format = {"start_date": "DD.MM.YYYY", "planned_end": "DD.MM.YYYY", "budget_chf": "#,##0.00"}
             put_cell(measures, row, index, _plain(cells[column.key]), number_format.get(column.key))
@@ -183,6 +191,7 @@ def export_catalogue(session: Session, *, generated_by: str = "", now: dt.dateti
     _dropdown(measures, MEASURE_COLUMNS, "goal", f"{LISTS_SHEET}!$A$1:$A${max(len(goals), 1)}", last)
     _dropdown(measures, MEASURE_COLUMNS, "department", f"{LISTS_SHEET}!$B$1:$B${max(len(departments), 1)}", last)
     _dropdown(measures, MEASURE_COLUMNS, "active", f"{LISTS_SHEET}!$D$1:$D$2", last)
+    _dropdown(measures, MEASURE_COLUMNS, "public", f"{LISTS_SHEET}!$D$1:$D$2", last)
 
     indicators = wb.create_sheet(INDICATOR_SHEET)
     _header(indicators, INDICATOR_COLUMNS)
@@ -252,6 +261,11 @@ def _write_guide(ws, now: dt.datetime, generated_by: str) -> None:
         (
             "5. Aktiv «nein» setzt eine Massnahme ausser Kraft: sie zählt ab der nächsten Periode nicht mehr, "
             "ihre Geschichte bleibt. Gelöscht wird nichts.",
+            False,
+        ),
+        (
+            "   Öffentlich «ja» zeigt Titel, Feld, Ziel, Federführung, Status, Fortschritt, Ampel und Termine "
+            "auf der öffentlichen Seite und in den offenen Daten; leer oder «nein»: nur intern.",
             False,
         ),
         ("6. Blatt «Kennzahlen»: Nr. leer lassen für eine neue Kennzahl; Richtung aus der Liste.", False),

@@ -61,12 +61,16 @@ class RowReader:
         return goal
 
     def _active(self, sheet, row, columns, value) -> bool | None:
-        text = (cell_text(value) or YES).casefold()
-        if text in (YES, "j", "wahr", "true", "1", "aktiv"):
+        return self._yes_no(sheet, row, columns, "active", value, YES)
+
+    def _yes_no(self, sheet, row, columns, key: str, value, empty: str) -> bool | None:
+        """ja or nein (and their usual spellings); an empty cell means `empty`."""
+        text = (cell_text(value) or empty).casefold()
+        if text in (YES, "j", "wahr", "true", "1", "aktiv", "öffentlich"):
             return True
-        if text in (NO, "n", "falsch", "false", "0", "inaktiv"):
+        if text in (NO, "n", "falsch", "false", "0", "inaktiv", "intern"):
             return False
-        self.problem(sheet, row, columns, "active", f"«{cell_text(value)}» ist nicht erlaubt. Erlaubt: ja, nein.")
+        self.problem(sheet, row, columns, key, f"«{cell_text(value)}» ist nicht erlaubt. Erlaubt: ja, nein.")
         return None
 
     # --- measures ---------------------------------------------------------------
@@ -95,6 +99,8 @@ class RowReader:
         dates = self._dates(row, cells)
         budget, weight = self._amounts(row, cells)
         active = self._active(sheet, row, columns, cells["active"])
+        # Not public unless someone decided so: an empty cell is «nein».
+        public = self._yes_no(sheet, row, columns, "public", cells["public"], NO)
         if len(self.problems) > before:
             return None
         return {
@@ -111,6 +117,7 @@ class RowReader:
             "budget_chf": budget,
             "weight": float(weight),
             "active": active,
+            "public": public,
         }
 
     def _measure_problem(self, row: int, key: str, message: str) -> None:

@@ -71,6 +71,12 @@ class Strategy(Base):
     goals_are_examples: Mapped[bool] = mapped_column(Boolean, default=False)
     # Freigabe: a coordinator's report counts once the measure's department head released it.
     sign_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Who publishes the open data (DCAT-AP CH): the publisher, its organisation on
+    # opendata.swiss (the datasets' identifiers end in «@slug»), the contact point.
+    publisher: Mapped[str | None] = mapped_column(String(200))
+    publisher_slug: Mapped[str | None] = mapped_column(String(100))
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(200))
 
 
 class CoreGoal(Base):
@@ -201,6 +207,8 @@ class Measure(Base):
     # that began before this day (its history stays), not in later ones.
     retired_on: Mapped[dt.date | None] = mapped_column(Date)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Shown on the public page and in the open data (tracking/public.py decides what of it).
+    public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     goal: Mapped[Goal] = relationship()
     lead_department: Mapped[Department] = relationship()

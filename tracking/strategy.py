@@ -30,6 +30,7 @@ from tracking.models import (
     Department,
     Goal,
     GoalContribution,
+    Measure,
     Principle,
     Strategy,
 )
@@ -37,6 +38,15 @@ from tracking.periods import PERIOD_NAME, ensure_half_years
 from tracking.vocab import STRENGTHS
 
 LUZERN_DEFINITION = PROJECT_DIR / "data" / "strategy_luzern.yaml"
+# The «open_data» section's keys and the Strategy columns they fill.
+OPEN_DATA_KEYS = {
+    "publisher": "publisher",
+    "organisation": "publisher_slug",
+    "contact": "contact_name",
+    "email": "contact_email",
+}
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -72,6 +82,10 @@ class Definition:
     core_goal_short_names: dict[str, str] = field(default_factory=dict)  # code -> «Chancengerechtigkeit»
     # Freigabe: coordinators' reports count once the department head released them.
     sign_off: bool = False
+    # «open_data»: who publishes the open data (tracking/opendata.py); None where not given.
+    open_data: dict[str, str | None] = field(default_factory=lambda: dict.fromkeys(OPEN_DATA_KEYS))
+    # «public_measures»: the codes of the public measures; None: the flags stay as they are.
+    public_measures: list[str] | None = None
 
 
 @dataclass
@@ -213,6 +227,8 @@ def parse_definition(text: str, source: str = "Datei") -> Definition:
     fields = _parse_fields(check, data, [c for c, _ in core_goals])
     first_period = _first_period(check, data)
     sign_off = _yes_no(check, head, "sign_off", "Freigabe (sign_off)")
+    open_data = _open_data(check, data)
+    public_measures = _public_measures(check, data)
 
     if check.errors:
         raise TrackingError([f"{source}: {e}" for e in check.errors])
@@ -230,7 +246,49 @@ def parse_definition(text: str, source: str = "Datei") -> Definition:
         first_period=first_period,
         core_goal_short_names=short_names,
         sign_off=sign_off,
+        open_data=open_data,
+        public_measures=public_measures,
     )
+
+
+def _open_data(check: _Checker, data: dict) -> dict[str, str | None]:
+    """The optional «open_data» section: publisher, organisation (its opendata.swiss slug),
+    contact, email."""
+    section = data.get("open_data")
+    values: dict[str, str | None] = dict.fromkeys(OPEN_DATA_KEYS)
+    if section is None:
+        return values
+    if not isinstance(section, dict):
+        check.errors.append("Abschnitt «open_data»: erwartet publisher, organisation, contact und email.")
+        return values
+    unknown = sorted(str(k) for k in section if k not in OPEN_DATA_KEYS)
+    if unknown:
+        check.errors.append(
+            f"Abschnitt «open_data»: unbekannt {', '.join(unknown)} (erlaubt: {', '.join(OPEN_DATA_KEYS)})."
+        )
+    for key in OPEN_DATA_KEYS:
+        values[key] = check.text(section.get(key), "Abschnitt «open_data»", key, required=False)
+    if values["organisation"] and not SLUG.match(values["organisation"]):
+        check.errors.append(
+            f"Abschnitt «open_data»: organisation «{values['organisation']}» ist kein Kürzel wie auf "
+            "opendata.swiss (Kleinbuchstaben, Ziffern, Bindestriche; z. B. kanton-luzern)."
+        )
+    if values["email"] and not EMAIL.match(values["email"]):
+        check.errors.append(f"Abschnitt «open_data»: email «{values['email']}» ist keine E-Mail-Adresse.")
+    return values
+
+
+def _public_measures(check: _Checker, data: dict) -> list[str] | None:
+    """The optional «public_measures»: a list of measure codes (checked against the store on load)."""
+    if "public_measures" not in data:
+        return None
+    codes = data.get("public_measures") or []
+    if not isinstance(codes, list) or not all(isinstance(c, str) and c.strip() for c in codes):
+        check.errors.append("Abschnitt «public_measures»: erwartet eine Liste von Massnahmencodes, z. B. [M-5.1.01].")
+        return None
+    codes = [c.strip().upper() for c in codes]
+    check.unique(codes, "Öffentliche Massnahme")
+    return codes
 
 
 def _load_yaml(text: str, source: str) -> dict:
@@ -390,6 +448,8 @@ def apply_definition(
     _sync_codes(ap, Principle, "Grundsatz", definition.principles, strategy.id)
     _sync_codes(ap, Department, "Departement", definition.departments, None)
     _sync_fields(ap, definition, strategy.id, cores)
+    if definition.public_measures is not None:
+        _sync_public(ap, definition.public_measures, source)
 
     if definition.first_period:
         for period in ensure_half_years(session, log, first=definition.first_period, today=today or dt.date.today()):
@@ -416,9 +476,28 @@ def _sync_strategy(ap: _Applier, definition: Definition) -> Strategy:
             "description": definition.description,
             "goals_are_examples": definition.goals_are_examples,
             "sign_off": definition.sign_off,
+            **{column: definition.open_data[key] for key, column in OPEN_DATA_KEYS.items()},
         },
         code=definition.code,
     )
+
+
+def _sync_public(ap: _Applier, codes: list[str], source: str) -> None:
+    """Exactly the listed measures public; a code the catalogue does not know refuses the load."""
+    measures = {m.code: m for m in ap.session.scalars(select(Measure))}
+    unknown = [c for c in codes if c not in measures]
+    if unknown:
+        raise TrackingError(
+            f"{source}: Abschnitt «public_measures»: Massnahme {', '.join(unknown)} gibt es nicht. "
+            "Zuerst den Massnahmenkatalog laden, dann die Definition."
+        )
+    wanted = set(codes)
+    for code, measure in sorted(measures.items()):
+        public = code in wanted
+        if measure.public != public:
+            ap.log.change("measure", code, "update", before={"public": measure.public}, after={"public": public})
+            measure.public = public
+            ap.result.changes.append(f"{'öffentlich' if public else 'nicht mehr öffentlich'}: Massnahme {code}")
 
 
 def _sync_codes(
