@@ -1,20 +1,24 @@
-"""The server: the dashboard (dashboard.py) and the two routes of the sign-in cookie.
+"""The server: the dashboard (dashboard.py), the two routes of the sign-in cookie, the public page.
 
 `streamlit run server.py` serves it. A Streamlit page cannot set an HttpOnly cookie, so
 the sign-in page sends the browser to /sitzung/beginnen with a one-time ticket; the
 route sets the cookie and sends it back (tracking.web_sessions explains the rest).
+
+/oeffentlich and its files need no sign-in: plain HTML and the open data, built by
+tracking.public_page and tracking.opendata from tracking.public's view (nothing else).
+TRACKING_PUBLIC_PAGE=aus switches them off.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from streamlit.runtime.pages_manager import PagesManager
 
 from pages import data
-from tracking import web_sessions
+from tracking import public_site, web_sessions
 
 # pages/ holds our page scripts and their helpers, not Streamlit's old pages folder; left to
 # guess, Streamlit treats it as one in the first session after a start and shows that session
@@ -51,7 +55,28 @@ def finish(request: Request) -> RedirectResponse:
     return response
 
 
+def public(request: Request) -> Response:
+    """/oeffentlich and everything under it: the page, the files, a measure's address."""
+    answer = public_site.answer(
+        data.engine(),
+        request.url.path,
+        request.query_params.get("periode"),
+        fallback_url=str(request.base_url),
+    )
+    if answer.media_type == "text/html":
+        return HTMLResponse(answer.body, status_code=answer.status)
+    if answer.redirect:
+        return RedirectResponse(answer.redirect, status_code=303)
+    return Response(answer.body, status_code=answer.status, media_type=answer.media_type, headers=answer.headers)
+
+
 app = st.App(
     "dashboard.py",
-    routes=[Route(web_sessions.START_PATH, begin), Route(web_sessions.END_PATH, finish)],
+    routes=[
+        Route(web_sessions.START_PATH, begin),
+        Route(web_sessions.END_PATH, finish),
+        Route(public_site.PUBLIC_PATH, public),
+        Route(public_site.PUBLIC_PATH + "/{rest:path}", public),
+        Route(public_site.DATA_PATH + ".zip", public),
+    ],
 )

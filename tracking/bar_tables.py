@@ -50,8 +50,9 @@ STYLE = """
 """
 
 
-def progress_bars_html(fields: pd.DataFrame) -> str:
-    """Progress per field (rows of rollup's field frame): a bar and its number; «keine Daten» without."""
+def progress_bars_html(fields: pd.DataFrame, heading: str = "Aktionsfeld") -> str:
+    """Progress per field (rows of rollup's field frame, or core goals in its columns): a bar and its
+    number; «keine Daten» without."""
     rows = []
     for r in fields.itertuples():
         label = f"{r.field_code} {r.field_name}"
@@ -64,7 +65,7 @@ def progress_bars_html(fields: pd.DataFrame) -> str:
         )
     return (
         f'{STYLE}<table class="bar-table"><caption>Fortschritt in % (0 bis 100)</caption>'
-        f'<thead><tr><th scope="col">Aktionsfeld</th><th scope="col">Fortschritt</th></tr></thead>'
+        f'<thead><tr><th scope="col">{escape(heading)}</th><th scope="col">Fortschritt</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 

@@ -326,7 +326,12 @@ def _create_measures(
         measures += _field_measures(session, rng, field_row, departments)
     session.flush()
     for m in measures:
-        log.change("measure", m.code, "insert", after=snapshot(m, ["title", "start_date", "planned_end", "budget_chf"]))
+        log.change(
+            "measure",
+            m.code,
+            "insert",
+            after=snapshot(m, ["title", "start_date", "planned_end", "budget_chf", "public"]),
+        )
     return measures
 
 
@@ -372,6 +377,8 @@ def _new_measure(
         weight=rng.choice([1.0, 1.0, 1.0, 2.0, 0.5]),
         active=True,
         is_demo=True,
+        # The first two of a goal are public, later ones internal: the public page has both kinds.
+        public=n <= 2,
     )
     measure.partners = [d for d in departments.values() if d.code != lead and rng.random() < 0.12]
     return measure

@@ -70,6 +70,7 @@ MEASURE_COLUMNS = [
     "budget_chf",
     "responsible_unit",
     "retired_on",
+    "public",
 ]
 REPORT_COLUMNS = [
     "measure_id",
@@ -209,6 +210,7 @@ _MEASURES = select(
     Measure.budget_chf,
     Measure.responsible_unit,
     Measure.retired_on,
+    Measure.public,
 )
 _REPORTS = select(
     StatusReport.measure_id,
