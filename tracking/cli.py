@@ -29,7 +29,9 @@ from tracking.figures import period_figures
 from tracking.files import output_file, read_file, write_file
 from tracking.formatting import count
 from tracking.frozen import set_period_open
+from tracking.opendata import public_base_url, release_files, write_release
 from tracking.periods import Period, all_periods, current_period, deadline_text, due_within, get_period, set_deadline
+from tracking.public import public_view
 from tracking.reminders import mail_settings, remind
 from tracking.scope import Scope
 from tracking.snapshot import Snapshot, load_snapshot
@@ -250,6 +252,24 @@ def cmd_report(args: argparse.Namespace) -> int:
     export = {"pptx": council_export.to_pptx, "pdf": council_export.to_pdf, "xlsx": council_export.to_xlsx}[kind]
     write_file(output, export(content))
     say(f"Sitzungsbericht {period.name} ({REPORT_FORMATS[kind]}) gespeichert: {output}")
+    return 0
+
+
+def cmd_opendata(args: argparse.Namespace) -> int:
+    base = public_base_url()
+    with transaction(make_engine()) as session:
+        view = public_view(session, args.period)
+    if view is None:
+        raise TrackingError(
+            "Noch keine Berichtsperiode ist abgeschlossen: veröffentlicht werden nur abgeschlossene Perioden "
+            "(python -m tracking periods close PERIODE)."
+        )
+    written = write_release(release_files(view, base), args.output)
+    say(
+        f"Offene Daten {view.period} gespeichert in {args.output}: {len(written)} Dateien, "
+        f"{fmt.count(len(view.measures), 'öffentliche Massnahme', 'öffentliche Massnahmen')} "
+        f"von {fmt.number(view.headline['measures'])}."
+    )
     return 0
 
 
@@ -540,6 +560,7 @@ COMMANDS = {
     "remind": cmd_remind,
     "summary": cmd_summary,
     "report": cmd_report,
+    "opendata": cmd_opendata,
     "template": cmd_template,
     "import": cmd_import,
     "undo": cmd_undo,

@@ -349,6 +349,21 @@ def _parser_remind(sub) -> None:
     p.add_argument("--today", type=date_argument, metavar="DATUM", help="Datum, das als heute gilt")
 
 
+def _parser_opendata(sub) -> None:
+    p = sub.add_parser(
+        "opendata",
+        help="offene Daten veröffentlichen (CSV, datapackage.json, README, DCAT-AP CH)",
+        description=(
+            "Schreibt die offenen Daten einer abgeschlossenen Periode in einen Ordner: eine CSV-Datei je "
+            "Tabelle, datapackage.json (Frictionless), README.md mit jeder Spalte und die Metadaten für "
+            "opendata.swiss (dcat.ttl, dcat.rdf). Nur öffentliche Massnahmen, nie Begründungen, Risiken, "
+            "Kommentare oder Personen. Braucht TRACKING_PUBLIC_URL (Grundlage der dauerhaften Adressen)."
+        ),
+    )
+    p.add_argument("-o", "--output", required=True, metavar="ORDNER", help="Zielordner, z. B. opendata")
+    p.add_argument("--period", metavar="PERIODE", help="abgeschlossene Periode, z. B. 2026-H1 (Standard: die neueste)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = GermanArgumentParser(
         prog="python -m tracking",
@@ -369,6 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
         _parser_remind,
         _parser_summary,
         _parser_report,
+        _parser_opendata,
         _parser_template,
         _parser_import,
         _parser_undo,

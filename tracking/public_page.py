@@ -218,7 +218,8 @@ def _measures(view: PublicView) -> str:
         rows = view.measures[view.measures["aktionsfeld"] == f.code]
         intro = f"<p>{escape(f.introduction)}</p>" if isinstance(f.introduction, str) else ""
         goal_items = "".join(
-            f"<li>{escape(g.code)} {escape(g.name)} <span class='note'>· Fortschritt {escape(fmt.percent(g.progress))}</span></li>"
+            f"<li>{escape(g.code)} {escape(g.name)} "
+            f"<span class='note'>· Fortschritt {escape(fmt.percent(g.progress))}</span></li>"
             for g in goals[goals["field"] == f.code].itertuples()
         )
         internal = int(f.measures) - len(rows)
