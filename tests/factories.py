@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import yaml
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from tracking.audit import WriteLog
@@ -108,3 +108,28 @@ def add_report(
 def set_sign_off(session: Session, on: bool) -> None:
     """Switch the loaded strategy's sign-off (Freigabe) as its YAML definition would."""
     session.execute(update(Strategy).values(sign_off=on))
+
+
+# Every text the public must never see starts with this (tests/test_public*.py).
+MARK = "QXMARK"
+
+
+def mark_internal_texts(session: Session) -> None:
+    """Overwrite everything non-public with a unique marker text: reasons, risks, next steps,
+    comments, descriptions, units, contacts, reporters, accounts, the audit trail, waiting
+    submissions, indicators, budgets, and the titles of internal measures."""
+    marks = {
+        "measure": ("description", "responsible_unit", "contact"),
+        "status_report": ("comment", "next_steps", "risks", "explanation", "reported_by"),
+        "submission": ("comment", "next_steps", "risks", "review_comment", "submitted_by", "submitted_by_name"),
+        "user_account": ("display_name",),
+        "write_record": ("actor", "actor_name", "source", "summary"),
+        "indicator": ("name", "unit"),
+        "indicator_value": ("reported_by",),
+    }
+    for table, columns in marks.items():
+        values = ", ".join(f"{c} = '{MARK}-{table}-{c}-' || id" for c in columns)
+        session.execute(text(f"UPDATE {table} SET {values}"))
+    session.execute(text(f"UPDATE user_account SET email = '{MARK.lower()}' || id || '@example.ch'"))
+    session.execute(text("UPDATE measure SET budget_chf = 987654.32"))
+    session.execute(text(f"UPDATE measure SET title = '{MARK}-internal-title-' || id WHERE NOT public"))
