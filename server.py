@@ -63,10 +63,10 @@ def public(request: Request) -> Response:
         request.query_params.get("periode"),
         fallback_url=str(request.base_url),
     )
-    if answer.media_type == "text/html":
-        return HTMLResponse(answer.body, status_code=answer.status)
     if answer.redirect:
         return RedirectResponse(answer.redirect, status_code=303)
+    if answer.media_type == "text/html":
+        return HTMLResponse(answer.body, status_code=answer.status)
     return Response(answer.body, status_code=answer.status, media_type=answer.media_type, headers=answer.headers)
 
 

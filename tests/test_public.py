@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -151,7 +152,10 @@ def test_public_measures_from_the_yaml_definition(small):
             "M-2.1.01": False,
         }
     before = view_of(small).measures["code"].tolist()
-    with pytest.raises(TrackingError, match="Massnahme M-9.9.09 gibt es nicht"), transaction(small) as session:
+    with (
+        pytest.raises(TrackingError, match=re.escape("Massnahme M-9.9.09 gibt es nicht")),
+        transaction(small) as session,
+    ):
         load_definition(session, {**definition_dict(), "public_measures": ["M-1.1.01", "M-9.9.09"]})
     assert view_of(small).measures["code"].tolist() == before == ["M-1.1.02"]
 

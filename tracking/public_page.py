@@ -54,6 +54,7 @@ table.measures th, table.measures td { text-align: left; vertical-align: top; pa
 table.measures thead th { border-bottom: 2px solid var(--line); }
 table.measures .num { text-align: right; white-space: nowrap; }
 .light { white-space: nowrap; }
+.cell-label { display: none; }
 .light i { display: inline-block; width: 0.8rem; height: 0.8rem; border-radius: 2px; margin-right: 0.3rem;
   vertical-align: -1px; border: 1px solid #0003; }
 .goals { margin: 0.3rem 0 0.8rem 1.2rem; padding: 0; }
@@ -68,7 +69,7 @@ footer.site p { max-width: 70rem; margin: 0.2rem auto; }
   table.measures, table.measures tbody, table.measures tr, table.measures td, table.measures th { display: block; }
   table.measures tr { border: 1px solid var(--line); border-radius: 6px; margin-bottom: 0.6rem; padding: 0.3rem 0; }
   table.measures td, table.measures th { border: 0; padding: 0.15rem 0.7rem; text-align: left; }
-  table.measures td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); }
+  table.measures .cell-label { display: inline; color: var(--muted); }
   table.measures .num { text-align: left; }
   table.measures caption { display: block; }
 }
@@ -254,14 +255,14 @@ def _measure_table(rows: pd.DataFrame, caption: str) -> str:
         dates = f"{fmt.date(_day(m.beginn))} bis {fmt.date(_day(m.geplantes_ende))}"
         body.append(
             f'<tr id="massnahme-{escape(m.code)}"><th scope="row">{escape(m.code)} {escape(m.titel)}</th>'
-            f'<td data-label="Ziel">{escape(m.ziel)}</td>'
-            f'<td data-label="Federführung"><abbr title="{escape(str(m.federfuehrung_name))}">'
+            f'<td><span class="cell-label">Ziel: </span>{escape(m.ziel)}</td>'
+            f'<td><span class="cell-label">Federführung: </span><abbr title="{escape(str(m.federfuehrung_name))}">'
             f"{escape(m.federfuehrung)}</abbr></td>"
-            f'<td data-label="Status">{escape(m.status)}</td>'
-            f'<td data-label="Ampel">{_light_cell(m.ampel)}</td>'
-            f'<td data-label="Fortschritt" class="num">{progress}</td>'
-            f'<td data-label="Geplant">{dates}</td>'
-            f'<td data-label="Letzte Meldung">{fmt.date(_day(m.letzte_meldung))}</td></tr>'
+            f'<td><span class="cell-label">Status: </span>{escape(m.status)}</td>'
+            f'<td><span class="cell-label">Ampel: </span>{_light_cell(m.ampel)}</td>'
+            f'<td class="num"><span class="cell-label">Fortschritt: </span>{progress}</td>'
+            f'<td><span class="cell-label">Geplant: </span>{dates}</td>'
+            f'<td><span class="cell-label">Letzte Meldung: </span>{fmt.date(_day(m.letzte_meldung))}</td></tr>'
         )
     heads = "".join(
         f'<th scope="col"{cls}>{h}</th>'
