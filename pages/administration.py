@@ -15,6 +15,7 @@ from tracking.catalogue_export import LABELS, NO, YES, export_catalogue
 from tracking.errors import TrackingError
 from tracking.frozen import set_period_open
 from tracking.periods import add_missing_periods, all_periods, deadline_text, set_deadline
+from tracking.public import page_enabled
 from tracking.strategy import apply_definition, parse_definition, preview_definition
 from tracking.users import UserSpec, list_users, save_user, scope_text
 from tracking.vocab import DIRECTIONS
@@ -179,6 +180,13 @@ def catalogue_section(actor: Actor) -> None:
         "einmal in Excel. Ausser Kraft gesetzte Massnahmen zählen ab der nächsten Periode nicht mehr; ihre "
         "Geschichte bleibt. Gelöscht wird nichts."
     )
+    if page_enabled():
+        # Plain text, not a caption: a link in grey caption text lacks contrast.
+        st.markdown(
+            "Massnahmen mit «Öffentlich: ja» zeigt die [öffentliche Seite](/oeffentlich) ohne Anmeldung, mit "
+            "Titel, Feld, Ziel, Federführung, Status, Fortschritt, Ampel und Terminen, nur für abgeschlossene "
+            "Perioden; nie Begründungen, Risiken, Kommentare oder Personen."
+        )
 
     def make() -> bytes:
         with data.read() as session:

@@ -236,6 +236,21 @@ def test_admin_adds_a_measure_in_the_catalogue_form(db, monkeypatch):
     ]
 
 
+def test_the_catalogue_form_makes_a_measure_public(db, monkeypatch):
+    url, _ = db
+    at = app_as(url, monkeypatch, ACTORS["admin"], "pages/administration.py")
+    next(s for s in at.selectbox if s.label == "Ziel").set_value("5.1")
+    next(t for t in at.text_input if t.label == "Titel").input("Öffentliches Vorhaben")
+    public = next(c for c in at.checkbox if c.label == "öffentlich")
+    assert public.value is False  # internal unless someone decides otherwise
+    public.check()
+    next(b for b in at.button if b.label == "Massnahme speichern").click().run()
+    assert not at.exception
+    with transaction(make_engine(url)) as session:
+        added = session.scalar(select(Measure).where(Measure.title == "Öffentliches Vorhaben"))
+    assert added.public is True
+
+
 def test_catalogue_form_names_the_field_that_is_wrong(db, monkeypatch):
     url, _ = db
     at = app_as(url, monkeypatch, ACTORS["admin"], "pages/administration.py")

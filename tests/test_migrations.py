@@ -113,6 +113,7 @@ def at_0001(db: AtRevision) -> None:
     ids = db.ids
     strategy = db.add(
         "strategy",
+        "strategy",
         code="DW-LU",
         name="Strategie «Digitaler Wandel» des Kantons Luzern",
         source="Regierungsrat, Beschluss vom 12. März 2024",
@@ -548,11 +549,7 @@ def at_0010(db: AtRevision) -> None:
 
 
 def at_0015(db: AtRevision) -> None:
-    """2026-H2's deadline (0014); a report of Sandra's the department returned (0015, sign-off).
-
-    And the Sitzungsbericht 2026-H1 stored with its sums (its table came with 0011): made by the
-    application itself, so at the newest revision, whose schema is the models'; as JSON text it
-    is data like any other. (0012 adds the core goals' short name, «» for the rows above.)"""
+    """2026-H2's deadline (0014); a report of Sandra's the department returned (0015, sign-off)."""
     db.update("reporting_period", (db.ids["H2"],), deadline=dt.date(2027, 1, 15))
     write = db.add(
         "write_record",
@@ -583,6 +580,16 @@ def at_0015(db: AtRevision) -> None:
         write_id=write,
         report_id=None,
     )
+
+
+def at_0016(db: AtRevision) -> None:
+    """A public measure and the publisher of the open data (0016).
+
+    And the Sitzungsbericht 2026-H1 stored with its sums (its table came with 0011): made by the
+    application itself, so at the newest revision, whose schema is the models'; as JSON text it
+    is data like any other. (0012 adds the core goals' short name, «» for the rows above.)"""
+    db.update("measure", (db.ids["M-1.1.01"],), public=True)
+    db.update("strategy", (db.ids["strategy"],), publisher="Kanton Luzern", publisher_slug="kanton-luzern")
     with Session(bind=db.conn) as session:
         text_ = to_json(live_council_content(session, "2026-H1", as_of=H1_END))
     db.add("period_council_content", period_id=db.ids["H1"], content=text_)
@@ -603,7 +610,7 @@ def at_0013(db: AtRevision) -> None:
 
 
 # 0005, 0007 and 0008 change indexes and checks only: nothing new to write there; 0011's table is
-# written at 0015 (the newest), 0012's and 0014's columns there or by default.
+# written at 0016 (the newest), 0012's and 0014's columns there or by default.
 AT_REVISION = {
     "0001": at_0001,
     "0002": at_0002,
@@ -614,6 +621,7 @@ AT_REVISION = {
     "0010": at_0010,
     "0013": at_0013,
     "0015": at_0015,
+    "0016": at_0016,
 }
 
 

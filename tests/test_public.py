@@ -20,6 +20,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import rdflib
 from pyshacl import validate as shacl_validate
@@ -301,3 +302,44 @@ def test_cli_writes_the_release_and_says_what_is_missing(tmp_path, monkeypatch, 
     assert written == {f"{t.name}.csv" for t in TABLES} | {"datapackage.json", "README.md", "dcat.ttl", "dcat.rdf"}
     rows = list(csv.DictReader((tmp_path / "od" / "massnahmen.csv").open(encoding="utf-8")))
     assert rows[0]["uri"] == f"{BASE}/oeffentlich/massnahme/M-1.1.01"
+
+
+def test_page_files_and_internal_figures_read_the_same(engine):
+    """One rule: the public page, the CSV files and the dashboard's figures show the same numbers."""
+    from tracking import formatting as fmt
+    from tracking import rollup as ru
+    from tracking.bootstrap import init_database
+    from tracking.figures import period_figures
+    from tracking.snapshot import load_snapshot
+
+    init_database(engine, actor="test", demo=True, today=dt.date(2026, 11, 15))
+    view = view_of(engine)
+    with transaction(engine) as session:
+        snap = load_snapshot(session)
+        day = snap.resolve(view.period).reference_day
+        internal = period_figures(session, snap, view.period, as_of=day)
+    status = ru.measure_status(snap, view.period, as_of=day).set_index("code")
+    page = public_page(view)
+    files = release_files(view, BASE, NOW)
+
+    shown = dict(re.findall(r'<th scope="row">((?:AF|K)\d) [^<]*</th><td><div class="track">.*?"value">([^<]*)<', page))
+    progress = {
+        (r["ebene"], r["code"]): r["fortschritt_prozent"]
+        for r in _csv(files, "fortschritt.csv")
+        if r["periode"] == view.period
+    }
+    for f in internal.fields.itertuples():
+        assert shown[f.field_code] == fmt.percent(f.progress), f.field_code
+        assert float(progress[("Aktionsfeld", f.field_code)]) == round(f.progress, 1), f.field_code
+    for c in internal.core_goals.itertuples():
+        assert shown[c.core_code] == fmt.percent(c.progress), c.core_code
+        assert float(progress[("Kernziel", c.core_code)]) == round(c.progress, 1), c.core_code
+    overall = internal.headline["overall_progress"]
+    assert f'<span class="value">{fmt.percent(overall)}</span>' in page
+    assert float(progress[("Gesamt", "Gesamt")]) == round(overall, 1)
+    for row in _csv(files, "massnahmen.csv"):
+        inside = status.loc[row["code"]]
+        expected = "" if pd.isna(inside["progress"]) else str(round(inside["progress"]))
+        assert row["fortschritt_prozent"] == expected, row["code"]
+        word = {"gruen": "grün", "gelb": "gelb", "rot": "rot"}.get(inside["light"], "")
+        assert row["ampel"] == word, row["code"]

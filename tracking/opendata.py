@@ -362,6 +362,17 @@ def readme(view: PublicView, base: str, now: dt.datetime) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class _Common:
+    """What catalogue, dataset and every distribution state alike."""
+
+    publisher: BNode
+    contact: BNode
+    licence: URIRef
+    issued: Literal
+    modified: Literal
+
+
 def dcat_graph(view: PublicView, base: str, now: dt.datetime) -> Graph:
     """DCAT-AP CH: the catalogue, the dataset, a distribution per file."""
     g = Graph()
@@ -370,11 +381,35 @@ def dcat_graph(view: PublicView, base: str, now: dt.datetime) -> Graph:
     home = URIRef(f"{base}{PUBLIC_PATH}")
     catalog = URIRef(f"{base}{DATA_PATH}/katalog")
     dataset = URIRef(f"{base}{DATA_PATH}")
-    first_start = view.period_bounds[view.periods[0]][0]
-    # Issued: the start of the first published period, the same in every release.
-    issued = Literal(dt.datetime.combine(first_start, dt.time()), datatype=XSD.dateTime)
-    modified = Literal(now.replace(microsecond=0), datatype=XSD.dateTime)
+    common = _common(g, view, now)
+    g.add((catalog, RDF.type, DCAT.Catalog))
+    g.add((catalog, DCTERMS.title, Literal(f"Offene Daten: {view.strategy_name}", lang="de")))
+    g.add((catalog, DCTERMS.description, Literal(_description(view), lang="de")))
+    g.add((catalog, FOAF.homepage, home))
+    g.add((catalog, DCAT.dataset, dataset))
+    _state_common(g, catalog, common, contact=False)
+    _dataset(g, view, dataset, home, common)
+    csv_type = URIRef("http://publications.europa.eu/resource/authority/file-type/CSV")
+    csv_media = URIRef("http://www.iana.org/assignments/media-types/text/csv")
+    for node in (csv_type, csv_media):
+        g.add((node, RDF.type, DCTERMS.MediaTypeOrExtent))
+    for table in TABLES:
+        url = URIRef(f"{base}{DATA_PATH}/{table.name}.csv")
+        g.add((url, RDF.type, DCAT.Distribution))
+        g.add((url, DCTERMS.identifier, Literal(table.name)))
+        g.add((url, DCTERMS.title, Literal(table.title, lang="de")))
+        g.add((url, DCTERMS.description, Literal(table.description, lang="de")))
+        g.add((url, DCTERMS.language, Literal("de")))
+        g.add((url, DCAT.accessURL, url))
+        g.add((url, DCAT.downloadURL, url))
+        g.add((url, DCAT.mediaType, csv_media))
+        g.add((url, DCTERMS.format, csv_type))
+        _state_common(g, url, common)
+        g.add((dataset, DCAT.distribution, url))
+    return g
 
+
+def _common(g: Graph, view: PublicView, now: dt.datetime) -> _Common:
     publisher = BNode()
     g.add((publisher, RDF.type, FOAF.Agent))
     g.add((publisher, FOAF.name, Literal(view.publisher.name or view.strategy_name, lang="de")))
@@ -388,25 +423,34 @@ def dcat_graph(view: PublicView, base: str, now: dt.datetime) -> Graph:
     g.add((licence, RDF.type, DCTERMS.LicenseDocument))
     g.add((licence, RDFS.label, Literal(LICENCE_TEXT, lang="de")))
     g.add((licence, RDFS.label, Literal(LICENCE_TEXT_EN, lang="en")))
+    # Issued: the start of the first published period, the same in every release.
+    first_start = view.period_bounds[view.periods[0]][0]
+    issued = Literal(dt.datetime.combine(first_start, dt.time()), datatype=XSD.dateTime)
+    return _Common(publisher, contact, licence, issued, Literal(now.replace(microsecond=0), datatype=XSD.dateTime))
 
-    g.add((catalog, RDF.type, DCAT.Catalog))
-    g.add((catalog, DCTERMS.title, Literal(f"Offene Daten: {view.strategy_name}", lang="de")))
-    g.add((catalog, DCTERMS.description, Literal(_description(view), lang="de")))
-    g.add((catalog, DCTERMS.publisher, publisher))
-    g.add((catalog, FOAF.homepage, home))
-    g.add((catalog, DCTERMS.issued, issued))
-    g.add((catalog, DCTERMS.modified, modified))
-    g.add((catalog, DCTERMS.license, licence))
-    g.add((catalog, DCAT.dataset, dataset))
 
+def _state_common(g: Graph, node: URIRef, common: _Common, contact: bool = True) -> None:
+    g.add((node, DCTERMS.publisher, common.publisher))
+    g.add((node, DCTERMS.issued, common.issued))
+    g.add((node, DCTERMS.modified, common.modified))
+    g.add((node, DCTERMS.license, common.licence))
+    if contact:
+        g.add((node, DCAT.contactPoint, common.contact))
+
+
+def _dataset(g: Graph, view: PublicView, dataset: URIRef, home: URIRef, common: _Common) -> None:
     g.add((dataset, RDF.type, DCAT.Dataset))
     g.add((dataset, DCTERMS.identifier, Literal(f"{_dataset_slug(view)}@{view.publisher.slug or 'unbekannt'}")))
     g.add((dataset, DCTERMS.title, Literal(_title(view), lang="de")))
     g.add((dataset, DCTERMS.description, Literal(_description(view), lang="de")))
-    g.add((dataset, DCTERMS.publisher, publisher))
-    g.add((dataset, DCAT.contactPoint, contact))
-    g.add((dataset, DCTERMS.issued, issued))
-    g.add((dataset, DCTERMS.modified, modified))
+    # A dataset takes no licence in DCAT-AP CH (its distributions do).
+    for predicate, value in (
+        (DCTERMS.publisher, common.publisher),
+        (DCAT.contactPoint, common.contact),
+        (DCTERMS.issued, common.issued),
+        (DCTERMS.modified, common.modified),
+    ):
+        g.add((dataset, predicate, value))
     g.add((dataset, DCTERMS.language, Literal("de")))
     theme = URIRef(THEME_URI)
     g.add((theme, RDF.type, SKOS.Concept))
@@ -420,32 +464,9 @@ def dcat_graph(view: PublicView, base: str, now: dt.datetime) -> Graph:
     g.add((dataset, DCTERMS.accrualPeriodicity, frequency))
     temporal = BNode()
     g.add((temporal, RDF.type, DCTERMS.PeriodOfTime))
-    g.add((temporal, DCAT.startDate, Literal(first_start, datatype=XSD.date)))
+    g.add((temporal, DCAT.startDate, Literal(view.period_bounds[view.periods[0]][0], datatype=XSD.date)))
     g.add((temporal, DCAT.endDate, Literal(view.period_end, datatype=XSD.date)))
     g.add((dataset, DCTERMS.temporal, temporal))
-
-    csv_type = URIRef("http://publications.europa.eu/resource/authority/file-type/CSV")
-    csv_media = URIRef("http://www.iana.org/assignments/media-types/text/csv")
-    for node in (csv_type, csv_media):
-        g.add((node, RDF.type, DCTERMS.MediaTypeOrExtent))
-    for table in TABLES:
-        url = URIRef(f"{base}{DATA_PATH}/{table.name}.csv")
-        g.add((url, RDF.type, DCAT.Distribution))
-        g.add((url, DCTERMS.identifier, Literal(table.name)))
-        g.add((url, DCTERMS.title, Literal(table.title, lang="de")))
-        g.add((url, DCTERMS.description, Literal(table.description, lang="de")))
-        g.add((url, DCTERMS.publisher, publisher))
-        g.add((url, DCAT.contactPoint, contact))
-        g.add((url, DCTERMS.issued, issued))
-        g.add((url, DCTERMS.modified, modified))
-        g.add((url, DCTERMS.license, licence))
-        g.add((url, DCTERMS.language, Literal("de")))
-        g.add((url, DCAT.accessURL, url))
-        g.add((url, DCAT.downloadURL, url))
-        g.add((url, DCAT.mediaType, csv_media))
-        g.add((url, DCTERMS.format, csv_type))
-        g.add((dataset, DCAT.distribution, url))
-    return g
 
 
 def release_files(view: PublicView, base: str, now: dt.datetime | None = None) -> dict[str, bytes]:
