@@ -9,6 +9,7 @@ import streamlit as st
 from pages import auth, data
 from tracking.access import ROLES, Actor
 from tracking.formatting import count
+from tracking.public import page_enabled
 from tracking.users import SignInFailed, authenticate, has_admin, session_minutes
 
 
@@ -103,3 +104,6 @@ def sign_in_page() -> None:
     with right:
         if facts.demo:
             demo_form()
+    if page_enabled():
+        # Citizens who land here need no account: the public page shows the state of the strategy.
+        st.markdown("Ohne Anmeldung: [Stand der Umsetzung für die Öffentlichkeit](/oeffentlich)")

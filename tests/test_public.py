@@ -17,6 +17,8 @@ import datetime as dt
 import io
 import json
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -188,6 +190,10 @@ def test_open_data_files_hold_the_view_and_describe_every_column(small, tmp_path
     write_release(files, tmp_path)
     report = validate(tmp_path / "datapackage.json")
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    # The same check as a publisher runs it: `frictionless validate`.
+    command = Path(sys.executable).parent / "frictionless"
+    checked = subprocess.run([command, "validate", "datapackage.json"], cwd=tmp_path, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout[-2000:]
 
     measures = {r["code"]: r for r in _csv(files, "massnahmen.csv")}
     assert set(measures) == {"M-1.1.01", "M-2.1.01"}

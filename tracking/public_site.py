@@ -67,7 +67,9 @@ def _release(engine: Engine, period: str | None, base: str) -> _Release:
                 return _cache[key]
         release = _Release(public_view(session, period))
     with _lock:
-        _cache.clear()  # only the newest state is worth keeping
+        # Only the newest state is worth keeping (its periods, its addresses).
+        for stale in [k for k in _cache if k[3] != key[3]]:
+            del _cache[stale]
         _cache[key] = release
     return release
 
