@@ -22,6 +22,11 @@ from tracking.vocab import DIRECTIONS
 from tracking.workbook import ImportRefused
 
 NEW = "– neu –"
+PUBLIC_HELP = (
+    "Titel, Aktionsfeld, Ziel, Federführung, Status, Fortschritt, Ampel und Termine erscheinen auf der "
+    "öffentlichen Seite und in den offenen Daten. Begründungen, Risiken, nächste Schritte, Kommentare und "
+    "Personen nie."
+)
 
 
 def periods_section(actor: Actor) -> None:
@@ -340,13 +345,7 @@ def measure_form(actor: Actor) -> None:
             active = st.checkbox(
                 "aktiv (ohne Haken: ausser Kraft ab der nächsten Periode)", value=values.get("active", True)
             )
-            public = st.checkbox(
-                "öffentlich",
-                value=values.get("public", False),
-                help="Titel, Aktionsfeld, Ziel, Federführung, Status, Fortschritt, Ampel und Termine erscheinen "
-                "auf der öffentlichen Seite und in den offenen Daten. Begründungen, Risiken, nächste Schritte, "
-                "Kommentare und Personen nie.",
-            )
+            public = st.checkbox("öffentlich", value=values.get("public", False), help=PUBLIC_HELP)
             submitted = st.form_submit_button("Massnahme speichern", type="primary")
         if submitted:
             entry = {

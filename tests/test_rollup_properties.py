@@ -118,6 +118,7 @@ def make_snapshot(spec: dict) -> Snapshot:
                         None,
                         None,
                         None,  # not retired
+                        False,  # not public
                     )
                 )
                 for p_index, rep in enumerate(m["reports"]):

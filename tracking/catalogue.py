@@ -546,3 +546,23 @@ def _set_measure(measure: Measure, values: dict, goals: dict, departments: dict,
     measure.public = values.get("public", measure.public)
     codes = values["partners"].split(", ") if values["partners"] else []
     measure.partners = [by_id[departments[c]] for c in codes]
+
+
+def set_public_measures(session: Session, log: WriteLog, codes: list[str], source: str) -> list[str]:
+    """Exactly the listed measures public (the strategy definition's «public_measures»), each change
+    logged; a code the catalogue does not know refuses the whole load. Returns the changes in words."""
+    measures = {m.code: m for m in session.scalars(select(Measure))}
+    unknown = [c for c in codes if c not in measures]
+    if unknown:
+        raise TrackingError(
+            f"{source}: Abschnitt «public_measures»: Massnahme {', '.join(unknown)} gibt es nicht. "
+            "Zuerst den Massnahmenkatalog laden, dann die Definition."
+        )
+    changes = []
+    for code, measure in sorted(measures.items()):
+        public = code in codes
+        if measure.public != public:
+            log.change("measure", code, "update", before={"public": measure.public}, after={"public": public})
+            measure.public = public
+            changes.append(f"{'öffentlich' if public else 'nicht mehr öffentlich'}: Massnahme {code}")
+    return changes

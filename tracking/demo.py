@@ -1,7 +1,6 @@
 """Plausible demo measures and reports, reproducible from a seed and a reference date.
 
-Everything created here is marked is_demo, so the interface can show the
-«Demodaten» banner and an administrator can tell it from real content.
+Everything here is marked is_demo: the «Demodaten» banner shows, and an administrator tells it from real content.
 """
 
 from __future__ import annotations
@@ -326,12 +325,7 @@ def _create_measures(
         measures += _field_measures(session, rng, field_row, departments)
     session.flush()
     for m in measures:
-        log.change(
-            "measure",
-            m.code,
-            "insert",
-            after=snapshot(m, ["title", "start_date", "planned_end", "budget_chf", "public"]),
-        )
+        log.change("measure", m.code, "insert", after=snapshot(m, ["title", "start_date", "planned_end", "budget_chf"]))
     return measures
 
 
@@ -377,8 +371,7 @@ def _new_measure(
         weight=rng.choice([1.0, 1.0, 1.0, 2.0, 0.5]),
         active=True,
         is_demo=True,
-        # The first two of a goal are public, later ones internal: the public page has both kinds.
-        public=n <= 2,
+        public=n <= 2,  # the first two of a goal public, later ones internal: the public page shows both
     )
     measure.partners = [d for d in departments.values() if d.code != lead and rng.random() < 0.12]
     return measure

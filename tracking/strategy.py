@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from tracking.access import Actor, require
 from tracking.audit import WriteLog, snapshot
+from tracking.catalogue import set_public_measures
 from tracking.db import PROJECT_DIR
 from tracking.errors import TrackingError
 from tracking.files import read_file
@@ -30,7 +31,6 @@ from tracking.models import (
     Department,
     Goal,
     GoalContribution,
-    Measure,
     Principle,
     Strategy,
 )
@@ -252,8 +252,7 @@ def parse_definition(text: str, source: str = "Datei") -> Definition:
 
 
 def _open_data(check: _Checker, data: dict) -> dict[str, str | None]:
-    """The optional «open_data» section: publisher, organisation (its opendata.swiss slug),
-    contact, email."""
+    """The optional «open_data» section: publisher, organisation (its opendata.swiss slug), contact, email."""
     section = data.get("open_data")
     values: dict[str, str | None] = dict.fromkeys(OPEN_DATA_KEYS)
     if section is None:
@@ -449,7 +448,7 @@ def apply_definition(
     _sync_codes(ap, Department, "Departement", definition.departments, None)
     _sync_fields(ap, definition, strategy.id, cores)
     if definition.public_measures is not None:
-        _sync_public(ap, definition.public_measures, source)
+        ap.result.changes += set_public_measures(session, log, definition.public_measures, source)
 
     if definition.first_period:
         for period in ensure_half_years(session, log, first=definition.first_period, today=today or dt.date.today()):
@@ -480,24 +479,6 @@ def _sync_strategy(ap: _Applier, definition: Definition) -> Strategy:
         },
         code=definition.code,
     )
-
-
-def _sync_public(ap: _Applier, codes: list[str], source: str) -> None:
-    """Exactly the listed measures public; a code the catalogue does not know refuses the load."""
-    measures = {m.code: m for m in ap.session.scalars(select(Measure))}
-    unknown = [c for c in codes if c not in measures]
-    if unknown:
-        raise TrackingError(
-            f"{source}: Abschnitt «public_measures»: Massnahme {', '.join(unknown)} gibt es nicht. "
-            "Zuerst den Massnahmenkatalog laden, dann die Definition."
-        )
-    wanted = set(codes)
-    for code, measure in sorted(measures.items()):
-        public = code in wanted
-        if measure.public != public:
-            ap.log.change("measure", code, "update", before={"public": measure.public}, after={"public": public})
-            measure.public = public
-            ap.result.changes.append(f"{'öffentlich' if public else 'nicht mehr öffentlich'}: Massnahme {code}")
 
 
 def _sync_codes(
