@@ -16,6 +16,16 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical WCAG 2.1 A/AA violations on the page (axe already added)."""
+    result = page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} – {[n['html'][:120] for n in v['nodes'][:3]]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
 @pytest.fixture(scope="module")
 def axe_script() -> Path:
     if not AXE.exists():
@@ -34,15 +44,7 @@ def test_page_has_no_serious_accessibility_violations(server, page, axe_script, 
     for width, height in ((1440, 2200), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
         wait_idle(page)
-        result = page.evaluate(
-            "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
-        )
-        serious = [
-            f"{v['id']} ({v['impact']}): {v['help']} – {[n['html'][:120] for n in v['nodes'][:3]]}"
-            for v in result["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        assert serious == [], f"{width} px"
+        assert serious_violations(page) == [], f"{width} px"
 
 
 def test_sign_in_page_has_no_serious_accessibility_violations(server, page, axe_script):

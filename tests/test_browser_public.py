@@ -21,7 +21,7 @@ import pytest
 
 from tests.browser import streamlit_server, wait_idle
 from tests.factories import MARK, mark_internal_texts
-from tests.test_accessibility import AXE, WCAG_TAGS
+from tests.test_accessibility import AXE, serious_violations
 from tracking.bootstrap import init_database
 from tracking.db import make_engine, transaction
 
@@ -114,15 +114,7 @@ def test_public_page_is_accessible_and_fits_a_phone(hostile_server, page):
     page.add_script_tag(path=str(AXE))
     for width, height in ((1440, 1000), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
-        result = page.evaluate(
-            "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
-        )
-        serious = [
-            f"{v['id']} ({v['impact']}): {v['help']} – {[n['html'][:120] for n in v['nodes'][:3]]}"
-            for v in result["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        assert serious == [], f"{width} px"
+        assert serious_violations(page) == [], f"{width} px"
         # Nothing wider than the screen: the measures become cards, the trend scrolls in its own box.
         assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{width} px"
     # On the phone each measure's row reads as a card with labels.
