@@ -266,6 +266,8 @@ def test_a_measures_uri_stays_the_same_across_releases(small):
 def test_the_site_answers_and_can_be_switched_off(small):
     page = answer(small, "/oeffentlich", environ=ENV)
     assert page.status == 200 and "M-1.1.01 Massnahme M-1.1.01" in page.body and "M-1.1.02" not in page.body
+    # The strategy is public: its principle; without sign-off nobody «prüft die Meldungen».
+    assert "Grundsätze der Umsetzung: Lebensqualität." in page.body and "prüft die Meldungen" not in page.body
     # AF1: M-1.1.02 and M-1.2.01 are internal; AF2 has none.
     assert page.body.count("weitere Massnahmen sind intern") == 1 and "2 weitere Massnahmen sind intern" in page.body
     public = answer(small, "/oeffentlich/massnahme/M-2.1.01", environ=ENV)

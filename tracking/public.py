@@ -77,6 +77,7 @@ class PublicView:
     strategy_name: str
     source: str | None
     goals_are_examples: bool
+    sign_off: bool  # reports count once the department released them
     publisher: Publisher
     period: str
     period_start: dt.date
@@ -138,6 +139,7 @@ def public_view(session: Session, period: str | None = None) -> PublicView | Non
         strategy_name=strategy.name,
         source=strategy.source,
         goals_are_examples=bool(strategy.goals_are_examples),
+        sign_off=bool(strategy.sign_off),
         publisher=Publisher(strategy.publisher, strategy.publisher_slug, strategy.contact_name, strategy.contact_email),
         period=name,
         period_start=snap.period_row(name)["start_date"],

@@ -77,7 +77,7 @@ footer.site p { max-width: 70rem; margin: 0.2rem auto; }
 """
 
 
-def public_page(view: PublicView | None, *, note: str | None = None) -> str:
+def public_page(view: PublicView | None) -> str:
     """The whole document; without a view (no period closed yet) a short notice instead of figures."""
     if view is None:
         body = (
@@ -86,13 +86,13 @@ def public_page(view: PublicView | None, *, note: str | None = None) -> str:
         )
         return _document(body, None)
     sections = [
-        _intro(view, note),
+        _intro(view),
         _glance(view),
         _core_goals(view),
         _fields(view),
         _trend(view),
         _measures(view),
-        _method(),
+        _method(view),
         _downloads(view),
     ]
     return _document("".join(sections), view)
@@ -134,7 +134,7 @@ def _document(body: str, view: PublicView | None) -> str:
     )
 
 
-def _intro(view: PublicView, note: str | None) -> str:
+def _intro(view: PublicView) -> str:
     publisher = view.publisher.name or "Die Verwaltung"
     updated = f", letzte Meldung am {fmt.date(view.updated)}" if view.updated else ""
     periods = " ".join(
@@ -148,13 +148,14 @@ def _intro(view: PublicView, note: str | None) -> str:
         if view.goals_are_examples
         else ""
     )
-    notice = f'<p class="note" role="status">{escape(note)}</p>' if note else ""
+    principles = " · ".join(escape(p.name) for p in view.principles.itertuples())
+    guided = f"<p>Grundsätze der Umsetzung: {principles}.</p>" if principles else ""
     return (
-        f"{notice}<h1>{escape(TITLE)}</h1>"
+        f"<h1>{escape(TITLE)}</h1>"
         f'<p class="lead">{escape(publisher)} setzt die {escape(view.strategy_name)} mit Massnahmen in '
         f"{len(view.fields)} Aktionsfeldern um. Diese Seite zeigt, wie weit die Umsetzung ist: "
         f"Stand Berichtsperiode {escape(view.period)} ({fmt.date(view.period_start)} bis "
-        f"{fmt.date(view.period_end)}){updated}.</p>{examples}"
+        f"{fmt.date(view.period_end)}){updated}.</p>{guided}{examples}"
         f'<p class="periods">Perioden: {periods}</p>'
     )
 
@@ -287,12 +288,12 @@ def _day(value):
     return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
 
 
-def _method() -> str:
+def _method(view: PublicView) -> str:
+    review = " Die Departementsleitung prüft die Meldungen, bevor sie zählen." if view.sign_off else ""
     return (
         '<h2 id="methode">So entstehen die Zahlen</h2>'
         "<p>Die Dienststellen melden jedes Halbjahr für jede Massnahme Status, Fortschritt in Prozent und eine "
-        "Ampel: ● grün heisst auf Kurs, ▲ gelb Risiken oder leichte Verzögerung, ■ rot gefährdet. "
-        "Die Departementsleitung prüft die Meldungen, bevor sie zählen.</p>"
+        f"Ampel: ● grün heisst auf Kurs, ▲ gelb Risiken oder leichte Verzögerung, ■ rot gefährdet.{review}</p>"
         f"<p>{escape(METHOD)}</p>"
     )
 
