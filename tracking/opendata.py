@@ -62,6 +62,13 @@ class Table:
 
 
 STATUS_WORDS = (*STATUSES.values(), NO_REPORT)
+TYPE_WORDS = {
+    "string": "Text",
+    "integer": "ganze Zahl",
+    "number": "Zahl",
+    "date": "Datum (JJJJ-MM-TT)",
+    "boolean": "true oder false",
+}
 LIGHT_WORDS = tuple(LIGHTS.values())
 _CODE = Col("code", "string", "Code", "Kennung, die sich nie ändert.", required=True)
 _PERIOD = Col("periode", "string", "Berichtsperiode", "Halbjahr, z. B. 2026-H1 (Januar bis Juni 2026).", required=True)
@@ -337,7 +344,7 @@ def readme(view: PublicView, base: str, now: dt.datetime) -> str:
         f"- Herausgeber: {view.publisher.name or '–'}",
         f"- Stand: Berichtsperiode {view.period} ({fmt.date(view.period_start)} bis {fmt.date(view.period_end)}), "
         f"erstellt am {fmt.date(now.date())}",
-        f"- Lizenz: {LICENCE_TEXT} ({LICENCE_TEXT_EN}, {LICENCE_URI})",
+        f"- Lizenz: {LICENCE_TEXT} – auf opendata.swiss «{LICENCE_TEXT_EN}» ({LICENCE_URI})",
         f"- Quelle und Erläuterungen: {base}{PUBLIC_PATH}",
         "- Format: CSV, UTF-8, Komma als Trennzeichen, Datum als JJJJ-MM-TT, Dezimalpunkt; leere Zelle: kein Wert.",
         "  In Excel: Daten > Aus Text/CSV, Dateiursprung UTF-8.",
@@ -353,11 +360,12 @@ def readme(view: PublicView, base: str, now: dt.datetime) -> str:
     for table in TABLES:
         key = ", ".join(table.key)
         lines += [f"## {table.name}.csv: {table.title}", "", table.description, f"Schlüssel: {key}.", ""]
-        lines += ["| Spalte | Typ | Beschreibung |", "| --- | --- | --- |"]
+        lines += ["| Spalte | Bedeutung | Typ | Beschreibung |", "| --- | --- | --- | --- |"]
         for col in table.columns:
             extra = f" Einheit: {col.unit}." if col.unit else ""
             extra += f" Werte: {', '.join(col.enum)}." if col.enum else ""
-            lines.append(f"| {col.name} | {col.type} | {col.title}: {col.description}{extra} |")
+            kind = TYPE_WORDS[col.type]
+            lines.append(f"| {col.name} | {col.title} | {kind} | {col.description}{extra} |")
         lines.append("")
     return "\n".join(lines)
 
