@@ -129,9 +129,10 @@ def public_view(session: Session, period: str | None = None) -> PublicView | Non
     if name is None:
         return None
     strategy = session.scalar(select(Strategy).order_by(Strategy.id))
-    snap = load_snapshot(session)
+    # The totals come from SQL over all measures; of the measures themselves only the public ones are read.
+    snap = load_snapshot(session, with_measures=False)
+    public_snap = load_snapshot(session, public_only=True)
     published = [p for p in published_periods(session) if _starts(snap, p) <= _starts(snap, name)]
-    public_snap = _only_public(snap)
     figures = period_figures(session, snap, name, as_of=_day(snap, name))
     measures = _measure_rows(public_snap, name)
     return PublicView(
@@ -168,15 +169,6 @@ def _starts(snap: Snapshot, period: str) -> dt.date:
 def _day(snap: Snapshot, period: str) -> dt.date:
     row = snap.period_row(period)
     return reference_day(row["start_date"], row["end_date"], bool(row["is_open"]))
-
-
-def _only_public(snap: Snapshot) -> Snapshot:
-    """The snapshot cut to the public measures and their reports: what is left out here cannot leak."""
-    measures = snap.measures[snap.measures["public"].astype(bool)]
-    reports = snap.reports[snap.reports["measure_id"].isin(measures["measure_id"])]
-    return Snapshot(
-        snap.fields, snap.goals, snap.core_goals, snap.contributions, snap.departments, measures, snap.periods, reports
-    )
 
 
 def _measure_rows(snap: Snapshot, period: str) -> pd.DataFrame:

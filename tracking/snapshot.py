@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import or_, select, true
+from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from tracking.models import (
@@ -101,6 +101,7 @@ def load_snapshot(
     scope: Scope | None = None,
     report_periods: list[str] | None = None,
     measure_id: int | None = None,
+    public_only: bool = False,
 ) -> Snapshot:
     """Read the active strategy structure, all measures and all current reports.
 
@@ -114,6 +115,7 @@ def load_snapshot(
     ended with before them: enough for measure_status (and all that builds on
     it) in those periods, whatever the length of the history.
     measure_id reads that one measure and its reports (its history).
+    public_only reads the public measures and their reports only (tracking/public.py).
     """
     structure = _structure(session)
     if not with_measures:
@@ -121,6 +123,9 @@ def load_snapshot(
         return Snapshot(*structure, empty[0], _periods(session), empty[1])
     periods = _periods(session)
     measures_in_scope, reports_in_scope = _scope_conditions(scope, measure_id)
+    if public_only:
+        measures_in_scope = and_(measures_in_scope, Measure.public.is_(True))
+        reports_in_scope = and_(reports_in_scope, StatusReport.measure_id.in_(select(Measure.id).where(Measure.public)))
     measures = _frame(session, _MEASURES.where(measures_in_scope).order_by(Measure.code), MEASURE_COLUMNS)
     in_periods = _reports_for(periods, report_periods) if report_periods else true()
     reports = _frame(
