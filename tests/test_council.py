@@ -750,7 +750,9 @@ def _svg_texts(svg: str) -> list[str]:
     return [norm(" ".join(t.itertext())) for t in root.iter("{http://www.w3.org/2000/svg}text")]
 
 
+# How the charts are drawn does not depend on the database: first pass only.
 @pytest.mark.browser
+@pytest.mark.first_pass_only
 def test_report_charts_show_every_label_as_text_in_both_processes(demo):
     """The charts as a file holds them (SVG from kaleido): field names, core goals, periods and axis
     numbers are there as text, whether the report is made by the command line or on the page."""

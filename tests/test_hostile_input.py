@@ -169,7 +169,9 @@ def test_pages_show_hostile_text_as_text(hostile_url, browser, tmp_path):
         context.close()
 
 
+# The missing browser is the point, not the database: first pass only.
 @pytest.mark.browser
+@pytest.mark.first_pass_only
 def test_council_page_says_in_german_when_the_pdf_cannot_be_built(hostile_url, browser, tmp_path):
     # A «browser» that exits at once: the charts, and so the PDF, cannot be made.
     with streamlit_server(hostile_url, tmp_path / "streamlit.log", env={"BROWSER_PATH": "/bin/true"}) as base:

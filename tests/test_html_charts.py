@@ -7,10 +7,14 @@ import base64
 import re
 
 import pandas as pd
+import pytest
 
 from tracking import charts, palette
 from tracking.bar_tables import light_bars_html, progress_bars_html
 from tracking.trend_svg import trend_svg
+
+# Needs no database: the PostgreSQL pass leaves it out.
+pytestmark = pytest.mark.first_pass_only
 
 
 def test_progress_bars_show_each_number_beside_its_bar():

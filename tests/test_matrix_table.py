@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pytest
 
 from tests.test_charts import _luminance
 from tracking.matrix_table import matrix_html, progress_colour, text_colour
+
+# Needs no database: the PostgreSQL pass leaves it out.
+pytestmark = pytest.mark.first_pass_only
 
 
 def _matrix() -> pd.DataFrame:

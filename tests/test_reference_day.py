@@ -26,6 +26,9 @@ from tracking.periods import Period, reference_day, resolve_period
 from tracking.rollup import expected_progress, measure_status
 from tracking.snapshot import load_snapshot
 
+# Needs no database: the PostgreSQL pass leaves it out.
+pytestmark = pytest.mark.first_pass_only
+
 
 def test_reference_day_is_today_while_open_and_the_end_once_closed():
     start, end = dt.date(2026, 7, 1), dt.date(2026, 12, 31)

@@ -6,11 +6,15 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from pypdf import PdfReader
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
 
 from tracking.council_export import pdf as council_pdf
+
+# Needs no database: the PostgreSQL pass leaves it out.
+pytestmark = pytest.mark.first_pass_only
 
 WORD = "Datenschutzanforderungen"
 # The syllables of the word by hand (Duden: Da-ten-schutz-an-for-de-run-gen).

@@ -38,6 +38,9 @@ from tracking.rollup import (
 from tracking.snapshot import load_snapshot
 from tracking.vocab import NO_DATA, NO_REPORT
 
+# Needs no database: the PostgreSQL pass leaves it out.
+pytestmark = pytest.mark.first_pass_only
+
 H1, H2 = "2024-H1", "2024-H2"
 NO_CONTRIBUTION = "kein Beitrag"
 

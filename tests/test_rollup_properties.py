@@ -28,6 +28,9 @@ from tracking.rollup import (
 from tracking.snapshot import MEASURE_COLUMNS, REPORT_COLUMNS, Snapshot
 from tracking.vocab import LIGHTS, NO_DATA, NO_REPORT, STATUSES
 
+# Needs no database: the PostgreSQL pass leaves it out.
+pytestmark = pytest.mark.first_pass_only
+
 FAST = settings(max_examples=40, deadline=None)
 
 PERIODS = [

@@ -4,8 +4,12 @@ import datetime as dt
 import math
 
 import pandas as pd
+import pytest
 
 from tracking.tables import rows_of
+
+# Needs no database: the PostgreSQL pass leaves it out.
+pytestmark = pytest.mark.first_pass_only
 
 
 def test_rows_of_gives_the_rows_of_itertuples():
