@@ -269,7 +269,7 @@ def test_the_site_answers_and_can_be_switched_off(small):
     # The strategy is public: its principle; without sign-off nobody «prüft die Meldungen».
     assert "Grundsätze der Umsetzung: Lebensqualität." in page.body and "prüft die Meldungen" not in page.body
     # AF1: M-1.1.02 and M-1.2.01 are internal; AF2 has none.
-    assert page.body.count("weitere Massnahmen sind intern") == 1 and "2 weitere Massnahmen sind intern" in page.body
+    assert page.body.count("intern und zähl") == 1 and "2 weitere Massnahmen sind intern und zählen" in page.body
     public = answer(small, "/oeffentlich/massnahme/M-2.1.01", environ=ENV)
     assert (public.status, public.redirect) == (303, "/oeffentlich#massnahme-M-2.1.01")
     internal = answer(small, "/oeffentlich/massnahme/M-1.1.02", environ=ENV)

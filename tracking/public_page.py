@@ -33,7 +33,7 @@ a { color: var(--brand); }
 .skip { position: absolute; left: -999px; }
 .skip:focus { left: 0.5rem; top: 0.5rem; background: #fff; padding: 0.3rem 0.6rem; z-index: 2; }
 header.site { background: var(--brand); color: #fff; padding: 0.8rem 1rem; }
-header.site p { margin: 0; max-width: 70rem; margin: 0 auto; font-weight: 600; }
+header.site p { max-width: 68rem; margin: 0 auto; font-weight: 600; }
 main { max-width: 70rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.9rem; line-height: 1.2; margin: 0.5rem 0; }
 h2 { font-size: 1.4rem; margin: 2rem 0 0.6rem; border-bottom: 2px solid var(--line); padding-bottom: 0.2rem; }
@@ -61,7 +61,7 @@ table.measures .num { text-align: right; white-space: nowrap; }
 .downloads li { margin: 0.2rem 0; }
 footer.site { border-top: 1px solid var(--line); margin-top: 2.5rem; padding: 1rem; color: var(--muted);
   font-size: 0.9rem; }
-footer.site p { max-width: 70rem; margin: 0.2rem auto; }
+footer.site p { max-width: 68rem; margin: 0.2rem auto; }
 @media (max-width: 700px) {
   h1 { font-size: 1.5rem; }
   .two { grid-template-columns: 1fr; }
@@ -225,9 +225,10 @@ def _measures(view: PublicView) -> str:
             for g in goals[goals["field"] == f.code].itertuples()
         )
         internal = int(f.measures) - len(rows)
+        said = "ist intern und zählt" if internal == 1 else "sind intern und zählen"
         rest = (
-            f'<p class="note">{escape(fmt.count(internal, "weitere Massnahme ist", "weitere Massnahmen sind"))} '
-            "intern und zählen nur in den Summen.</p>"
+            f'<p class="note">{escape(fmt.count(internal, "weitere Massnahme", "weitere Massnahmen"))} {said} '
+            "nur in den Summen.</p>"
             if internal > 0
             else ""
         )
