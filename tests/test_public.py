@@ -281,6 +281,9 @@ def test_the_site_answers_and_can_be_switched_off(small):
     assert answer(small, "/oeffentlich/daten/ziele.csv", environ=ENV).media_type.startswith("text/csv")
     assert answer(small, "/oeffentlich", "2024-H2", environ=ENV).status == 404
 
+    away = answer(make_engine("sqlite:////nonexistent/folder/db.sqlite"), "/oeffentlich", environ=ENV)
+    assert away.status == 503 and "nicht erreichbar" in away.body
+
     off = {**ENV, "TRACKING_PUBLIC_PAGE": "aus"}
     assert not page_enabled(off) and page_enabled(ENV)
     for path in ("/oeffentlich", "/oeffentlich/daten.zip", "/oeffentlich/daten/massnahmen.csv"):

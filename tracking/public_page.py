@@ -98,9 +98,9 @@ def public_page(view: PublicView | None) -> str:
     return _document("".join(sections), view)
 
 
-def not_found_page(message: str) -> str:
+def not_found_page(message: str, title: str = "Nicht gefunden") -> str:
     body = (
-        f"<h1>Nicht gefunden</h1><p class='lead'>{escape(message)}</p>"
+        f"<h1>{escape(title)}</h1><p class='lead'>{escape(message)}</p>"
         f'<p><a href="{PUBLIC_PATH}">Zur Übersicht: Stand der Umsetzung</a></p>'
     )
     return _document(body, None)

@@ -19,6 +19,7 @@ import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from tracking.db import transaction
 from tracking.errors import TrackingError
@@ -37,6 +38,7 @@ MEDIA_TYPES = {
 }
 SWITCHED_OFF = "Die öffentliche Seite ist in dieser Installation ausgeschaltet."
 NOT_FOUND = "Diese Seite gibt es nicht."
+UNAVAILABLE = "Die Daten sind im Moment nicht erreichbar. Bitte später noch einmal versuchen."
 
 
 @dataclass
@@ -90,6 +92,8 @@ def answer(engine: Engine, path: str, period: str | None = None, *, fallback_url
         release = _release(engine, period or None, base)
     except TrackingError as exc:  # a period not published: the same answer as any unknown address
         return Answer(404, not_found_page(f"{NOT_FOUND} {exc.messages[0]}"))
+    except SQLAlchemyError:  # the database is away: a German page, not a server error
+        return Answer(503, not_found_page(UNAVAILABLE, title="Nicht erreichbar"))
     view = release.view
     if path == PUBLIC_PATH:
         return Answer(200, public_page(view))
