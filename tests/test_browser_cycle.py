@@ -84,6 +84,8 @@ def sign_out(page) -> None:
 
 
 def choose(page, label: str, option: str) -> None:
+    # The run before may still be drawing: a choice in a list it is about to replace is lost.
+    wait_idle(page)
     page.get_by_role("combobox", name=label).click()
     page.get_by_role("option", name=re.compile(f"^{re.escape(option)}")).click()
     page.keyboard.press("Escape")  # the list closes, the choice counts
