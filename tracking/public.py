@@ -33,7 +33,6 @@ from tracking import rollup as ru
 from tracking.errors import TrackingError
 from tracking.figures import figures_trend, period_figures
 from tracking.models import ActionField, Principle, ReportingPeriod, StatusReport, Strategy
-from tracking.periods import reference_day
 from tracking.snapshot import Snapshot, load_snapshot
 from tracking.vocab import LIGHTS, NO_REPORT, STATUSES, TOTAL
 
@@ -167,8 +166,7 @@ def _starts(snap: Snapshot, period: str) -> dt.date:
 
 
 def _day(snap: Snapshot, period: str) -> dt.date:
-    row = snap.period_row(period)
-    return reference_day(row["start_date"], row["end_date"], bool(row["is_open"]))
+    return snap.resolve(period).reference_day
 
 
 def _measure_rows(snap: Snapshot, period: str) -> pd.DataFrame:
